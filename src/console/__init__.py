@@ -1,0 +1,2 @@
+"""Model Operations Console."""
+__version__ = "0.1.0"

@@ -1,0 +1,50 @@
+"""Who may do what. The check lives here, in the core, so CLI and GUI refuse alike.
+
+Roles: viewer (read-only), operator (day-to-day operations), auditor (read and export
+the audit log), admin (everything). A user not in the workspace's ``users`` table acts
+with the configured default role (viewer unless the site says otherwise).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from typing import Final
+
+ROLES: Final = ("viewer", "operator", "auditor", "admin")
+
+_OPS: Final = frozenset({"operator", "admin"})
+_ADMIN: Final = frozenset({"admin"})
+_AUDIT: Final = frozenset({"auditor", "admin"})
+
+#: action -> roles that may perform it. Every state-changing core function names one.
+ACTIONS: Final[dict[str, frozenset[str]]] = {
+    "ingest": _OPS,
+    "job.run": _OPS,
+    "dataset.create": _OPS,
+    "model.register": _ADMIN,
+    "model.promote": _ADMIN,
+    "model.rollback": _OPS,
+    "config.edit": _ADMIN,
+    "user.set_role": _ADMIN,
+    "audit.read": _AUDIT,
+    "audit.export": _AUDIT,
+}
+
+
+def current_user() -> str:
+    """The operating-system user running this process (``CONSOLE_USER`` overrides for
+    service accounts and tests)."""
+    return os.environ.get("CONSOLE_USER") or getpass.getuser()
+
+
+def role_of(conn: sqlite3.Connection, user: str, default_role: str) -> str:
+    row = conn.execute("SELECT role FROM users WHERE name = ?", (user,)).fetchone()
+    return str(row["role"]) if row else default_role
+
+
+def allowed(role: str, action: str) -> bool:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")  # a programming error, not input
+    return role in ACTIONS[action]

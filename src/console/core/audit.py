@@ -1,0 +1,126 @@
+"""The audit log: append-only, hash-chained, written in the change's own transaction.
+
+Each entry's hash covers its fields and the previous entry's hash, so editing,
+deleting or reordering an entry breaks the chain at that point; :func:`verify` names
+the first entry that does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from console.core import clock
+
+GENESIS = "0" * 64
+_HASHED = ("seq", "ts", "user", "role", "action", "target", "outcome", "details", "prev_hash")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    ts: str
+    user: str
+    role: str
+    action: str
+    target: str
+    outcome: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _digest(fields: Sequence[object]) -> str:
+    """SHA-256 over an entry's fields (seq … prev_hash) in canonical JSON."""
+    body = json.dumps(list(fields), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    user: str,
+    role: str,
+    action: str,
+    target: str,
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. The caller holds the write transaction of the change."""
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = (last["seq"] + 1) if last else 1
+    prev = last["hash"] if last else GENESIS
+    ts = clock.iso()
+    text = json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False)
+    digest = _digest([seq, ts, user, role, action, target, outcome, text, prev])
+    conn.execute(
+        "INSERT INTO audit (seq, ts, user, role, action, target, outcome, details, prev_hash,"
+        " hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (seq, ts, user, role, action, target, outcome, text, prev, digest),
+    )
+    return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
+
+
+def entries(
+    conn: sqlite3.Connection, *, limit: int | None = None, action: str | None = None
+) -> list[AuditEntry]:
+    """Newest first."""
+    sql = "SELECT * FROM audit"
+    args: list[Any] = []
+    if action:
+        sql += " WHERE action = ? OR action LIKE ?"
+        args += [action, action + ".%"]
+    sql += " ORDER BY seq DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_entry(row) for row in conn.execute(sql, args)]
+
+
+def _entry(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        row["seq"],
+        row["ts"],
+        row["user"],
+        row["role"],
+        row["action"],
+        row["target"],
+        row["outcome"],
+        json.loads(row["details"]),
+        row["prev_hash"],
+        row["hash"],
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad: int | None
+    reason: str
+
+
+def verify(conn: sqlite3.Connection) -> ChainReport:
+    """Walk the chain from the start; report the first entry that does not fit."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for row in conn.execute("SELECT * FROM audit ORDER BY seq"):
+        count += 1
+        if row["seq"] != expected_seq:
+            return ChainReport(False, count, row["seq"], f"entry {expected_seq} is missing")
+        if row["prev_hash"] != prev:
+            return ChainReport(False, count, row["seq"], "does not follow the previous entry")
+        digest = _digest([row[name] for name in _HASHED])
+        if digest != row["hash"]:
+            return ChainReport(False, count, row["seq"], "content does not match its hash")
+        prev = row["hash"]
+        expected_seq += 1
+    return ChainReport(True, count, None, "chain intact")

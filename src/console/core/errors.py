@@ -1,0 +1,54 @@
+"""Errors the core raises on purpose, each mapped to one CLI exit code.
+
+Anything else that escapes the core is a bug: the CLI logs its traceback to the
+workspace log and prints one line pointing there.
+"""
+
+from __future__ import annotations
+
+
+class ConsoleError(Exception):
+    """Base of the errors an operator can act on. ``str(err)`` is one line."""
+
+    exit_code = 2
+
+
+class BadInput(ConsoleError):
+    """A file, field, value or argument is wrong; nothing stored was changed."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class ConfigError(BadInput):
+    """console.toml is unreadable or invalid: names the file, key and reason."""
+
+
+class WorkspaceError(ConsoleError):
+    """The workspace is missing, from a newer version, or otherwise unusable."""
+
+    exit_code = 2
+
+
+class PermissionDenied(ConsoleError):
+    """The acting user's role does not allow the action (already audited)."""
+
+    exit_code = 3
+
+    def __init__(self, user: str, role: str, action: str) -> None:
+        super().__init__(f"permission denied: {user} ({role}) may not {action}")
+        self.user = user
+        self.role = role
+        self.action = action
+
+
+class JobCancelled(ConsoleError):
+    """A job stopped because somebody pressed Cancel; what it wrote was rolled back."""
+
+    exit_code = 2
+
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)
