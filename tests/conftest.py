@@ -57,9 +57,8 @@ def _no_leftover_threads() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     leftover = [
-        t for t in threading.enumerate()
-        if t not in before and t.is_alive() and not t.daemon
-    ]  # fmt: skip
+        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+    ]
     for thread in leftover:
         thread.join(timeout=5)
     still = [t.name for t in leftover if t.is_alive()]
@@ -69,3 +68,28 @@ def _no_leftover_threads() -> Iterator[None]:
 @pytest.fixture
 def workspace_root(tmp_path: Path) -> Path:
     return tmp_path / "ws"
+
+
+def make_predictions(days: int = 2, per_day: int = 200, seed: int = 1, start: str = "2026-11-01"):
+    """A valid predictions frame (with an ``is_fraud`` column to derive labels from)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from console.core.demo_data import generate_transactions
+
+    frame = generate_transactions(dt.date.fromisoformat(start), days, per_day, seed=seed)
+    rng = np.random.default_rng(seed)
+    frame["score"] = np.clip(rng.beta(1, 30, len(frame)) + 0.5 * frame["is_fraud"], 0, 1)
+    frame["decision"] = (frame["score"] >= 0.3).astype("int64")
+    return frame
+
+
+@pytest.fixture
+def workspace(workspace_root: Path):
+    """A fresh workspace whose admin is alice (the test user)."""
+    from console.core.workspace import Workspace
+
+    ws = Workspace.create(workspace_root, "alice")
+    yield ws
+    ws.close()

@@ -1,2 +1,3 @@
 """Model Operations Console."""
+
 __version__ = "0.1.0"

@@ -83,9 +83,7 @@ def test_threshold_has_best_f1_within_the_fpr_budget(
     assert fpr <= 0.01
     assert trained.metrics["fpr"] == pytest.approx(fpr)
     # Brute force over every candidate: none within the budget has a better F1.
-    best = max(
-        f1_score(y, s >= t) for t in np.unique(s) if float((negatives >= t).mean()) <= 0.01
-    )
+    best = max(f1_score(y, s >= t) for t in np.unique(s) if float((negatives >= t).mean()) <= 0.01)
     predicted = s >= trained.threshold
     assert trained.metrics["f1"] == pytest.approx(f1_score(y, predicted))
     assert trained.metrics["f1"] == pytest.approx(best)

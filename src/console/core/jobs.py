@@ -36,7 +36,7 @@ class JobContext:
         self._on_progress = on_progress
         self._cancel = threading.Event()
         self._min_interval = min_interval
-        self._last_report = 0.0
+        self._last_report = float("-inf")  # the first report always goes out
         self.fraction = 0.0
         self.message = ""
 

@@ -204,8 +204,10 @@ def choose_threshold(
     true_pos = tpr * positives
     false_pos = fpr * negatives
     f1 = np.divide(
-        2 * true_pos, true_pos + false_pos + positives,
-        out=np.zeros_like(true_pos), where=(true_pos + false_pos + positives) > 0,
+        2 * true_pos,
+        true_pos + false_pos + positives,
+        out=np.zeros_like(true_pos),
+        where=(true_pos + false_pos + positives) > 0,
     )
     f1[~allowed] = -1.0
     return float(thresholds[int(np.argmax(f1))])

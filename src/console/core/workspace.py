@@ -227,6 +227,9 @@ class Workspace:
             raise BadInput(f"role {role!r} is not one of {', '.join(access.ROLES)}")
         with self.change(user, "user.set_role", name) as ch:
             before = ch.conn.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+            admins = ch.conn.execute("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetchone()
+            if before and before["role"] == "admin" and role != "admin" and admins[0] == 1:
+                raise BadInput(f"{name} is the last admin; make someone else admin first")
             ch.conn.execute(
                 "INSERT INTO users (name, role, created_at, created_by) VALUES (?,?,?,?) "
                 "ON CONFLICT(name) DO UPDATE SET role = excluded.role",

@@ -1,0 +1,126 @@
+"""Ingest speed and memory against the plain baseline, side by side in one run.
+
+Target (foundation issue): ingesting 1 M prediction rows from CSV takes at most 2x the
+time of ``pandas.read_csv`` of the file plus a bare write of the same rows to the same
+storage (Parquet in the workspace), with peak memory at most 2x that baseline's.
+
+Each measurement runs in a fresh child process (so peak RSS is its own), alternating
+console and baseline, ``--repeat`` times; medians and ratios are printed.
+
+    python benchmarks/ingest.py [--rows 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def make_csv(path: Path, rows: int, days: int) -> None:
+    import numpy as np
+
+    from console.core.demo_data import generate_transactions
+
+    per_day = int(rows / days * 1.15) + 1  # the generator varies volume by weekday
+    frame = generate_transactions(dt.date(2026, 1, 5), days, per_day, seed=3).head(rows)
+    rng = np.random.default_rng(3)
+    frame["score"] = rng.random(len(frame))
+    frame["decision"] = (frame["score"] > 0.99).astype("int8")
+    frame.drop(columns="is_fraud").to_csv(path, index=False)
+
+
+def child(mode: str, csv_path: Path, folder: Path) -> None:
+    """Run one measurement; print {"seconds", "peak_mb"} as JSON."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from console.core import ingest
+    from console.core.workspace import Workspace
+
+    if mode == "console":
+        ws = Workspace.create(folder / "ws", "bench")
+        start = time.perf_counter()
+        result = ingest.ingest_file(ws, "bench", "predictions", csv_path)
+        seconds = time.perf_counter() - start
+        assert result.outcome == "ok", result
+    else:
+        start = time.perf_counter()
+        frame = pd.read_csv(csv_path)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "bare.parquet")
+        seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+
+
+def measure(mode: str, csv_path: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(dir=csv_path.parent) as folder:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", mode, str(csv_path), folder],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--days",
+        type=int,
+        nargs="+",
+        default=[1, 30],
+        help="days the file spans: 1 = a daily feed, 30 = a month's backfill (a part per day)",
+    )
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "CSV", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return
+    for days in args.days:
+        compare(args.rows, days, args.repeat)
+
+
+def compare(rows: int, days: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        csv_path = Path(tmp) / "predictions.csv"
+        make_csv(csv_path, rows, days)
+        size_mb = csv_path.stat().st_size / 2**20
+        print(
+            f"\n{rows:,} rows over {days} day(s), CSV {size_mb:.0f} MiB, "
+            f"{repeat} alternating runs each"
+        )
+        runs: dict[str, list[dict[str, float]]] = {"console": [], "baseline": []}
+        for _ in range(repeat):
+            for mode in ("console", "baseline"):
+                runs[mode].append(measure(mode, csv_path))
+    med = {
+        mode: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "peak_mb")}
+        for mode, rs in runs.items()
+    }
+    for mode in ("baseline", "console"):
+        times = ", ".join(f"{r['seconds']:.2f}" for r in runs[mode])
+        print(
+            f"{mode:>9}: median {med[mode]['seconds']:.2f} s (runs {times}), "
+            f"peak RSS median {med[mode]['peak_mb']:.0f} MB"
+        )
+    time_ratio = med["console"]["seconds"] / med["baseline"]["seconds"]
+    mem_ratio = med["console"]["peak_mb"] / med["baseline"]["peak_mb"]
+    print(f"time ratio console/baseline: {time_ratio:.2f}x (target <= 2x)")
+    print(f"peak memory ratio console/baseline: {mem_ratio:.2f}x (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()
