@@ -1,0 +1,94 @@
+"""Start the GUI: the application object, the style, the workspace, the main window.
+
+``run_gui(root)`` returns the process exit code: 0 after a normal quit, 2 when the
+workspace cannot be opened (bad console.toml, newer schema, unreadable database), with
+the one-line reason shown in a message box first.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+
+from console import __version__
+from console.core import access
+from console.core.errors import ConsoleError
+from console.core.jobs import JobContext
+from console.core.workspace import CONFIG_FILE, Workspace
+from console.gui import workers
+from console.gui.dialogs.workspace_choice import DEMO, WorkspaceChoiceDialog
+from console.gui.main_window import APP_TITLE, MainWindow
+from console.gui.settings import APPLICATION, ORGANISATION
+from console.gui.style import THEME, apply_style, icon
+
+EXIT_OK, EXIT_CANNOT_OPEN = 0, 2
+
+
+def run_gui(root: Path) -> int:
+    """Open the workspace at ``root`` (offering to create one) and run the window."""
+    app = _application()
+    user = access.current_user()
+    opened = open_workspace(root, user)
+    if isinstance(opened, int):
+        return opened
+    with opened as ws:
+        window = MainWindow(ws, user)
+        window.show()
+        return app.exec()
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    apply_style(app)
+    app.setWindowIcon(icon("mdi6.shield-search", THEME.accent))
+    return app
+
+
+def open_workspace(root: Path, user: str) -> Workspace | int:
+    """The open workspace, or an exit code when there is none to work with."""
+    root = root.expanduser().resolve()
+    while not (root / CONFIG_FILE).is_file():
+        choice = WorkspaceChoiceDialog.ask(None, root)
+        if choice is None:
+            return EXIT_OK
+        create_with_progress(root, user, demo=choice == DEMO)
+    try:
+        return Workspace.open(root)
+    except ConsoleError as exc:
+        workers.show_error(None, "Cannot open the workspace", exc)
+        return EXIT_CANNOT_OPEN
+
+
+def create_with_progress(root: Path, user: str, *, demo: bool) -> bool:
+    """Create the workspace as a job with a progress dialog; True if it was made."""
+    loop = QEventLoop()
+    title = "Creating the demo workspace" if demo else "Creating the workspace"
+    job = workers.run_job(None, title, create_workspace, root, user, demo)
+    job.ended.connect(loop.quit)
+    if job.outcome == "running":
+        loop.exec()
+    return job.outcome == "done"
+
+
+def create_workspace(root: Path, user: str, demo: bool, ctx: JobContext) -> Path:
+    """The job: create the workspace (and build the demo in it); nothing is left at
+    ``root`` if it fails or is cancelled."""
+    from console.core.demo import build_demo
+
+    ctx.progress(0.0, "Creating the workspace")
+
+    def populate(ws: Workspace) -> None:
+        build_demo(ws, user, ctx)
+
+    ws = Workspace.create(root, user, populate=populate if demo else None)
+    ws.close()
+    ctx.progress(1.0, "Workspace ready")
+    return ws.root

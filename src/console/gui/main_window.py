@@ -1,0 +1,225 @@
+"""The console's main window: navigation, pages, menus, status bar, saved window state."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QByteArray, QRect, QSize
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from console import __version__
+from console.core import access
+from console.core.workspace import Workspace
+from console.gui import workers
+from console.gui.pages.base import Page
+from console.gui.pages.data import DataPage
+from console.gui.pages.overview import OverviewPage
+from console.gui.settings import app_settings
+from console.gui.style import icon
+
+log = logging.getLogger("console.gui")
+
+APP_TITLE = "Model Operations Console"
+DEFAULT_SIZE = QSize(1280, 800)
+#: Explicit, so the layout never changes the window's minimum size after it is shown
+#: (each change is a round trip to the window system).
+MINIMUM_SIZE = QSize(760, 520)
+CLOSE_WAIT_MS = 10_000
+GEOMETRY_KEY, STATE_KEY, PAGE_KEY = "main_window/geometry", "main_window/state", "main_window/page"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ws: Workspace, user: str) -> None:
+        super().__init__()
+        self.ws = ws
+        self.user = user
+        self.role = ws.role_of(user)
+        self.setWindowTitle(f"{APP_TITLE} — {ws.root.name}")
+        self.setMinimumSize(MINIMUM_SIZE)
+        self._make_actions()
+
+        self.data_page = DataPage(
+            ws,
+            user,
+            [self.import_predictions_action, self.import_labels_action, self.refresh_action],
+        )
+        self.overview_page = OverviewPage(ws, user)
+        self.data_page.import_ended.connect(self._import_ended)
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setIconSize(QSize(18, 18))
+        self.navigation.setFixedWidth(190)
+        self.navigation.setSpacing(1)
+        self.stack = QStackedWidget()
+        self.page_actions = QActionGroup(self)
+        self.page_actions.setExclusive(True)
+        for page in (self.overview_page, self.data_page):
+            self._add_page(page)
+        self._make_menus()
+        self.navigation.currentRowChanged.connect(self._page_chosen)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.workspace_label = QLabel(f"Workspace: {ws.root}")
+        self.user_label = QLabel(f"User: {user} ({self.role})")
+        self.statusBar().addPermanentWidget(self.workspace_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+
+        self._restore_window_state()
+        self.refresh_pages()
+
+    # ------------------------------------------------------------------ building
+    def _make_actions(self) -> None:
+        self.import_predictions_action = self._action(
+            "Import predictions…",
+            "mdi6.file-upload-outline",
+            "Ctrl+I",
+            lambda: self.data_page.start_import("predictions"),
+        )
+        self.import_labels_action = self._action(
+            "Import labels…",
+            "mdi6.tag-plus-outline",
+            "Ctrl+Shift+I",
+            lambda: self.data_page.start_import("labels"),
+        )
+        self.refresh_action = self._action("Refresh", "mdi6.refresh", "F5", self.refresh_pages)
+        self.quit_action = self._action("Quit", "mdi6.exit-to-app", "Ctrl+Q", self.close)
+        self.about_action = self._action("About", "mdi6.information-outline", "", self.show_about)
+        may_ingest = access.allowed(self.role, "ingest")
+        for action in (self.import_predictions_action, self.import_labels_action):
+            action.setEnabled(may_ingest)
+            if not may_ingest:
+                roles = " or ".join(sorted(access.ACTIONS["ingest"]))
+                action.setToolTip(f"Importing needs the {roles} role; {self.user} is {self.role}.")
+
+    def _action(self, text: str, icon_name: str, shortcut: str, slot: object) -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setIconText(text)  # buttons keep the "…" that says a dialog follows
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _make_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.setToolTipsVisible(True)
+        file_menu.addActions([self.import_predictions_action, self.import_labels_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addActions(self.page_actions.actions())
+        view_menu.addSeparator()
+        view_menu.addAction(self.refresh_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _add_page(self, page: Page) -> None:
+        number = self.stack.addWidget(page)
+        item = QListWidgetItem(icon(page.icon_name), page.title, self.navigation)
+        item.setSizeHint(QSize(0, 36))
+        action = QAction(icon(page.icon_name), page.title, self.page_actions)
+        action.setCheckable(True)
+        action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
+        action.triggered.connect(lambda _checked=False, n=number: self.show_page(n))
+
+    # ------------------------------------------------------------------ pages
+    def pages(self) -> list[Page]:
+        return [self.stack.widget(i) for i in range(self.stack.count())]  # type: ignore[misc]
+
+    def current_page(self) -> Page:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def show_page(self, page: int | str) -> None:
+        keys = [p.key for p in self.pages()]
+        number = keys.index(page) if isinstance(page, str) else page
+        self.navigation.setCurrentRow(number)
+
+    def _page_chosen(self, number: int) -> None:
+        if number < 0:
+            return
+        self.stack.setCurrentIndex(number)
+        self.page_actions.actions()[number].setChecked(True)
+
+    def refresh_pages(self) -> None:
+        try:
+            for page in self.pages():
+                page.refresh()
+        except Exception as exc:
+            log.exception("refresh failed")
+            workers.show_error(self, "Refresh failed", exc)
+
+    def _import_ended(self, message: str) -> None:
+        self.refresh_pages()
+        self.statusBar().showMessage(message, 15_000)
+
+    def about_text(self) -> str:
+        return (
+            f"<h3>{APP_TITLE} {__version__}</h3>"
+            "<p>Runs a deployed fraud-scoring model offline: data, monitoring, "
+            "registry, rollback and audit.</p>"
+            f"<p>Workspace: {self.ws.root}<br>User: {self.user} ({self.role})</p>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_TITLE}", self.about_text())
+
+    # ------------------------------------------------------------------ window state
+    def _restore_window_state(self) -> None:
+        settings = app_settings()
+        geometry = settings.value(GEOMETRY_KEY)
+        restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+        if not restored or not self._on_screen():
+            self._default_geometry()
+        state = settings.value(STATE_KEY)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        keys = [p.key for p in self.pages()]
+        last = str(settings.value(PAGE_KEY, keys[0], type=str))
+        self.show_page(last if last in keys else keys[0])
+
+    def _on_screen(self) -> bool:
+        """True when a usable part of the window (title bar included) is on a screen."""
+        frame = self.frameGeometry()
+        for screen in QGuiApplication.screens():
+            seen = screen.availableGeometry().intersected(frame)
+            if seen.width() >= 200 and seen.height() >= 100:
+                return True
+        return False
+
+    def _default_geometry(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        size = DEFAULT_SIZE.boundedTo(QSize(int(area.width() * 0.95), int(area.height() * 0.95)))
+        frame = QRect(0, 0, size.width(), size.height())
+        frame.moveCenter(area.center())
+        self.setGeometry(frame)
+
+    def save_window_state(self) -> None:
+        settings = app_settings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState())
+        settings.setValue(PAGE_KEY, self.current_page().key)
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if workers.running_jobs():
+            self.statusBar().showMessage("Cancelling running jobs…")
+            if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
+                log.warning("closing with jobs still running")
+        self.save_window_state()
+        event.accept()

@@ -1,0 +1,120 @@
+"""Overview: the model in production, how much data there is, the last ingest, per day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from console.core import registry, store
+from console.core.registry import ModelVersion
+from console.core.workspace import Workspace
+from console.gui import formatting as fmt
+from console.gui.pages.base import Page
+from console.gui.widgets.daily_chart import DailyCountsChart
+from console.gui.widgets.stat_tile import StatTile
+
+OUTCOME_STATES = {"ok": "ok", "refused": "warning", "failed": "warning"}
+
+
+class OverviewPage(Page):
+    key = "overview"
+    title = "Overview"
+    icon_name = "mdi6.view-dashboard-outline"
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(ws, user, parent)
+        self.model_tile = StatTile("Model in production", "mdi6.brain")
+        self.predictions_tile = StatTile("Predictions", "mdi6.chart-bar")
+        self.labels_tile = StatTile("Labels", "mdi6.tag-check-outline")
+        self.last_ingest_tile = StatTile("Last ingest", "mdi6.file-import-outline")
+        self.span_tile = StatTile("Data span", "mdi6.calendar-range")
+        tiles = QGridLayout()
+        tiles.setSpacing(12)
+        for column, tile in enumerate(self.tiles()):
+            tiles.addWidget(tile, 0, column)
+            tiles.setColumnStretch(column, 1)
+        self.body.addLayout(tiles)
+
+        panel = QFrame()
+        panel.setProperty("role", "panel")
+        heading = QLabel("Rows per day (UTC)")
+        heading.setProperty("role", "section")
+        self.chart = DailyCountsChart()
+        header = QHBoxLayout()
+        header.addWidget(heading, 1)
+        header.addWidget(self.chart.legend_label())
+        self.empty_note = QLabel(
+            "No data ingested yet: import a predictions file on the Data page."
+        )
+        self.empty_note.setProperty("role", "muted")
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.setContentsMargins(14, 12, 14, 10)
+        panel_layout.setSpacing(8)
+        panel_layout.addLayout(header)
+        panel_layout.addWidget(self.empty_note)
+        panel_layout.addWidget(self.chart, 1)
+        self.body.addWidget(panel, 1)
+
+    def tiles(self) -> list[StatTile]:
+        return [
+            self.model_tile,
+            self.predictions_tile,
+            self.labels_tile,
+            self.last_ingest_tile,
+            self.span_tile,
+        ]
+
+    def refresh(self) -> None:
+        summary = store.summary(self.ws.conn)
+        counts = store.daily_counts(self.ws.conn)
+        self._show_model(registry.production(self.ws))
+        self._show_data(summary)
+        self._show_last_ingest(summary)
+        has_data = any(counts.values())
+        self.chart.set_counts(counts)
+        self.empty_note.setVisible(not has_data)
+        self.subtitle.setText(f"Updated {datetime.now().strftime('%H:%M:%S')} · F5 refreshes")
+
+    def _show_model(self, model: ModelVersion | None) -> None:
+        if model is None:
+            self.model_tile.show_value("none", "no model is in\nproduction yet", state="warning")
+            return
+        metrics = model.metrics
+        self.model_tile.show_value(
+            model.version,
+            f"threshold {model.threshold:.4f}\nholdout F1 {fmt.metric(metrics.get('f1'))}"
+            f" · AUC {fmt.metric(metrics.get('roc_auc'))}",
+        )
+
+    def _show_data(self, summary: store.Summary) -> None:
+        last_scored = fmt.timestamp(summary.last_ts) if summary.last_ts else "–"
+        self.predictions_tile.show_value(
+            fmt.count(summary.predictions), f"last scored\n{last_scored}"
+        )
+        coverage = (
+            f"{fmt.percent(summary.label_coverage)} of predictions\nhave a label"
+            if summary.label_coverage is not None
+            else "no predictions\nto label yet"
+        )
+        self.labels_tile.show_value(fmt.count(summary.labels), coverage)
+        days = fmt.span_days(summary.first_ts, summary.last_ts)
+        self.span_tile.show_value(
+            "–" if days is None else f"{days} day{'s' if days != 1 else ''}",
+            f"{fmt.day(summary.first_ts)} →\n{fmt.day(summary.last_ts)}" if days else "",
+        )
+
+    def _show_last_ingest(self, summary: store.Summary) -> None:
+        last = summary.last_ingest
+        if last is None:
+            self.last_ingest_tile.show_value("never", "nothing has been\nimported yet")
+            return
+        outcome = str(last["outcome"])
+        rows = f" · {fmt.count(last['rows'])} rows" if outcome == "ok" else ""
+        self.last_ingest_tile.show_value(
+            outcome,
+            f"{last['kind']}{rows}\n{fmt.timestamp(last['finished_at'])}",
+            state=OUTCOME_STATES.get(outcome, ""),
+        )
+        tip = str(last.get("message") or "")
+        self.last_ingest_tile.setToolTip(f"Batch {last['id']}: {tip}" if tip else "")

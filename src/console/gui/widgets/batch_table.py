@@ -1,0 +1,103 @@
+"""The ingest history as a Qt table model: one row per batch, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from console.gui import formatting as fmt
+from console.gui.style import THEME
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: (header, batch field) in column order
+COLUMNS: list[tuple[str, str]] = [
+    ("ID", "id"),
+    ("Finished (UTC)", "finished_at"),
+    ("Kind", "kind"),
+    ("Outcome", "outcome"),
+    ("Rows", "rows"),
+    ("User", "user"),
+    ("Source", "source"),
+]
+TINTED = frozenset({"refused", "failed"})
+OUTCOME_COLOURS = {
+    "ok": THEME.ok,
+    "refused": THEME.danger,
+    "failed": THEME.danger,
+    "cancelled": THEME.muted,
+    "duplicate": THEME.muted,
+}
+SORT_ROLE = Qt.ItemDataRole.UserRole
+NUMERIC = frozenset({"id", "rows"})
+
+
+class BatchTableModel(QAbstractTableModel):
+    """Rows are the dicts of ``ingest.batches``; ``SORT_ROLE`` gives raw values to sort."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._batches: list[dict[str, Any]] = []
+        self._tint = QBrush(THEME.color("danger_soft"))
+
+    def set_batches(self, batches: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._batches = list(batches)
+        self.endResetModel()
+
+    def batch(self, row: int) -> dict[str, Any]:
+        return self._batches[row]
+
+    def row_of(self, batch_id: int) -> int | None:
+        for row, batch in enumerate(self._batches):
+            if batch["id"] == batch_id:
+                return row
+        return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._batches)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        batch = self._batches[index.row()]
+        field = COLUMNS[index.column()][1]
+        value = batch.get(field)
+        outcome = batch.get("outcome", "")
+        if role == Qt.ItemDataRole.DisplayRole:
+            if field == "rows" and outcome != "ok":
+                return "–"  # nothing was added
+            return self._display(field, value)
+        if role == SORT_ROLE:
+            return value
+        if role == Qt.ItemDataRole.TextAlignmentRole and field in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and outcome in TINTED:
+            return self._tint
+        if role == Qt.ItemDataRole.ForegroundRole and field == "outcome":
+            return QColor(OUTCOME_COLOURS.get(outcome, THEME.text))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if field == "source":
+                return str(value)
+            return batch.get("message") or None
+        return None
+
+    @staticmethod
+    def _display(field: str, value: Any) -> str:
+        if field == "finished_at":
+            return fmt.timestamp(value, seconds=True).removesuffix(" UTC")
+        if field == "rows":
+            return fmt.count(value)
+        return "" if value is None else str(value)

@@ -1,0 +1,105 @@
+"""GUI test fixtures: isolated QSettings, a small workspace, the main window, files to import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+from pytestqt.qtbot import QtBot
+
+from console.core import ingest
+from console.core.demo_data import generate_transactions
+from console.core.workspace import Workspace
+from console.gui import workers
+from console.gui.main_window import MainWindow
+
+ROWS = 300
+FIRST_DAY = dt.date(2026, 3, 2)
+
+
+@dataclass(frozen=True)
+class ImportFiles:
+    """CSV files to import: ``initial`` is already in the ``ws`` fixture's store."""
+
+    initial: Path
+    more: Path  # valid predictions of another day
+    bad_amount: Path  # like ``more`` with one non-numeric amount
+    bad_line: int  # the line of that amount (header is line 1)
+    initial_rows: int
+    more_rows: int
+
+
+def predictions_frame(day: dt.date, rows: int, seed: int) -> pd.DataFrame:
+    frame = generate_transactions(day, 1, rows, seed=seed).drop(columns=["is_fraud"])
+    score = np.random.default_rng(seed).random(len(frame))
+    return frame.assign(score=score, decision=(score >= 0.5).astype("int8"))
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+    return path
+
+
+@pytest.fixture(scope="session")
+def import_files(tmp_path_factory: pytest.TempPathFactory) -> ImportFiles:
+    folder = tmp_path_factory.mktemp("import-files")
+    initial = predictions_frame(FIRST_DAY, ROWS, 1)
+    initial_path = write_csv(initial, folder / "initial.csv")
+    more = predictions_frame(FIRST_DAY + dt.timedelta(days=1), ROWS, 2)
+    more_path = write_csv(more, folder / "more.csv")
+    bad = more.astype({"amount": object})
+    bad.loc[41, "amount"] = "abc"
+    bad_path = write_csv(bad, folder / "bad-amount.csv")
+    return ImportFiles(
+        initial_path,
+        more_path,
+        bad_path,
+        bad_line=41 + 2,
+        initial_rows=len(initial),
+        more_rows=len(more),
+    )
+
+
+@pytest.fixture(autouse=True)
+def isolated_qsettings(tmp_path: Path) -> Iterator[Path]:
+    """QSettings read and write an INI file under the test's tmp folder."""
+    folder = tmp_path / "qsettings"
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+    QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
+
+
+@pytest.fixture(autouse=True)
+def no_jobs_left() -> Iterator[None]:
+    """Every test ends with no job registered and the thread pool idle."""
+    yield
+    still = [job.title for job in workers.running_jobs()]
+    for job in workers.running_jobs():
+        job.detach()
+    assert QThreadPool.globalInstance().waitForDone(5000), "thread pool still busy"
+    assert not still, f"jobs left running: {still}"
+
+
+@pytest.fixture
+def ws(tmp_path: Path, import_files: ImportFiles) -> Iterator[Workspace]:
+    """A workspace (alice is admin) holding the predictions of ``import_files.initial``."""
+    workspace = Workspace.create(tmp_path / "ws", "alice")
+    ingest.ingest_file(workspace, "alice", "predictions", import_files.initial)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
+    main = MainWindow(ws, "alice")
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.close()

@@ -1,0 +1,139 @@
+"""The job runner: results and progress on the GUI thread, one error path, Cancel, Esc."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QThread, QThreadPool
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from console.core.errors import BadInput, ConsoleError, PermissionDenied
+from console.core.jobs import JobContext
+from console.gui import workers
+from console.gui.dialogs.job_progress import JobProgressDialog
+
+
+def on_gui_thread() -> bool:
+    app = QApplication.instance()
+    assert app is not None
+    return QThread.currentThread() is app.thread()
+
+
+def wait_for_cancel(ctx: JobContext) -> str:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        ctx.progress(0.5, "waiting")
+        time.sleep(0.005)
+    return "not cancelled"
+
+
+@pytest.fixture
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
+    shown: list[BaseException] = []
+    monkeypatch.setattr(workers, "show_error", lambda _p, _t, exc: shown.append(exc))
+    return shown
+
+
+def test_result_and_progress_arrive_on_the_gui_thread(
+    qtbot: QtBot, errors: list[BaseException]
+) -> None:
+    go = threading.Event()
+
+    def double(x: int, ctx: JobContext) -> tuple[int, bool]:
+        go.wait(3)
+        ctx.progress(0.5, "halfway")
+        return x * 2, on_gui_thread()
+
+    results: list[Any] = []
+    progress: list[tuple[float, str, bool]] = []
+    job = workers.run_job(None, "Doubling", double, 21, on_done=results.append)
+    job.progressed.connect(lambda f, m: progress.append((f, m, on_gui_thread())))
+    go.set()
+    with qtbot.waitSignal(job.ended, timeout=3000) as ended:
+        pass
+    assert ended.args == ["done"]
+    assert results == [(42, False)]  # the function ran off the GUI thread
+    assert progress == [(0.5, "halfway", True)]
+    assert not errors
+    assert not workers.running_jobs()
+
+
+def test_a_failure_goes_to_show_error_once(qtbot: QtBot, errors: list[BaseException]) -> None:
+    def refuse(ctx: JobContext) -> None:
+        raise BadInput("file.csv: line 3, column 'amount': bad", problems=["p1", "p2"])
+
+    later: list[BaseException] = []
+    job = workers.run_job(None, "Refusing", refuse, on_done=pytest.fail, on_error=later.append)
+    with qtbot.waitSignal(job.ended, timeout=3000):
+        pass
+    assert len(errors) == 1
+    assert isinstance(errors[0], BadInput)
+    assert later == errors
+    assert job.outcome == "failed"
+
+
+def test_cancel_is_not_an_error(qtbot: QtBot, errors: list[BaseException]) -> None:
+    cancelled: list[bool] = []
+    job = workers.run_job(
+        None,
+        "Waiting",
+        wait_for_cancel,
+        on_done=pytest.fail,
+        on_cancelled=lambda: cancelled.append(True),
+    )
+    job.cancel()
+    with qtbot.waitSignal(job.ended, timeout=3000):
+        pass
+    assert job.outcome == "cancelled"
+    assert cancelled == [True]
+    assert not errors
+
+
+def test_cancel_running_jobs_stops_and_waits(qtbot: QtBot, errors: list[BaseException]) -> None:
+    job = workers.run_job(None, "Waiting", wait_for_cancel, on_cancelled=pytest.fail)
+    assert workers.running_jobs() == [job]
+    assert workers.cancel_running_jobs(3000)
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
+    qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=3000)
+    assert job.outcome == "cancelled"  # and the detached callbacks were not called
+    assert not errors
+
+
+def test_progress_dialog_escape_cancels_and_stays_until_the_job_ends(qtbot: QtBot) -> None:
+    asked: list[bool] = []
+    dialog = JobProgressDialog("Importing predictions", None, lambda: asked.append(True))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_progress(0.25, "Reading rows")
+    assert dialog.bar.value() == 250
+    assert dialog.message.text() == "Reading rows"
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert asked == [True]
+    assert dialog.isVisible()
+    assert dialog.cancelling
+    assert dialog.message.text().startswith("Cancelling")
+    dialog.finish()
+    assert not dialog.isVisible()
+
+
+def test_error_messages_say_what_and_where() -> None:
+    bad = BadInput("f.csv: line 3, column 'amount': 'x' (and 1 more problems)", problems=["a", "b"])
+    text, info, details = workers.describe_error(bad)
+    assert text == str(bad)
+    assert info == "Nothing was changed."
+    assert details == "a\nb"
+    text, _info, _details = workers.describe_error(PermissionDenied("bob", "viewer", "ingest"))
+    assert "Your role (viewer)" in text
+    assert "bob may not ingest" in text
+    assert workers.describe_error(ConsoleError("one line")) == ("one line", "", "")
+    assert workers.describe_error(ValueError("boom"))[0] == "Unexpected error: ValueError: boom"
+    box = workers.error_box(None, "Importing predictions", bad)
+    assert box.windowTitle() == "Importing predictions"
+    assert box.icon() == QMessageBox.Icon.Warning
+    assert box.detailedText() == "a\nb"
+    box.deleteLater()
