@@ -12,12 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.conftest import make_predictions
 
 from console.core import audit, ingest, store
 from console.core.errors import BadInput, JobCancelled, PermissionDenied
 from console.core.jobs import JobContext
 from console.core.workspace import Workspace
+from tests.conftest import make_predictions
 
 PRED_COLUMNS = [
     "transaction_id",
@@ -339,3 +339,15 @@ def test_crash_before_commit_leaves_invisible_orphans(
     assert store.read(workspace, "predictions").num_rows == 0
     assert store.sweep_orphans(workspace) == []  # too young: may belong to another process
     assert sorted(store.sweep_orphans(workspace, older_than=-1)) == sorted(orphans)
+
+
+def test_parquet_nanosecond_timestamps_are_accepted(
+    workspace: Workspace, tmp_path: Path, frame
+) -> None:
+    data = frame[PRED_COLUMNS].copy()
+    data["ts"] = data["ts"].dt.as_unit("ns") + pd.Timedelta(nanoseconds=123)
+    path = tmp_path / "ns.parquet"
+    data.to_parquet(path)
+    assert ingest.ingest_file(workspace, "alice", "predictions", path).rows == len(frame)
+    stored = store.read(workspace, "predictions").column("ts").to_pandas()
+    assert (stored == frame["ts"].dt.floor("us")).all()

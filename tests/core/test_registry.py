@@ -6,11 +6,11 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from tests.conftest import make_predictions
 
 from console.core import audit, datasets, registry
 from console.core.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.workspace import Workspace
+from tests.conftest import make_predictions
 
 
 @pytest.fixture

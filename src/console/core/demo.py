@@ -11,7 +11,6 @@ before, so the drift, performance and alert pages have something real to find.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,26 +99,27 @@ def build_demo(
     prediction_columns = schema.prediction_columns
     sub = ctx.sub(0.5, 1.0)
     days = [s.first_day + dt.timedelta(days=i) for i in range(s.days)]
-    with tempfile.TemporaryDirectory(prefix="console-demo-") as tmp:
-        folder = Path(tmp)
-        for n, day in enumerate(days):
-            sub.progress(n / len(days), f"Ingesting {day.isoformat()}")
-            today = live[live["ts"].dt.date == day]
+    # The daily feed files stay in the workspace, as a site's landing folder would.
+    folder = ws.root / "demo-feed"
+    folder.mkdir(exist_ok=True)
+    for n, day in enumerate(days):
+        sub.progress(n / len(days), f"Ingesting {day.isoformat()}")
+        today = live[live["ts"].dt.date == day]
+        _ingest_frame(
+            ws,
+            user,
+            "predictions",
+            path=folder / f"predictions-{day}.parquet",
+            frame=today[prediction_columns],
+            ctx=sub,
+        )
+        arrived = live[(live["labelled_at"].dt.date == day)]
+        labels = arrived.rename(columns={"is_fraud": schema.label})
+        labels = labels[[schema.id, schema.label, "labelled_at"]]
+        if len(labels):
             _ingest_frame(
-                ws,
-                user,
-                "predictions",
-                path=folder / f"predictions-{day}.csv",
-                frame=today[prediction_columns],
-                ctx=sub,
+                ws, user, "labels", path=folder / f"labels-{day}.parquet", frame=labels, ctx=sub
             )
-            arrived = live[(live["labelled_at"].dt.date == day)]
-            labels = arrived.rename(columns={"is_fraud": schema.label})
-            labels = labels[[schema.id, schema.label, "labelled_at"]]
-            if len(labels):
-                _ingest_frame(
-                    ws, user, "labels", path=folder / f"labels-{day}.csv", frame=labels, ctx=sub
-                )
     n_labels = int((live["labelled_at"].dt.date < cutoff).sum())
     ctx.progress(1.0, "Demo ready")
     return {
@@ -140,6 +140,6 @@ def _ingest_frame(
     ws: Workspace, user: str, kind: str, *, path: Path, frame: pd.DataFrame, ctx: JobContext
 ) -> None:
     """Write a daily file as a feed would deliver it, then ingest it the normal way."""
-    frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+    frame.to_parquet(path, index=False)
     ctx.check()
     ingest.ingest_file(ws, user, kind, path)

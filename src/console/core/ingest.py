@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,7 +70,8 @@ class _Batch:
 
     @property
     def name(self) -> str:
-        return str(self.source.path.expanduser().resolve())
+        """The file as the batch history records it (relative when inside the workspace)."""
+        return self.ws.relative(self.source.path.expanduser().resolve())
 
     def record(
         self,
@@ -135,14 +136,17 @@ def ingest_file(
     ctx = ctx or JobContext()
     batch = _Batch(ws, user, InputFile(Path(path), kind, ws.config))
     ws.authorize(user, "ingest", batch.name)
+    # The file is hashed while it is read (both release the GIL); a duplicate is caught
+    # after the read, which wastes a read only for the rare duplicate file.
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-hash")
+    hashing = hasher.submit(sha256_file, batch.source.path) if batch.source.path.is_file() else None
     try:
-        if batch.source.path.is_file():
-            batch.sha = sha256_file(batch.source.path, lambda f: ctx.progress(0.1 * f, "Hashing"))
-            earlier = _earlier_batch(ws.conn, kind, batch.sha)
-            if earlier is not None:
-                return _record_duplicate(batch, earlier)
-        ctx.progress(0.1, "Reading rows")
+        ctx.progress(0.02, "Reading rows")
         table = read(batch.source)
+        batch.sha = hashing.result() if hashing else ""
+        earlier = _earlier_batch(ws.conn, kind, batch.sha)
+        if earlier is not None:
+            return _record_duplicate(batch, earlier)
         ctx.progress(0.55, "Checking values")
         check_values(batch.source, table)
         if kind == "labels" and store.LABELLED_AT not in table.column_names:
@@ -151,6 +155,7 @@ def ingest_file(
         ctx.progress(0.9, "Recording batch")
         batch_id = _commit(batch, table, parts)
     except BadInput as exc:
+        batch.sha = batch.sha or _hash_or_empty(hashing)
         batch.record_failure("refused", exc)
         raise
     except JobCancelled as exc:
@@ -164,9 +169,18 @@ def ingest_file(
         log.exception("ingest of %s failed", batch.name)
         batch.record_failure("failed", exc)
         raise
+    finally:
+        hasher.shutdown(wait=True)
     ctx.progress(1.0, "Done")
     log.info("ingested %d %s rows from %s as batch %d", table.num_rows, kind, batch.name, batch_id)
     return IngestResult(batch_id, kind, batch.name, batch.sha, table.num_rows, "ok", "")
+
+
+def _hash_or_empty(hashing: Future[str] | None) -> str:
+    try:
+        return hashing.result() if hashing else ""
+    except OSError:
+        return ""
 
 
 def _with_arrival_time(table: pa.Table) -> pa.Table:
@@ -211,8 +225,14 @@ def _write_parts(batch: _Batch, table: pa.Table, ctx: JobContext) -> list[_Part]
         folder.mkdir(parents=True, exist_ok=True)
     batch.written.extend(path for _, path, _ in jobs)
 
+    options = {
+        # dictionaries only where values repeat (ids never do); statistics only on time,
+        # which readers prune by: both measured to halve the write time
+        "use_dictionary": [n for n, t in schema.features.items() if t == "category"],
+        "write_statistics": [time_column],
+    }
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="ingest-write") as pool:
-        futures = [pool.submit(_write_part, *job) for job in jobs]
+        futures = [pool.submit(_write_part, *job, options) for job in jobs]
         parts = []
         for n, future in enumerate(futures):
             parts.append(future.result())
@@ -230,12 +250,12 @@ class _Part:
     sha256: str
 
 
-def _write_part(day: str, path: Path, table: pa.Table) -> _Part:
+def _write_part(day: str, path: Path, table: pa.Table, options: dict[str, Any]) -> _Part:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    pq.write_table(table, sink, **options)
     data = sink.getvalue().to_pybytes()
     with path.open("xb") as fh:
         fh.write(data)
