@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from console import cli
+from console.commands import workspace_cmds
 from tests.conftest import make_predictions
 
 
@@ -129,7 +130,7 @@ def test_internal_error_exit_4_without_traceback(ws_root: Path, capsys, monkeypa
     def broken(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(cli, "cmd_status", broken)
+    monkeypatch.setattr(workspace_cmds, "run_status", broken)
     code, _, err = run(capsys, "-w", str(ws_root), "status")
     assert code == 4
     assert "internal error: RuntimeError: disk on fire" in err

@@ -11,97 +11,43 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 from console.core.errors import WorkspaceError
 
-# Each entry upgrades the schema by one version. Never edit a released entry: add one.
-MIGRATIONS: list[str] = [
-    # 1: foundation
+
+def _load_migrations() -> list[str]:
+    """The SQL scripts in ``console/core/migrations``, ``0001_*.sql`` upwards.
+
+    Each file upgrades the schema by one version. Never edit a released file: add one.
+    Numbers must be contiguous (a test checks it).
     """
-    CREATE TABLE users (
-        name        TEXT PRIMARY KEY,
-        role        TEXT NOT NULL CHECK (role IN ('viewer','operator','auditor','admin')),
-        created_at  TEXT NOT NULL,
-        created_by  TEXT NOT NULL
-    );
-    CREATE TABLE audit (
-        seq         INTEGER PRIMARY KEY,
-        ts          TEXT NOT NULL,
-        user        TEXT NOT NULL,
-        role        TEXT NOT NULL,
-        action      TEXT NOT NULL,
-        target      TEXT NOT NULL,
-        outcome     TEXT NOT NULL CHECK (outcome IN ('ok','denied','refused')),
-        details     TEXT NOT NULL,
-        prev_hash   TEXT NOT NULL,
-        hash        TEXT NOT NULL UNIQUE
-    );
-    CREATE TABLE batches (
-        id          INTEGER PRIMARY KEY,
-        kind        TEXT NOT NULL CHECK (kind IN ('predictions','labels')),
-        source      TEXT NOT NULL,
-        sha256      TEXT NOT NULL,
-        rows        INTEGER NOT NULL,
-        started_at  TEXT NOT NULL,
-        finished_at TEXT NOT NULL,
-        outcome     TEXT NOT NULL
-                    CHECK (outcome IN ('ok','refused','duplicate','cancelled','failed')),
-        message     TEXT NOT NULL DEFAULT '',
-        problems    TEXT NOT NULL DEFAULT '[]',
-        user        TEXT NOT NULL,
-        ts_min      TEXT,
-        ts_max      TEXT
-    );
-    CREATE INDEX batches_sha ON batches (kind, sha256, outcome);
-    CREATE TABLE parts (
-        id          INTEGER PRIMARY KEY,
-        batch_id    INTEGER NOT NULL REFERENCES batches(id),
-        kind        TEXT NOT NULL CHECK (kind IN ('predictions','labels')),
-        day         TEXT NOT NULL,
-        path        TEXT NOT NULL UNIQUE,
-        rows        INTEGER NOT NULL,
-        sha256      TEXT NOT NULL
-    );
-    CREATE INDEX parts_kind_day ON parts (kind, day);
-    CREATE TABLE jobs (
-        id          INTEGER PRIMARY KEY,
-        kind        TEXT NOT NULL,
-        user        TEXT NOT NULL,
-        params      TEXT NOT NULL DEFAULT '{}',
-        started_at  TEXT NOT NULL,
-        finished_at TEXT,
-        state       TEXT NOT NULL CHECK (state IN ('running','done','failed','cancelled')),
-        message     TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE datasets (
-        sha256      TEXT PRIMARY KEY,
-        name        TEXT NOT NULL,
-        path        TEXT NOT NULL,
-        rows        INTEGER NOT NULL,
-        columns     TEXT NOT NULL,
-        created_at  TEXT NOT NULL,
-        created_by  TEXT NOT NULL,
-        parent      TEXT REFERENCES datasets(sha256),
-        transform   TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE models (
-        version     TEXT PRIMARY KEY,
-        stage       TEXT NOT NULL CHECK (stage IN ('production','candidate','archived')),
-        sha256      TEXT NOT NULL,
-        path        TEXT NOT NULL,
-        trusted     TEXT NOT NULL,
-        threshold   REAL NOT NULL,
-        features    TEXT NOT NULL,
-        metrics     TEXT NOT NULL,
-        dataset     TEXT REFERENCES datasets(sha256),
-        notes       TEXT NOT NULL,
-        author      TEXT NOT NULL,
-        created_at  TEXT NOT NULL
-    );
-    CREATE UNIQUE INDEX one_production ON models (stage) WHERE stage = 'production';
-    """,
-]
+    folder = resources.files("console.core.migrations")
+    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    for number, file in enumerate(files, start=1):
+        if not file.name.startswith(f"{number:04d}_"):
+            raise RuntimeError(f"migration {file.name} is out of sequence (expected {number:04d})")
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+def statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (triggers included)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise RuntimeError(f"incomplete SQL statement: {buffer.strip()[:60]}")
+    return out
+
+
+MIGRATIONS: list[str] = _load_migrations()
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -139,9 +85,8 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         # Re-read inside the lock: another process may have migrated meanwhile.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in statements(MIGRATIONS[number]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
 
 

@@ -1,0 +1,55 @@
+"""``console ingest`` and ``console batches``: the data pipeline."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
+from console.core import ingest
+from console.core.workspace import Workspace
+
+
+def register(sub: Any) -> None:
+    ing = sub.add_parser("ingest", help="add a predictions or labels file (CSV or Parquet)")
+    ing.add_argument("kind", choices=["predictions", "labels"])
+    ing.add_argument("file", type=Path)
+    add_json(ing).set_defaults(run=run_ingest)
+
+    bat = sub.add_parser("batches", help="ingest history: every file, its rows and outcome")
+    bat.add_argument("--limit", type=int, default=50)
+    add_json(bat).set_defaults(run=run_batches)
+
+
+def run_ingest(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    result = ingest.ingest_file(ws, user, args.kind, args.file, terminal_job(args))
+
+    def text() -> str:
+        if result.outcome != "ok":
+            return f"{result.source}: {result.message}"
+        return (
+            f"Ingested {result.rows:,} {result.kind} rows from {result.source} "
+            f"(batch {result.batch_id})"
+        )
+
+    emit(args, result.as_dict(), text)
+    return EXIT_OK
+
+
+def run_batches(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    rows = ingest.batches(ws, args.limit)
+
+    def text() -> str:
+        lines = [f"{'id':>5}  {'finished':<19}  {'kind':<11} {'outcome':<9} {'rows':>9}  source"]
+        for b in rows:
+            lines.append(
+                f"{b['id']:>5}  {short_time(b['finished_at']):<19}  {b['kind']:<11} "
+                f"{b['outcome']:<9} {b['rows']:>9,}  {b['source']}"
+            )
+            if b["outcome"] != "ok" and b["message"]:
+                lines.append(f"{'':>7}{b['message']}")
+        return "\n".join(lines)
+
+    emit(args, {"batches": rows}, text)
+    return EXIT_OK
