@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from console import __version__
-from console.commands import GROUPS
+from console.commands import command_modules
 from console.commands.output import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from console.core import access
 from console.core.errors import ConsoleError, JobCancelled
@@ -52,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gui = sub.add_parser("gui", help="open the console window (the default)")
     gui.add_argument("--demo", action="store_true", help=f"open the demo workspace ({demo_root()})")
-    for group in GROUPS:
-        group.register(sub)
+    for module in command_modules():
+        module.register(sub)
     return parser
 
 

@@ -9,6 +9,8 @@ from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short
 from console.core import audit
 from console.core.workspace import Workspace
 
+ORDER = 90
+
 
 def register(sub: Any) -> None:
     aud = sub.add_parser("audit", help="the tamper-evident audit log")

@@ -10,6 +10,8 @@ from console.commands.output import EXIT_OK, add_json, emit, short_time, termina
 from console.core import ingest
 from console.core.workspace import Workspace
 
+ORDER = 20
+
 
 def register(sub: Any) -> None:
     ing = sub.add_parser("ingest", help="add a predictions or labels file (CSV or Parquet)")

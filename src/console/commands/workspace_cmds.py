@@ -12,6 +12,8 @@ from console.core import access, registry, store
 from console.core.errors import ConsoleError
 from console.core.workspace import Workspace
 
+ORDER = 10
+
 
 def register(sub: Any) -> None:
     init = sub.add_parser("init", help="create a workspace (you become its admin)")

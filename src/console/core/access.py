@@ -20,14 +20,33 @@ _AUDIT: Final = frozenset({"auditor", "admin"})
 
 #: action -> roles that may perform it. Every state-changing core function names one.
 ACTIONS: Final[dict[str, frozenset[str]]] = {
+    # data pipeline
     "ingest": _OPS,
     "job.run": _OPS,
     "dataset.create": _OPS,
+    # models and the scoring service
     "model.register": _ADMIN,
+    "model.import_pickle": _ADMIN,
     "model.promote": _ADMIN,
-    "model.rollback": _OPS,
+    "model.rollback": _OPS,  # to a version that was in production before
+    "model.verify": _OPS,
+    "service.control": _OPS,
+    # monitoring
+    "check.run": _OPS,
+    "drift.run": _OPS,
+    "report.export": _OPS | _AUDIT,
+    "alert.ack": _OPS,
+    "alert.silence": _OPS,
+    "alert.evaluate": _OPS,
+    # backups
+    "backup.create": _OPS,
+    "backup.verify": _OPS,
+    "backup.restore": _ADMIN,
+    # administration
     "config.edit": _ADMIN,
     "user.set_role": _ADMIN,
+    "user.manage": _ADMIN,
+    "credential.set": _ADMIN,
     "audit.read": _AUDIT,
     "audit.export": _AUDIT,
 }

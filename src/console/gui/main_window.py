@@ -21,6 +21,7 @@ from console import __version__
 from console.core import access
 from console.core.workspace import Workspace
 from console.gui import workers
+from console.gui.pages import page_classes
 from console.gui.pages.base import Page
 from console.gui.pages.data import DataPage
 from console.gui.pages.overview import OverviewPage
@@ -48,13 +49,6 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(MINIMUM_SIZE)
         self._make_actions()
 
-        self.data_page = DataPage(
-            ws,
-            user,
-            [self.import_predictions_action, self.import_labels_action, self.refresh_action],
-        )
-        self.overview_page = OverviewPage(ws, user)
-        self.data_page.import_ended.connect(self._import_ended)
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(18, 18))
@@ -63,7 +57,10 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.page_actions = QActionGroup(self)
         self.page_actions.setExclusive(True)
-        for page in (self.overview_page, self.data_page):
+        for page_class in page_classes():
+            page = page_class.create(self)
+            page.changed.connect(self.refresh_pages)
+            page.open_page.connect(self.show_page)
             self._add_page(page)
         self._make_menus()
         self.navigation.currentRowChanged.connect(self._page_chosen)
@@ -138,6 +135,21 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _checked=False, n=number: self.show_page(n))
 
     # ------------------------------------------------------------------ pages
+    def page(self, key: str) -> Page:
+        """The page with this key (KeyError if there is none)."""
+        for page in self.pages():
+            if page.key == key:
+                return page
+        raise KeyError(key)
+
+    @property
+    def overview_page(self) -> OverviewPage:
+        return self.page("overview")  # type: ignore[return-value]
+
+    @property
+    def data_page(self) -> DataPage:
+        return self.page("data")  # type: ignore[return-value]
+
     def pages(self) -> list[Page]:
         return [self.stack.widget(i) for i in range(self.stack.count())]  # type: ignore[misc]
 
@@ -163,7 +175,7 @@ class MainWindow(QMainWindow):
             log.exception("refresh failed")
             workers.show_error(self, "Refresh failed", exc)
 
-    def _import_ended(self, message: str) -> None:
+    def import_ended(self, message: str) -> None:
         self.refresh_pages()
         self.statusBar().showMessage(message, 15_000)
 

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.core.workspace import Workspace
 
 
 class Page(QWidget):
-    """A page shown in the main window's stack; subclasses fill ``self.body``."""
+    """A page shown in the main window's stack; subclasses fill ``self.body``.
+
+    Every ``Page`` subclass in a module of :mod:`console.gui.pages` is shown, sorted by
+    ``order``; the main window builds it with ``Page.create(window)``.
+    """
 
     key: ClassVar[str]
     title: ClassVar[str]
     icon_name: ClassVar[str]
+    order: ClassVar[int] = 100
+
+    #: emitted after the page changed stored state: the window refreshes every page
+    changed = Signal()
+    #: emitted to ask the window to show another page (by key)
+    open_page = Signal(str)
+
+    @classmethod
+    def create(cls, window: Any) -> Page:
+        """Build the page for ``window`` (a MainWindow); override to take more from it."""
+        return cls(window.ws, window.user)
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)

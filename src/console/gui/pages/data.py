@@ -33,9 +33,17 @@ class DataPage(Page):
     key = "data"
     title = "Data"
     icon_name = "mdi6.database-outline"
+    order = 80
 
     #: one line for the status bar after an import ended (done, refused or cancelled)
     import_ended = Signal(str)
+
+    @classmethod
+    def create(cls, window: Any) -> DataPage:
+        actions = [window.import_predictions_action, window.import_labels_action]
+        page = cls(window.ws, window.user, [*actions, window.refresh_action])
+        page.import_ended.connect(window.import_ended)
+        return page
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ class OverviewPage(Page):
     key = "overview"
     title = "Overview"
     icon_name = "mdi6.view-dashboard-outline"
+    order = 0
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
