@@ -24,7 +24,7 @@ def _load_migrations() -> list[str]:
     Numbers must be contiguous (a test checks it).
     """
     folder = resources.files("console.core.migrations")
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     for number, file in enumerate(files, start=1):
         if not file.name.startswith(f"{number:04d}_"):
             raise RuntimeError(f"migration {file.name} is out of sequence (expected {number:04d})")
