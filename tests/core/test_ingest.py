@@ -79,7 +79,8 @@ def test_predictions_then_labels_round_trip(workspace: Workspace, tmp_path: Path
     result = ingest.ingest_file(workspace, "alice", "predictions", predictions_csv(tmp_path, frame))
     assert (result.outcome, result.rows) == ("ok", len(frame))
     stored = store.read(workspace, "predictions").to_pandas()
-    assert list(stored.columns) == PRED_COLUMNS
+    assert list(stored.columns) == [*PRED_COLUMNS, "model_version", "latency_ms"]
+    assert stored["model_version"].isna().all()  # optional columns the file did not carry
     assert stored["transaction_id"].tolist() == frame["transaction_id"].tolist()
     np.testing.assert_allclose(stored["amount"], frame["amount"], rtol=1e-12)
     assert stored["ts"].dt.tz is not None
@@ -351,3 +352,31 @@ def test_parquet_nanosecond_timestamps_are_accepted(
     assert ingest.ingest_file(workspace, "alice", "predictions", path).rows == len(frame)
     stored = store.read(workspace, "predictions").column("ts").to_pandas()
     assert (stored == frame["ts"].dt.floor("us")).all()
+
+
+def test_model_version_and_latency_are_kept(workspace: Workspace, tmp_path: Path, frame) -> None:
+    data = frame[PRED_COLUMNS].assign(model_version="1.2.0", latency_ms=1.5)
+    ingest.ingest_file(workspace, "alice", "predictions", write_csv(tmp_path / "v.csv", data))
+    stored = store.read(workspace, "predictions", ["model_version", "latency_ms"]).to_pandas()
+    assert (stored["model_version"] == "1.2.0").all()
+    assert (stored["latency_ms"] == 1.5).all()
+
+
+def test_negative_latency_is_refused(workspace: Workspace, tmp_path: Path, frame) -> None:
+    data = frame[PRED_COLUMNS].assign(latency_ms=1.0)
+    data.loc[data.index[2], "latency_ms"] = -3.0
+    err = _refused(workspace, "predictions", write_csv(tmp_path / "lat.csv", data))
+    assert "line 4, column 'latency_ms': -3.0 is negative" in str(err)
+
+
+def test_in_process_rows_take_the_same_path(workspace: Workspace, frame) -> None:
+    table = pa.Table.from_pandas(frame[PRED_COLUMNS].assign(model_version="1.0.0", latency_ms=2.0))
+    result = ingest.ingest_table(workspace, "alice", "predictions", table, source="service:8700")
+    assert (result.outcome, result.rows, result.source) == ("ok", len(frame), "service:8700")
+    assert list((workspace.root / "spool").iterdir()) == []
+    bad = table.set_column(
+        table.schema.get_field_index("score"), "score", pa.array([2.0] * len(frame))
+    )
+    with pytest.raises(BadInput, match=r"^service:8700: row 1, column 'score': 2\.0 is outside"):
+        ingest.ingest_table(workspace, "alice", "predictions", bad, source="service:8700")
+    assert store.summary(workspace.conn).predictions == len(frame)

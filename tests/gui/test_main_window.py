@@ -17,22 +17,27 @@ from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.main_window import MainWindow
+from console.gui.pages import page_classes
 
 if TYPE_CHECKING:
     from conftest import ImportFiles
 
 
-def test_shows_exactly_the_overview_and_data_pages(window: MainWindow) -> None:
+def test_shows_every_discovered_page_in_order(window: MainWindow) -> None:
+    classes = page_classes()
     titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
-    assert titles == ["Overview", "Data"]
-    assert [page.key for page in window.pages()] == ["overview", "data"]
+    assert titles == [cls.title for cls in classes]
+    assert [type(page) for page in window.pages()] == classes
+    assert window.pages()[0] is window.overview_page
+    assert window.data_page in window.pages()
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     entries = [(a.text(), a.shortcut().toString()) for a in view_menu.actions() if a.text()]
-    assert entries == [("Overview", "Ctrl+1"), ("Data", "Ctrl+2"), ("Refresh", "F5")]
+    expected = [(cls.title, f"Ctrl+{n}") for n, cls in enumerate(classes, start=1)]
+    assert entries == [*expected, ("Refresh", "F5")]
 
 
 def test_navigation_switches_the_page(window: MainWindow) -> None:
-    window.navigation.setCurrentRow(1)
+    window.navigation.setCurrentRow(window.pages().index(window.data_page))
     assert window.current_page() is window.data_page
     window.page_actions.actions()[0].trigger()
     assert window.current_page() is window.overview_page

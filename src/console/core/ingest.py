@@ -60,6 +60,7 @@ class _Batch:
     ws: Workspace
     user: str
     source: InputFile
+    source_name: str | None = None  # recorded instead of the path (in-process rows)
     started: str = field(default_factory=clock.iso)
     sha: str = ""
     written: list[Path] = field(default_factory=list)
@@ -71,6 +72,8 @@ class _Batch:
     @property
     def name(self) -> str:
         """The file as the batch history records it (relative when inside the workspace)."""
+        if self.source_name:
+            return self.source_name
         return self.ws.relative(self.source.path.expanduser().resolve())
 
     def record(
@@ -127,14 +130,47 @@ class _Batch:
             log.exception("could not record the %s batch for %s", outcome, self.name)
 
 
+def ingest_table(
+    ws: Workspace,
+    user: str,
+    kind: str,
+    table: pa.Table,
+    *,
+    source: str,
+    ctx: JobContext | None = None,
+) -> IngestResult:
+    """Ingest rows made in-process (e.g. the scoring service's prediction log).
+
+    They take the same path as a file — spooled as Parquet inside the workspace, checked,
+    written, recorded — and the batch history names them ``source``.
+    """
+    import pyarrow.parquet as pq
+
+    spool = ws.root / "spool"
+    spool.mkdir(exist_ok=True)
+    path = spool / f"{uuid.uuid4().hex}.parquet"
+    pq.write_table(table, path)
+    try:
+        return ingest_file(ws, user, kind, path, ctx, source_name=source)
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def ingest_file(
-    ws: Workspace, user: str, kind: str, path: Path, ctx: JobContext | None = None
+    ws: Workspace,
+    user: str,
+    kind: str,
+    path: Path,
+    ctx: JobContext | None = None,
+    *,
+    source_name: str | None = None,
 ) -> IngestResult:
     """Validate ``path`` and add its rows to the store as one batch (role: operator)."""
     if kind not in store.KINDS:
         raise BadInput(f"unknown kind {kind!r}: use 'predictions' or 'labels'")
     ctx = ctx or JobContext()
-    batch = _Batch(ws, user, InputFile(Path(path), kind, ws.config))
+    source = InputFile(Path(path), kind, ws.config, source_name or "")
+    batch = _Batch(ws, user, source, source_name)
     ws.authorize(user, "ingest", batch.name)
     # The file is hashed while it is read (both release the GIL); a duplicate is caught
     # after the read, which wastes a read only for the rare duplicate file.
@@ -203,6 +239,9 @@ def _write_parts(batch: _Batch, table: pa.Table, ctx: JobContext) -> list[_Part]
 
     schema = batch.ws.config.data_schema
     target = store.stored_schema(schema, batch.kind)
+    for name in target.names:  # optional columns the file did not carry stay empty
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, target.field(name).type))
     table = table.select(target.names).cast(target)
     # predictions by the day they were scored, labels by the day they were confirmed
     time_column = schema.timestamp if batch.kind == "predictions" else store.LABELLED_AT

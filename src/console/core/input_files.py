@@ -34,8 +34,11 @@ def input_columns(schema: Schema, kind: str) -> list[str]:
 
 
 def optional_columns(kind: str) -> list[str]:
-    """Columns an input file may carry: labels may say when each was confirmed."""
-    return [store.LABELLED_AT] if kind == "labels" else []
+    """Columns an input file may carry: labels may say when each was confirmed;
+    predictions which model version scored them and how long it took."""
+    if kind == "labels":
+        return [store.LABELLED_AT]
+    return [store.MODEL_VERSION, store.LATENCY_MS]
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class InputFile:
     path: Path
     kind: str
     config: Config
+    name: str = ""  # how messages name the input, when not by its path
+
+    @property
+    def shown(self) -> str:
+        return self.name or str(self.path)
 
     @property
     def schema(self) -> Schema:
@@ -77,7 +85,7 @@ class Problems:
             self.listed.append(message)
 
     def cell(self, index: int, column: str, detail: str) -> None:
-        self.add(f"{self.source.path}: {self.source.where(index)}, column {column!r}: {detail}")
+        self.add(f"{self.source.shown}: {self.source.where(index)}, column {column!r}: {detail}")
 
     def flag(
         self, mask: np.ndarray[Any, Any], column: pa.ChunkedArray, name: str, detail: str
@@ -115,11 +123,11 @@ def read(source: InputFile) -> pa.Table:
     _check_file(source)
     table = _read_csv(source) if source.fmt == "csv" else _read_parquet(source)
     if table.num_rows == 0:
-        raise BadInput(f"{source.path}: no data rows")
+        raise BadInput(f"{source.shown}: no data rows")
     limit = source.config.limits.max_ingest_rows
     if table.num_rows > limit:
         raise BadInput(
-            f"{source.path}: {table.num_rows} rows exceed limits.max_ingest_rows ({limit})"
+            f"{source.shown}: {table.num_rows} rows exceed limits.max_ingest_rows ({limit})"
         )
     for name in (source.schema.timestamp, store.LABELLED_AT):
         if name in table.column_names:
@@ -156,6 +164,8 @@ def _input_types(schema: Schema, kind: str) -> dict[str, pa.DataType]:
         **{name: types[t] for name, t in schema.features.items()},
         schema.score: pa.float64(),
         schema.decision: pa.int64(),
+        store.MODEL_VERSION: pa.string(),
+        store.LATENCY_MS: pa.float64(),
     }
 
 
@@ -169,7 +179,7 @@ def _check_columns(source: InputFile, found: list[str]) -> list[str]:
     problems = []
     for label, names in (("missing", missing), ("unexpected", extra), ("repeated", repeated)):
         if names:
-            problems.append(f"{source.path}: {label} column(s): {', '.join(names)}")
+            problems.append(f"{source.shown}: {label} column(s): {', '.join(names)}")
     if problems:
         raise BadInput("; ".join(problems), problems=problems)
     return expected + [c for c in optional if c in found]
@@ -183,7 +193,7 @@ def _read_csv(source: InputFile) -> pa.Table:
         with source.path.open(newline="", encoding="utf-8") as fh:
             header = next(csv.reader(fh), [])
     except UnicodeDecodeError:
-        raise BadInput(f"{source.path}: not UTF-8 text (is it really a CSV file?)") from None
+        raise BadInput(f"{source.shown}: not UTF-8 text (is it really a CSV file?)") from None
     columns = _check_columns(source, [h.strip() for h in header])
     types = {c: t for c, t in _input_types(source.schema, source.kind).items() if c in columns}
     try:
@@ -201,7 +211,7 @@ def _read_csv(source: InputFile) -> pa.Table:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         problems = _diagnose_csv(source, types)
         if not problems.total:
-            problems.add(f"{source.path}: cannot be read as CSV: {str(exc).splitlines()[0]}")
+            problems.add(f"{source.shown}: cannot be read as CSV: {str(exc).splitlines()[0]}")
         raise problems.error() from None
 
 
@@ -223,14 +233,14 @@ def _diagnose_csv(source: InputFile, types: dict[str, pa.DataType]) -> Problems:
                     lines.append(reader.line_num)
                 elif record:  # a blank line is not a row
                     problems.add(
-                        f"{source.path}: line {reader.line_num}: {len(record)} fields, "
+                        f"{source.shown}: line {reader.line_num}: {len(record)} fields, "
                         f"expected {len(header)}"
                     )
     except UnicodeDecodeError as exc:
-        problems.add(f"{source.path}: not UTF-8 text near byte {exc.start}")
+        problems.add(f"{source.shown}: not UTF-8 text near byte {exc.start}")
         return problems
     except csv.Error as exc:
-        problems.add(f"{source.path}: malformed CSV: {exc}")
+        problems.add(f"{source.shown}: malformed CSV: {exc}")
         return problems
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     for column, kind in types.items():
@@ -247,7 +257,7 @@ def _diagnose_csv(source: InputFile, types: dict[str, pa.DataType]) -> Problems:
             what = "an integer"
         for i in bad[bad].index:
             problems.add(
-                f"{source.path}: line {lines[i]}, column {column!r}: "
+                f"{source.shown}: line {lines[i]}, column {column!r}: "
                 f"{frame[column][i]!r} is not {what}"
             )
     return problems
@@ -389,6 +399,10 @@ def check_values(source: InputFile, table: pa.Table) -> None:
     if source.kind == "predictions":
         check(missing(schema.timestamp), schema.timestamp, "missing timestamp")
         numbers = [n for n, t in schema.features.items() if t == "number"] + [schema.score]
+        if store.LATENCY_MS in table.column_names:
+            numbers.append(store.LATENCY_MS)
+            negative = pc.less(table.column(store.LATENCY_MS), 0.0).fill_null(False)
+            check(negative, store.LATENCY_MS, "{v!r} is negative")
         for name in numbers:
             column = table.column(name)
             nan = pc.is_nan(column).fill_null(False)

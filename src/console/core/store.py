@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 KINDS = ("predictions", "labels")
 LABELLED_AT = "labelled_at"
+#: Prediction columns a file may carry and the scoring service always writes: which
+#: model version scored the row, and how long scoring took.
+MODEL_VERSION = "model_version"
+LATENCY_MS = "latency_ms"
 
 
 def part_paths(
@@ -80,6 +84,8 @@ def stored_schema(schema: Schema, kind: str) -> pa.Schema:
             *[(name, types[kind_]) for name, kind_ in schema.features.items()],
             (schema.score, pa.float64()),
             (schema.decision, pa.int8()),
+            (MODEL_VERSION, pa.string()),
+            (LATENCY_MS, pa.float64()),
         ]
     )
 
