@@ -61,5 +61,5 @@ class Page(QWidget):
         outer.addLayout(self.body, 1)
 
     def refresh(self) -> None:
-        """Re-read what the page shows from the workspace (metadata only: fast)."""
-        raise NotImplementedError
+        """Re-read what the page shows from the workspace (keep it fast: metadata, or
+        start a job). The window calls it on F5 and after any page's ``changed``."""
