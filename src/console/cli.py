@@ -19,6 +19,7 @@ from pathlib import Path
 from console import __version__
 from console.commands import command_modules
 from console.commands.output import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
+from console.commands.sign_in import acting_user
 from console.core import access
 from console.core.errors import ConsoleError, JobCancelled
 from console.core.workspace import Workspace, default_root, demo_root
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "needs_workspace", True):
             return int(args.run(args, root, user))
         with Workspace.open(root) as ws:
-            return int(args.run(args, ws, user))
+            return int(args.run(args, ws, acting_user(ws, user)))
     except JobCancelled:
         print("console: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,15 +1,29 @@
-"""``console audit list|verify``: the tamper-evident audit log."""
+"""``console audit list|verify|export``: the tamper-evident audit log."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+from pathlib import Path
 from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time
+from console.commands.sign_in import acting_user
 from console.core import audit
+from console.core.errors import BadInput
+from console.core.security import audit_export
 from console.core.workspace import Workspace
 
 ORDER = 90
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--action", help="only this action or family (e.g. ingest, user)")
+    parser.add_argument("--user", dest="by", metavar="NAME", help="only what NAME did")
+    parser.add_argument("--outcome", choices=["ok", "denied", "refused"])
+    parser.add_argument("--search", metavar="TEXT", help="text in target, action, user, details")
+    parser.add_argument("--since", metavar="ISO", help="from this time (e.g. 2026-11-01)")
+    parser.add_argument("--until", metavar="ISO", help="before this time")
 
 
 def register(sub: Any) -> None:
@@ -17,15 +31,39 @@ def register(sub: Any) -> None:
     actions = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="newest entries first (auditor or admin)")
     listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--action", help="only this action or family (e.g. ingest, user)")
+    _filters(listing)
     add_json(listing).set_defaults(run=run_list)
-    verify = actions.add_parser("verify", help="check the hash chain; exit 1 if broken")
+    verify = actions.add_parser(
+        "verify", help="check the hash chain and signed checkpoints; exit 1 if broken"
+    )
     add_json(verify).set_defaults(run=run_verify)
+    export = actions.add_parser("export", help="write the log to a file (auditor or admin)")
+    export.add_argument("file", type=Path)
+    export.add_argument("--format", choices=audit_export.FORMATS, default="json")
+    export.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt with a passphrase (asked twice; decrypt with 'console security decrypt')",
+    )
+    _filters(export)
+    add_json(export).set_defaults(run=run_export)
+
+
+def _filter_values(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "action": args.action,
+        "user": args.by,
+        "outcome": args.outcome,
+        "search": args.search,
+        "since": args.since,
+        "until": args.until,
+    }
 
 
 def run_list(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    user = acting_user(ws, user)
     ws.authorize(user, "audit.read", "audit")
-    entries = audit.entries(ws.conn, limit=args.limit, action=args.action)
+    entries = audit.entries(ws.conn, limit=args.limit, **_filter_values(args))
     emit(
         args,
         {"entries": [e.as_dict() for e in entries]},
@@ -38,15 +76,43 @@ def run_list(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 
 def run_verify(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    user = acting_user(ws, user)
     ws.authorize(user, "audit.read", "audit")
     report = audit.verify(ws.conn)
+
+    def text() -> str:
+        if not report.ok:
+            return f"Audit log BROKEN at entry {report.first_bad}: {report.reason}"
+        lines = [
+            f"Audit log intact: {report.entries} entries, {report.checkpoints} checkpoint(s), "
+            f"{report.signed_checkpoints} signed"
+        ]
+        lines += [f"  note: {note}" for note in report.notes]
+        return "\n".join(lines)
+
+    emit(args, report.as_dict(), text)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def ask_new_passphrase() -> str:
+    first = getpass.getpass("Passphrase for the export: ")
+    if getpass.getpass("Repeat the passphrase: ") != first:
+        raise BadInput("the two passphrases differ; nothing was written")
+    return first
+
+
+def run_export(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    user = acting_user(ws, user)
+    passphrase = ask_new_passphrase() if args.encrypt else None
+    result = audit_export.export_audit(
+        ws, user, args.file, fmt=args.format, passphrase=passphrase, filters=_filter_values(args)
+    )
     emit(
         args,
-        dict(report.__dict__),
+        result.as_dict(),
         lambda: (
-            f"Audit chain intact ({report.entries} entries)"
-            if report.ok
-            else f"Audit chain BROKEN at entry {report.first_bad}: {report.reason}"
+            f"Exported {result.entries} entries to {result.path} ({result.format}, "
+            f"{'encrypted' if result.encrypted else 'NOT encrypted'}; sha256 {result.sha256[:16]})"
         ),
     )
-    return EXIT_OK if report.ok else EXIT_PROBLEM
+    return EXIT_OK

@@ -1,8 +1,10 @@
 """The audit log: append-only, hash-chained, written in the change's own transaction.
 
 Each entry's hash covers its fields and the previous entry's hash, so editing,
-deleting or reordering an entry breaks the chain at that point; :func:`verify` names
-the first entry that does not fit.
+deleting or reordering an entry breaks the chain at that point; every N entries a
+checkpoint signed with the workspace's Ed25519 key (see
+:mod:`console.core.security.checkpoints`) makes truncation show too. :func:`verify`
+names the first entry that does not fit.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from console.core import clock
+from console.core.security import checkpoints
 
 GENESIS = "0" * 64
 _HASHED = ("seq", "ts", "user", "role", "action", "target", "outcome", "details", "prev_hash")
@@ -65,18 +68,50 @@ def append(
         " hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
         (seq, ts, user, role, action, target, outcome, text, prev, digest),
     )
+    checkpoints.after_append(conn, seq, digest)
     return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
 
 
 def entries(
-    conn: sqlite3.Connection, *, limit: int | None = None, action: str | None = None
+    conn: sqlite3.Connection,
+    *,
+    limit: int | None = None,
+    action: str | None = None,
+    user: str | None = None,
+    outcome: str | None = None,
+    search: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[AuditEntry]:
-    """Newest first."""
+    """Newest first. ``action`` matches the action or its family (``user`` matches
+    ``user.set_role``); ``search`` is a case-insensitive substring of target, action,
+    user or details; ``since``/``until`` are ISO timestamps (inclusive, exclusive)."""
     sql = "SELECT * FROM audit"
+    where: list[str] = []
     args: list[Any] = []
     if action:
-        sql += " WHERE action = ? OR action LIKE ?"
+        where.append("(action = ? OR action LIKE ?)")
         args += [action, action + ".%"]
+    if user:
+        where.append("user = ?")
+        args.append(user)
+    if outcome:
+        where.append("outcome = ?")
+        args.append(outcome)
+    if search:
+        where.append(
+            "(instr(lower(target), ?) OR instr(lower(action), ?) OR instr(lower(user), ?)"
+            " OR instr(lower(details), ?))"
+        )
+        args += [search.lower()] * 4
+    if since:
+        where.append("ts >= ?")
+        args.append(since)
+    if until:
+        where.append("ts < ?")
+        args.append(until)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq DESC"
     if limit is not None:
         sql += " LIMIT ?"
@@ -105,13 +140,21 @@ class ChainReport:
     entries: int
     first_bad: int | None
     reason: str
+    checkpoints: int = 0
+    signed_checkpoints: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
 
 
 def verify(conn: sqlite3.Connection) -> ChainReport:
-    """Walk the chain from the start; report the first entry that does not fit."""
+    """Walk the chain from the start, then the signed checkpoints; report the first
+    entry that does not fit (an edit, deletion, reordering or truncation)."""
     prev = GENESIS
     expected_seq = 1
     count = 0
+    hashes: dict[int, str] = {}
     for row in conn.execute("SELECT * FROM audit ORDER BY seq"):
         count += 1
         if row["seq"] != expected_seq:
@@ -122,5 +165,12 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
         if digest != row["hash"]:
             return ChainReport(False, count, row["seq"], "content does not match its hash")
         prev = row["hash"]
+        hashes[row["seq"]] = row["hash"]
         expected_seq += 1
-    return ChainReport(True, count, None, "chain intact")
+    if count == 0:
+        return ChainReport(False, 0, 1, "the log is empty: even the workspace's creation is gone")
+    cps = checkpoints.check(conn, hashes)
+    if not cps.ok:
+        return ChainReport(False, count, cps.first_bad, cps.reason, cps.checkpoints, cps.signed)
+    reason = "chain intact" + (f", {cps.signed} signed checkpoint(s) valid" if cps.signed else "")
+    return ChainReport(True, count, None, reason, cps.checkpoints, cps.signed, cps.notes)

@@ -3,23 +3,36 @@
 A dataset version is a Parquet file named by the SHA-256 of its bytes, recorded with
 its row count, columns, parent version and the transformation that produced it. The
 same content registered twice is one version.
+
+Dataset versions hold transaction data, so they are encrypted at rest (AES-256-GCM with
+the workspace's data key from the OS keyring; see :mod:`console.core.security.crypto`)
+and stored as ``<sha256>.parquet.enc``; the name stays the hash of the plain Parquet
+bytes, so identity and dedup do not depend on the random nonce. Without a usable
+keyring a version is stored unencrypted (``.parquet``) with a warning in the log and
+``encrypted: false`` in its audit entry, unless the workspace requires encryption
+(``console security require-encryption on``), in which case it is refused.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from console.core import clock
 from console.core.errors import BadInput, WorkspaceError
-from console.core.files import atomic_write_bytes, sha256_bytes, sha256_file
+from console.core.files import atomic_write_bytes, sha256_bytes
+from console.core.security import credentials, crypto, settings
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from console.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+ENCRYPTED_SUFFIX = ".parquet.enc"
 
 
 @dataclass(frozen=True)
@@ -60,11 +73,12 @@ def register_frame(
     existing = get(ws, sha)
     if existing is not None:
         return existing
-    path = ws.folder("datasets") / f"{sha}.parquet"
     with ws.change(user, "dataset.create", f"dataset:{sha[:12]}") as ch:
         if parent is not None and get(ws, parent) is None:
             raise BadInput(f"parent dataset {parent!r} is not registered")
-        atomic_write_bytes(path, data)
+        stored, encrypted = _sealed(ws, data)
+        path = ws.folder("datasets") / f"{sha}{ENCRYPTED_SUFFIX if encrypted else '.parquet'}"
+        atomic_write_bytes(path, stored)
         ch.conn.execute(
             "INSERT INTO datasets (sha256, name, path, rows, columns, created_at, created_by,"
             " parent, transform) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -80,10 +94,27 @@ def register_frame(
                 transform,
             ),
         )
-        ch.details = {"name": name, "rows": len(frame), "parent": parent, "transform": transform}
+        ch.details = {
+            "name": name,
+            "rows": len(frame),
+            "parent": parent,
+            "transform": transform,
+            "encrypted": encrypted,
+        }
     version = get(ws, sha)
     assert version is not None
     return version
+
+
+def _sealed(ws: Workspace, data: bytes) -> tuple[bytes, bool]:
+    """The bytes to store and whether they are encrypted (see the module docstring)."""
+    try:
+        return crypto.encrypt_bytes(ws, data), True
+    except credentials.KeyringUnavailable as exc:
+        if settings.flag(ws.conn, "require_encryption"):
+            raise
+        log.warning("dataset stored UNENCRYPTED: %s", exc)
+        return data, False
 
 
 def get(ws: Workspace, sha: str) -> DatasetVersion | None:
@@ -118,7 +149,13 @@ def load(ws: Workspace, sha: str) -> pd.DataFrame:
     path = ws.root / version.path
     if not path.is_file():
         raise WorkspaceError(f"{path}: dataset file is missing")
-    if sha256_file(path) != sha:
+    data = path.read_bytes()
+    if data.startswith(crypto.MAGIC):
+        try:
+            data = crypto.decrypt_bytes(ws, data, name=str(path))
+        except BadInput as exc:
+            raise WorkspaceError(f"{exc} (dataset {sha[:12]})") from None
+    if sha256_bytes(data) != sha:
         raise WorkspaceError(f"{path}: dataset file is corrupt (SHA-256 does not match)")
-    frame: pd.DataFrame = pq.read_table(path).to_pandas()
+    frame: pd.DataFrame = pq.read_table(io.BytesIO(data)).to_pandas()
     return frame

@@ -17,8 +17,10 @@ from console import __version__
 from console.core import access
 from console.core.errors import ConsoleError
 from console.core.jobs import JobContext
+from console.core.security import accounts
 from console.core.workspace import CONFIG_FILE, Workspace
 from console.gui import workers
+from console.gui.dialogs.sign_in import SignInDialog
 from console.gui.dialogs.workspace_choice import DEMO, WorkspaceChoiceDialog
 from console.gui.main_window import APP_TITLE, MainWindow
 from console.gui.settings import APPLICATION, ORGANISATION
@@ -35,9 +37,20 @@ def run_gui(root: Path) -> int:
     if isinstance(opened, int):
         return opened
     with opened as ws:
-        window = MainWindow(ws, user)
+        signed_in = sign_in(ws, user)
+        if signed_in is None:
+            return EXIT_OK
+        window = MainWindow(ws, signed_in)
         window.show()
         return app.exec()
+
+
+def sign_in(ws: Workspace, user: str) -> str | None:
+    """The user to act as: ``user`` (the OS user) unless the workspace has console
+    accounts, then whoever signs in (None if the dialog was cancelled)."""
+    if not accounts.enabled(ws):
+        return user
+    return SignInDialog.ask(None, ws, user)
 
 
 def _application() -> QApplication:

@@ -1,0 +1,58 @@
+"""Workspace security switches an admin changes (each one audited ``config.edit``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from console.core.security import credentials, settings
+
+if TYPE_CHECKING:
+    from console.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class SecurityStatus:
+    workspace_id: str
+    keyring: str
+    keyring_usable: bool
+    accounts_enabled: bool
+    require_encryption: bool
+    checkpoint_every: int
+    audit_signing_key: bool
+    unencrypted_datasets: int
+    database_mode: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def set_require_encryption(ws: Workspace, user: str, on: bool) -> None:
+    """When on, files with transaction data are refused rather than stored unencrypted
+    on a machine without a usable keyring (role admin)."""
+    with ws.change(user, "config.edit", "security.require_encryption") as ch:
+        before = settings.flag(ch.conn, "require_encryption")
+        settings.put(ch.conn, "require_encryption", "1" if on else "0")
+        ch.details = {"before": before, "after": on}
+
+
+def status(ws: Workspace) -> SecurityStatus:
+    """What protects this workspace now (read-only, any role)."""
+    import keyring
+
+    conn = ws.conn
+    plain = conn.execute("SELECT COUNT(*) FROM datasets WHERE path NOT LIKE '%.enc'").fetchone()[0]
+    db_file = ws.root / "console.db"
+    mode = oct(db_file.stat().st_mode & 0o777) if db_file.exists() else "-"
+    backend = type(keyring.get_keyring())
+    return SecurityStatus(
+        workspace_id=settings.workspace_id(conn),
+        keyring=f"{backend.__module__}.{backend.__name__}",
+        keyring_usable=credentials.keyring_usable(),
+        accounts_enabled=settings.flag(conn, "accounts_enabled"),
+        require_encryption=settings.flag(conn, "require_encryption"),
+        checkpoint_every=int(settings.get(conn, "checkpoint_every", "20")),
+        audit_signing_key=bool(settings.get(conn, "audit_public_key")),
+        unencrypted_datasets=int(plain),
+        database_mode=mode,
+    )
