@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from console import cli
-from console.core import audit, demo, registry, store
+from console.core import audit, datasets, demo, deploy, registry, store, verification
 from console.core.workspace import Workspace
 
 
@@ -48,6 +48,25 @@ def test_demo_has_a_model_in_production_with_its_training_data(demo_ws: Workspac
     assert 0 < model.threshold < 1
     pipeline = registry.load(demo_ws, "1.0.0")
     assert hasattr(pipeline, "predict_proba")
+    assert model.golden_rows == 1_000
+
+
+def test_demo_candidate_promotes_and_rolls_back_verified(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deploy, "_running_service", lambda _ws: None)  # no service here
+    monkeypatch.setattr(verification, "LATENCY_P99_MS", 10_000.0)  # a busy test box
+    candidate = registry.require(demo_ws, "1.1.0")
+    assert candidate.stage == "candidate"
+    assert candidate.golden_rows == 1_000
+    assert candidate.threshold != registry.require(demo_ws, "1.0.0").threshold
+    lineage = datasets.get(demo_ws, candidate.dataset or "")
+    assert lineage is not None
+    assert lineage.parent == registry.require(demo_ws, "1.0.0").dataset
+    up = deploy.promote(demo_ws, "alice", "1.1.0", reason="demo")
+    assert up.outcome == "switched", up.checks
+    back = deploy.rollback(demo_ws, "alice", reason="demo")
+    assert (back.outcome, back.to_version) == ("switched", "1.0.0")
 
 
 def test_demo_ingested_every_day_through_the_pipeline(demo_ws: Workspace) -> None:
