@@ -108,7 +108,15 @@ case "$action" in
       say "Building the demo workspace in $demo_dir (about a minute, once) ..."
       "$venv/bin/console" --workspace "$demo_dir" init --demo
     fi
-    exec "$venv/bin/console" --workspace "$demo_dir" gui "$@"
+    # Live traffic: the scoring service with a small traffic generator, for as long as
+    # the window is open.
+    "$venv/bin/console" --workspace "$demo_dir" service start --demo-traffic 20 >/dev/null \
+      || "$venv/bin/console" --workspace "$demo_dir" service start --port 0 --demo-traffic 20 >/dev/null \
+      || say "The scoring service did not start (see $demo_dir/logs/service.log); opening without it"
+    status=0
+    "$venv/bin/console" --workspace "$demo_dir" gui "$@" || status=$?
+    "$venv/bin/console" --workspace "$demo_dir" service stop >/dev/null 2>&1 || true
+    exit $status
     ;;
   *)
     say "usage: packaging/bootstrap.sh demo|test|check|install"

@@ -1,0 +1,283 @@
+"""The scoring service under load, and hot swaps while it is loaded (issue 3).
+
+Prints, side by side with their baselines:
+
+* single-record predict latency p50/p99 over HTTP (sequential client, cache misses)
+  beside the model call alone in-process;
+* batch throughput (requests of 1,000 records) beside in-process ``predict_proba`` of
+  the same batches;
+* under continuous load from a second process (``--rate``, default 250 requests/s):
+  p99 latency with no switch beside p99 during ``--cycles`` promote/rollback cycles
+  (``console.core.deploy.promote`` / ``rollback``, the real checked switch with its
+  smoke test against the running service), failed requests, and responses from a
+  version that was neither in production when the request was received nor the one
+  before it.
+
+The service runs as its own process (``console serve``) on 127.0.0.1 only, the load
+as another; every request count and duration is bounded.
+
+    python benchmarks/serving.py [--rate 250] [--cycles 10] [--baseline-seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+USER = "bench"
+PER_DAY = 4000
+
+
+def build(root: Path) -> None:
+    """A workspace with two demo-recipe models: 1.0.0 in production, 1.1.0 a candidate."""
+    from console.core import registry, training
+    from console.core.demo_data import generate_transactions
+    from console.core.workspace import Workspace
+
+    with Workspace.create(root, USER) as ws:
+        features = dict(ws.config.data_schema.features)
+        train = generate_transactions(dt.date(2026, 10, 1), 7, PER_DAY, seed=7)
+        for version, seed, max_fpr, stage in (
+            ("1.0.0", 7, 0.01, "production"),
+            ("1.1.0", 8, 0.005, "candidate"),
+        ):
+            model = training.train_baseline(train, features, "is_fraud", seed=seed, max_fpr=max_fpr)
+            registry.register_pipeline(
+                ws,
+                USER,
+                model.pipeline,
+                version=version,
+                threshold=model.threshold,
+                features=features,
+                metrics=model.metrics,
+                notes=f"benchmark model {version}",
+                stage=stage,
+                golden=model.holdout.sample(n=1000, random_state=seed),
+            )
+
+
+def distinct_records(n: int, seed: int) -> list[dict]:
+    from console.core import traffic
+
+    seen, out = set(), []
+    for rec in traffic.records(seed=seed):
+        key = tuple(v for k, v in rec.items() if k != "transaction_id")
+        if key not in seen:
+            seen.add(key)
+            out.append(rec)
+        if len(out) == n:
+            return out
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def single_and_batch(ws, url: str) -> dict[str, float]:
+    import httpx
+    import threadpoolctl
+
+    from console.core.serving.cache import PredictionCache
+    from console.core.serving.model_holder import load_production
+    from console.core.serving.scoring import Pending, predict, prepare
+
+    model = load_production(ws)
+    schema = ws.config.data_schema
+    records = distinct_records(1500, seed=11)
+    singles, batches = records[:500], records[500:1500]
+    # baseline: the model call alone, in this process, one OpenMP thread (as the service)
+    local: list[float] = []
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        for rec in singles[:300]:
+            pending: Pending = prepare(model, [rec], schema, PredictionCache(0))
+            t = time.perf_counter()
+            predict(model, pending.frame_columns())
+            local.append(time.perf_counter() - t)
+        whole = prepare(model, batches, schema, PredictionCache(0)).frame_columns()
+        local_batch = []
+        for _ in range(5):
+            t = time.perf_counter()
+            predict(model, whole)
+            local_batch.append(time.perf_counter() - t)
+    http: list[float] = []
+    with httpx.Client(trust_env=False) as client:
+        for rec in singles:
+            t = time.perf_counter()
+            response = client.post(f"{url}/v1/predict", json=rec)
+            http.append(time.perf_counter() - t)
+            response.raise_for_status()
+        batch_times = []
+        for n in range(5):
+            fresh = [dict(r, transaction_id=f"{r['transaction_id']}-b{n}") for r in batches]
+            for r in fresh:  # new features too, so the cache does not answer
+                r["amount"] = round(float(r["amount"] or 0) + 0.01 * (n + 1), 2)
+            t = time.perf_counter()
+            client.post(f"{url}/v1/predict", json={"records": fresh}).raise_for_status()
+            batch_times.append(time.perf_counter() - t)
+    return {
+        "single_p50_ms": pct(http, 50) * 1e3,
+        "single_p99_ms": pct(http, 99) * 1e3,
+        "local_p50_ms": pct(local, 50) * 1e3,
+        "local_p99_ms": pct(local, 99) * 1e3,
+        "batch_records_per_s": len(batches) / statistics.median(batch_times),
+        "local_records_per_s": len(batches) / statistics.median(local_batch),
+    }
+
+
+def load_process(
+    url: str, rate: float, seconds: float, stop_file: Path, out: Path
+) -> subprocess.Popen:
+    """Start the second process that sends the load (this script with --load)."""
+    args = [
+        sys.executable,
+        __file__,
+        "--load",
+        url,
+        str(rate),
+        str(seconds),
+        str(stop_file),
+        str(out),
+    ]
+    return subprocess.Popen(args)
+
+
+def run_load(url: str, rate: float, seconds: float, stop_file: Path, out: Path) -> None:
+    from console.core import traffic
+
+    result = traffic.send(url, rate=rate, duration=seconds, until=stop_file.exists)
+    answers = [
+        (result.started_wall + sent, result.started_wall + got, version)
+        for sent, got, version in result.answers
+    ]
+    data = {**result.as_dict(), "answers": answers, "latencies_ms": result.latencies_ms}
+    out.write_text(json.dumps(data))
+
+
+def check_versions(answers: list, timeline: list[tuple[float, float, str]]) -> int:
+    """Responses whose version was neither in production at receipt nor the one before.
+
+    ``timeline``: (switch began, switch returned, new version); a switch's commit lies
+    somewhere in that interval, so a request received inside it may see either side.
+    """
+    begins = [b for b, _e, _v in timeline]
+    ends = [e for _b, e, _v in timeline]
+    bad = 0
+    for sent, got, version in answers:
+        # versions possibly in production at `sent`: from the last switch surely done
+        # before it up to the last switch that may have begun before it
+        first = max(bisect.bisect_right(ends, sent) - 1, 0)
+        last = max(bisect.bisect_right(begins, got) - 1, 0)
+        allowed = {timeline[i][2] for i in range(max(first - 1, 0), last + 1)}
+        bad += version not in allowed
+    return bad
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=250.0)
+    parser.add_argument("--cycles", type=int, default=10)
+    parser.add_argument("--baseline-seconds", type=float, default=10.0)
+    parser.add_argument("--load", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        url, rate, seconds, stop_file, out = args.load
+        run_load(url, float(rate), float(seconds), Path(stop_file), Path(out))
+        return
+
+    os.environ["CONSOLE_USER"] = USER
+    from console.core import deploy
+    from console.core.serving import control
+    from console.core.workspace import Workspace
+
+    with tempfile.TemporaryDirectory(prefix="serving-bench-") as tmp:
+        root = Path(tmp) / "ws"
+        print("building a workspace with two models ...", flush=True)
+        build(root)
+        ws = Workspace.open(root)
+        info = control.start_service(ws, USER, host="127.0.0.1", port=0)
+        try:
+            print(f"service at {info.url} (pid {info.pid})", flush=True)
+            figures = single_and_batch(ws, info.url)
+
+            print(f"load without switches: {args.baseline_seconds:g} s at {args.rate:g}/s ...")
+            calm = run_phase(
+                Path(tmp), "calm", info.url, args.rate, seconds=args.baseline_seconds, work=None
+            )
+            print(f"load with {args.cycles} promote/rollback cycles ...", flush=True)
+            timeline: list[tuple[float, float, str]] = [(0.0, 0.0, "1.0.0")]
+
+            def cycles() -> None:
+                for n in range(args.cycles):
+                    for step in ("promote", "rollback"):
+                        began = time.time()
+                        if step == "promote":
+                            d = deploy.promote(ws, USER, "1.1.0", reason=f"benchmark cycle {n}")
+                        else:
+                            d = deploy.rollback(ws, USER, reason=f"benchmark cycle {n}")
+                        if d.outcome != "switched":
+                            raise SystemExit(f"{step} {n} was {d.outcome}: {d.checks}")
+                        timeline.append((began, time.time(), d.to_version))
+
+            switching = run_phase(
+                Path(tmp), "switch", info.url, args.rate, seconds=600.0, work=cycles
+            )
+        finally:
+            control.stop_service(ws, USER)
+            ws.close()
+    report(figures, calm, switching, check_versions(switching["answers"], timeline), args)
+
+
+def run_phase(tmp: Path, name: str, url: str, rate: float, *, seconds: float, work) -> dict:
+    stop_file, out = tmp / f"{name}.stop", tmp / f"{name}.json"
+    proc = load_process(url, rate, seconds, stop_file, out)
+    try:
+        time.sleep(2.0)  # the load process imports and starts sending
+        if work is not None:
+            work()
+            time.sleep(0.5)
+            stop_file.touch()
+    finally:
+        proc.wait(timeout=seconds + 60)
+    return json.loads(out.read_text())
+
+
+def report(figures: dict, calm: dict, switching: dict, wrong: int, args) -> None:
+    def p99(data: dict) -> float:
+        return pct(data["latencies_ms"], 99)
+
+    print()
+    print(f"{'':44} {'service':>12} {'baseline':>12} {'ratio':>7}")
+    rows = [
+        ("single-record predict p50 (HTTP vs model call)", "single_p50_ms", "local_p50_ms", "ms"),
+        ("single-record predict p99 (HTTP vs model call)", "single_p99_ms", "local_p99_ms", "ms"),
+        ("batch of 1,000 throughput (records/s)", "batch_records_per_s", "local_records_per_s", ""),
+    ]
+    for label, ours, base, unit in rows:
+        a, b = figures[ours], figures[base]
+        print(f"{label:44} {a:>9.1f} {unit:<2} {b:>9.1f} {unit:<2} {a / b:>6.2f}x")
+    print()
+    print(f"under load from a second process (target >= 200 requests/s), {args.cycles} cycles:")
+    print(f"{'':44} {'switching':>12} {'no switch':>12} {'ratio':>7}")
+    a, b = p99(switching), p99(calm)
+    print(f"{'p99 latency (ms)':44} {a:>12.1f} {b:>12.1f} {a / b:>6.2f}x")
+    for label, key in (("achieved rate (requests/s)", "rate"), ("requests", "sent")):
+        print(f"{label:44} {switching[key]:>12,.1f} {calm[key]:>12,.1f}")
+    print(f"{'failed requests':44} {switching['failed']:>12,} {calm['failed']:>12,}")
+    print(f"{'responses from a wrong version':44} {wrong:>12,} {'-':>12}")
+    print(f"{'versions answering':44} {json.dumps(switching['versions']):>25}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""The ASGI application: POST /v1/predict, GET /health, GET /metrics (starlette).
+
+Every limit is answered with a 4xx and a one-line reason in JSON (``{"error": ...}``):
+413 for a body or batch over the limit, 400 for a body that is not JSON, 422 for a
+record that does not fit the model's features, 401 without the bearer token a
+non-loopback service requires, 408 when reading and scoring took longer than the
+request timeout. Records are checked on the event loop; the model runs in the
+micro-batching scorer thread (:mod:`console.core.serving.batcher`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import numpy as np
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from console.core.errors import BadInput
+from console.core.serving.batcher import BatchScorer
+from console.core.serving.cache import PredictionCache
+from console.core.serving.metrics import ServiceMetrics
+from console.core.serving.model_holder import ModelHolder
+from console.core.serving.prediction_log import PredictionLog
+from console.core.serving.scoring import (
+    ScoredBatch,
+    TooLarge,
+    complete,
+    prepare,
+    records_of,
+)
+from console.core.serving.security import token_matches
+from console.core.serving.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractAsyncContextManager
+
+    from console.core.config import Schema
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What the handlers share: the model, the cache, the counters, the log, the limits."""
+
+    holder: ModelHolder
+    cache: PredictionCache
+    metrics: ServiceMetrics
+    prediction_log: PredictionLog | None
+    settings: ServiceSettings
+    schema: Schema
+    token: str | None = None  # required bearer token (None on loopback)
+    scorer: BatchScorer = field(default_factory=BatchScorer)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def build_app(
+    runtime: Runtime,
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
+) -> Starlette:
+    @asynccontextmanager
+    async def lifespan_with_scorer(app: Starlette) -> AsyncIterator[None]:
+        runtime.scorer.start()
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            runtime.scorer.stop()
+
+    def error(status: int, message: str, started: float, **extra: Any) -> JSONResponse:
+        runtime.metrics.observe(status, time.perf_counter() - started)
+        return JSONResponse({"error": message, **extra}, status_code=status)
+
+    def authorized(request: Request) -> bool:
+        return runtime.token is None or token_matches(
+            request.headers.get("authorization"), runtime.token
+        )
+
+    async def predict(request: Request) -> Response:
+        started = time.perf_counter()
+        if not authorized(request):
+            return error(401, "missing or wrong bearer token", started)
+        limit = runtime.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return error(
+                413, f"body of {int(declared):,} bytes is over the limit of {limit:,}", started
+            )
+        try:
+            with anyio.fail_after(runtime.settings.request_timeout_s):
+                batch = await _score(runtime, request, limit)
+        except _BodyTooLarge:
+            return error(413, f"body is over the limit of {limit:,} bytes", started)
+        except TimeoutError:
+            timeout = runtime.settings.request_timeout_s
+            return error(408, f"request not read and scored within {timeout:g} s", started)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return error(400, f"body is not valid JSON: {exc}", started)
+        except TooLarge as exc:
+            return error(413, str(exc), started)
+        except BadInput as exc:
+            return error(422, str(exc), started, problems=exc.problems)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        if runtime.prediction_log is not None:
+            runtime.prediction_log.append(batch, latency_ms)
+        runtime.metrics.observe(200, latency_ms / 1000.0, len(batch.ids))
+        return JSONResponse(batch.response(latency_ms))
+
+    async def health(_request: Request) -> Response:
+        cache = runtime.cache
+        runtime.metrics.model_version = runtime.holder.current.version
+        return JSONResponse(runtime.metrics.health(cache.hits, cache.misses))
+
+    async def metrics(request: Request) -> Response:
+        if not authorized(request):
+            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+        cache = runtime.cache
+        runtime.metrics.model_version = runtime.holder.current.version
+        text = runtime.metrics.prometheus(cache.hits, cache.misses, len(cache))
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+    async def not_found(request: Request, _exc: Exception) -> Response:
+        return JSONResponse({"error": f"no such endpoint: {request.url.path}"}, status_code=404)
+
+    async def wrong_method(request: Request, _exc: Exception) -> Response:
+        return JSONResponse(
+            {"error": f"{request.method} is not allowed on {request.url.path}"}, status_code=405
+        )
+
+    routes = [
+        Route("/v1/predict", predict, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan_with_scorer,
+        exception_handlers={404: not_found, 405: wrong_method},
+    )
+
+
+async def _score(runtime: Runtime, request: Request, limit: int) -> ScoredBatch:
+    """Read, check and score one request's records."""
+    body = await _read_body(request.stream(), limit)
+    records = records_of(json.loads(body), runtime.settings.max_batch)
+    model = runtime.holder.current  # one version scores the whole request
+    pending = prepare(model, records, runtime.schema, runtime.cache)
+    fresh = np.empty(0)
+    if pending.missing:
+        fresh = await asyncio.wrap_future(runtime.scorer.submit(model, pending.frame_columns()))
+    return complete(pending, fresh, runtime.cache)
+
+
+async def _read_body(stream: AsyncIterator[bytes], limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,181 @@
+"""Start, stop and restart the scoring service as a separate process (GUI, scripts).
+
+``start_service`` launches ``python -m console -w ROOT serve ...`` in its own session
+(it outlives a closed window only if the caller leaves it running) with its output in
+``logs/service.log``, and returns once the service has recorded itself and answers
+/health. ``stop_service`` sends SIGTERM, so the service finishes its requests in
+flight and stores its waiting predictions, then waits for the process to end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from console.core.errors import BadInput, WorkspaceError
+from console.core.jobs import JobContext
+from console.core.serving import security, state
+from console.core.serving.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from console.core.workspace import Workspace
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+_CHILDREN: list[subprocess.Popen[bytes]] = []  # reaped so a stopped child is no zombie
+
+
+def service_log(ws: Workspace) -> Path:
+    return ws.root / "logs" / "service.log"
+
+
+def start_service(
+    ws: Workspace,
+    user: str,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    demo_traffic: float = 0.0,
+    ctx: JobContext | None = None,
+) -> state.ServiceInfo:
+    """Launch the service for ``ws`` (role: service.control); BadInput if one runs."""
+    ctx = ctx or JobContext()
+    ws.authorize(user, "service.control", "service")
+    settings = ServiceSettings.of(ws, host=host, port=port)
+    running = state.running_service(ws)
+    if running is not None:
+        raise BadInput(f"the scoring service already runs at {running.url} (pid {running.pid})")
+    args = [sys.executable, "-m", "console", "--workspace", str(ws.root), "serve"]
+    args += ["--host", settings.host, "--port", str(settings.port)]
+    if demo_traffic > 0:
+        args += ["--demo-traffic", f"{demo_traffic:g}"]
+    log_file = service_log(ws)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CONSOLE_USER": user}
+    with log_file.open("ab") as out:
+        proc = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    _CHILDREN.append(proc)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        ctx.progress(1 - (deadline - time.monotonic()) / START_TIMEOUT, "Starting the service")
+        if proc.poll() is not None:
+            raise WorkspaceError(f"the scoring service did not start: {_last_line(log_file)}")
+        info = state.running_service(ws)
+        if info is not None and info.pid == proc.pid and _answers(ws, info):
+            ctx.progress(1.0, f"Serving at {info.url}")
+            return info
+        time.sleep(0.1)
+    _terminate(proc.pid)
+    raise WorkspaceError(f"the scoring service did not answer within {START_TIMEOUT:g} s")
+
+
+def stop_service(ws: Workspace, user: str, *, ctx: JobContext | None = None) -> state.ServiceInfo:
+    """Stop the running service gracefully (role: service.control)."""
+    ctx = ctx or JobContext()
+    ws.authorize(user, "service.control", "service")
+    info = state.running_service(ws)
+    if info is None:
+        raise BadInput("no scoring service is running for this workspace")
+    ctx.progress(0.1, "Stopping the service")
+    if not _terminate(info.pid):
+        raise WorkspaceError(f"the service (pid {info.pid}) did not stop within {STOP_TIMEOUT:g} s")
+    ctx.progress(1.0, "Stopped")
+    return info
+
+
+def restart_service(
+    ws: Workspace, user: str, *, demo_traffic: float = 0.0, ctx: JobContext | None = None
+) -> state.ServiceInfo:
+    """Stop the running service (if any) and start it again where it listened."""
+    ctx = ctx or JobContext()
+    info = state.running_service(ws)
+    if info is not None:
+        stop_service(ws, user, ctx=ctx.sub(0.0, 0.3))
+    host, port = (info.host, info.port) if info else (None, None)
+    return start_service(
+        ws, user, host=host, port=port, demo_traffic=demo_traffic, ctx=ctx.sub(0.3, 1.0)
+    )
+
+
+def _answers(ws: Workspace, info: state.ServiceInfo) -> bool:
+    try:
+        verify = security.client_context(ws) if info.tls else True
+        state.fetch_health(info, 1.0, verify)
+    except OSError:
+        return False
+    return True
+
+
+def _terminate(pid: int) -> bool:
+    """SIGTERM, wait, SIGKILL as a last resort; True if it ended within the timeout."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        os.kill(pid, signal.SIGTERM)
+        proc.wait(STOP_TIMEOUT)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        os.kill(pid, signal.SIGKILL)
+        return False
+    finally:
+        for child in list(_CHILDREN):
+            if child.poll() is not None:
+                _CHILDREN.remove(child)
+    return True
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no output"
+    return lines[-1] if lines else "no output"
+
+
+TRAFFIC_MAX_SECONDS = 3600.0  # a forgotten generator stops by itself
+
+
+def start_traffic(
+    ws: Workspace, user: str, *, rate: float = 20.0, duration: float = TRAFFIC_MAX_SECONDS
+) -> subprocess.Popen[bytes]:
+    """Run ``console traffic`` against the running service in a child process.
+
+    The caller stops it with :func:`stop_traffic` (it also ends by itself after
+    ``duration`` seconds). BadInput when no service runs.
+    """
+    ws.authorize(user, "service.control", "traffic")
+    if state.running_service(ws) is None:
+        raise BadInput("no scoring service is running: start it before sending traffic")
+    args = [sys.executable, "-m", "console", "--workspace", str(ws.root), "traffic"]
+    args += ["--rate", f"{rate:g}", "--duration", f"{duration:g}"]
+    env = {**os.environ, "CONSOLE_USER": user}
+    with service_log(ws).open("ab") as out:
+        return subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
+
+
+def stop_traffic(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """End a traffic generator started by :func:`start_traffic` and reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,109 @@
+"""The model that scores requests, and its hot swap when production changes.
+
+A poller thread reads the production pointer a few times a second. When it names a
+new version, the poller loads it (hash and trusted types checked by the registry) off
+the request path and then replaces one reference. A request takes that reference once
+when it starts, so it is scored wholly by one version and names it; that version is
+the one in production when the request arrived or the one before it (the poll lag).
+A version that fails to load is not retried until production changes again; the one
+already loaded keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from console.core import registry
+from console.core.errors import ConsoleError, WorkspaceError
+
+if TYPE_CHECKING:
+    from console.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    version: str
+    sha256: str
+    pipeline: Any
+    threshold: float
+    features: dict[str, str]
+
+
+def load_production(ws: Workspace) -> LoadedModel:
+    """Load the version in production now (WorkspaceError if there is none)."""
+    model = registry.production(ws)
+    if model is None:
+        raise WorkspaceError(
+            f"{ws.root}: no model version is in production; register or promote one first"
+        )
+    return load_version(ws, model)
+
+
+def load_version(ws: Workspace, model: registry.ModelVersion) -> LoadedModel:
+    pipeline = registry.load(ws, model.version)
+    return LoadedModel(model.version, model.sha256, pipeline, model.threshold, model.features)
+
+
+class ModelHolder:
+    """Holds the current :class:`LoadedModel`; ``start()`` begins polling production."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        poll_seconds: float = 0.25,
+        on_swap: Callable[[LoadedModel | None, str], None] | None = None,
+    ) -> None:
+        self.ws = ws
+        self.poll_seconds = poll_seconds
+        self.current = load_production(ws)
+        self._on_swap = on_swap
+        self._failed: tuple[str, str] | None = None  # (version, sha) that would not load
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> bool:
+        """Swap if production names another version; True if a swap happened."""
+        model = registry.production(self.ws)
+        if model is None or model.version == self.current.version:
+            return False
+        if self._failed == (model.version, model.sha256):
+            return False
+        try:
+            loaded = load_version(self.ws, model)
+        except (ConsoleError, OSError, ValueError) as exc:
+            self._failed = (model.version, model.sha256)
+            log.error("cannot load production version %s: %s", model.version, exc)
+            if self._on_swap:
+                self._on_swap(None, f"{model.version}: {exc}")
+            return False
+        self.current = loaded  # one reference assignment: atomic for readers
+        self._failed = None
+        log.info("now serving model %s", loaded.version)
+        if self._on_swap:
+            self._on_swap(loaded, "")
+        return True
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="service-model-poll")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.poll_once()
+            except Exception:  # a bad poll must not end the service's swaps
+                log.exception("polling the production model failed")

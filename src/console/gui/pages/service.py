@@ -1,0 +1,289 @@
+"""Service: start, stop and restart the scoring service; its URL, status and live plots.
+
+Once a second the page reads where the workspace's service runs (core ``state``) and
+its ``/health`` (loopback, a short timeout), and plots the request rate and latency.
+Start, stop and restart are core jobs (progress dialog); "Live traffic" runs the
+traffic generator in a child process against the service.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.errors import ConsoleError
+from console.core.serving import control, security, state
+from console.core.workspace import Workspace
+from console.gui import formatting as fmt
+from console.gui import workers
+from console.gui.pages.base import Page
+from console.gui.style import icon
+from console.gui.widgets.service_chart import ServiceLiveChart
+from console.gui.widgets.stat_tile import StatTile
+
+POLL_MS = 1000
+HEALTH_TIMEOUT = 0.3
+LIVE_TRAFFIC_RATE = 20.0
+
+
+class ServicePage(Page):
+    key = "service"
+    title = "Scoring service"
+    icon_name = "mdi6.server-network"
+    order = 55
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(ws, user, parent)
+        self.info: state.ServiceInfo | None = None
+        self.health: dict[str, Any] | None = None
+        self.traffic: subprocess.Popen[bytes] | None = None
+        self._last: tuple[float, int] | None = None  # (monotonic time, requests) of last poll
+
+        self.start_button = self._button("Start", "mdi6.play", "Ctrl+Shift+S", self.start_service)
+        self.stop_button = self._button("Stop", "mdi6.stop", "Ctrl+Shift+X", self.stop_service)
+        self.restart_button = self._button(
+            "Restart", "mdi6.restart", "Ctrl+Shift+R", self.restart_service
+        )
+        self.traffic_button = self._button(
+            "Live traffic", "mdi6.swap-horizontal", "Ctrl+Shift+T", self.toggle_traffic
+        )
+        self.traffic_button.setCheckable(True)
+
+        self.status_tile = StatTile("Status", "mdi6.power")
+        self.url_tile = StatTile("Port", "mdi6.web")
+        self.model_tile = StatTile("Model serving", "mdi6.brain")
+        self.rate_tile = StatTile("Requests", "mdi6.speedometer")
+        self.latency_tile = StatTile("Latency p99", "mdi6.timer-outline")
+        self.cache_tile = StatTile("Cache hit rate", "mdi6.cached")
+        tiles = QGridLayout()
+        tiles.setSpacing(12)
+        for column, tile in enumerate(self.tiles()):
+            tiles.addWidget(tile, 0, column)
+            tiles.setColumnStretch(column, 1)
+        self.body.addLayout(tiles)
+
+        panel = QFrame()
+        panel.setProperty("role", "panel")
+        heading = QLabel("Live traffic (one sample a second)")
+        heading.setProperty("role", "section")
+        self.chart = ServiceLiveChart()
+        self.note = QLabel("")
+        self.note.setProperty("role", "muted")
+        self.note.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(heading, 1)
+        header.addWidget(self.chart.legend())
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(14, 12, 14, 10)
+        layout.setSpacing(8)
+        layout.addLayout(header)
+        layout.addWidget(self.note)
+        layout.addWidget(self.chart, 1)
+        self.body.addWidget(panel, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop_traffic)
+
+    def _button(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QPushButton:
+        button = QPushButton(icon(icon_name), text)
+        button.setToolTip(f"{text} ({shortcut})")
+        button.clicked.connect(slot)
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(button.click)
+        self.addAction(action)
+        self.header_actions.addWidget(button)
+        return button
+
+    def tiles(self) -> list[StatTile]:
+        return [
+            self.status_tile,
+            self.url_tile,
+            self.model_tile,
+            self.rate_tile,
+            self.latency_tile,
+            self.cache_tile,
+        ]
+
+    # ------------------------------------------------------------------ reading
+    def refresh(self) -> None:
+        self.poll()
+
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.poll()
+
+    def poll(self) -> None:
+        """Read where the service runs and its /health; update tiles and plots."""
+        info = state.running_service(self.ws)
+        if info != self.info:
+            self.chart.clear()
+            self._last = None
+        self.info = info
+        self.health = None
+        problem = ""
+        if info is not None:
+            try:
+                verify = security.client_context(self.ws) if info.tls else True
+                self.health = state.fetch_health(info, HEALTH_TIMEOUT, verify)
+            except (OSError, ConsoleError) as exc:
+                problem = str(exc)
+        self._sample()
+        self._show(problem)
+
+    def _sample(self) -> None:
+        if self.health is None:
+            return
+        now, requests = time.monotonic(), int(self.health["requests"])
+        if self._last is not None and now > self._last[0]:
+            rate = max(requests - self._last[1], 0) / (now - self._last[0])
+            self.chart.add_sample(rate, self.health.get("p50_ms"), self.health.get("p99_ms"))
+        self._last = (now, requests)
+
+    def _show(self, problem: str) -> None:
+        info, health = self.info, self.health
+        running = info is not None
+        traffic_on = self.traffic is not None and self.traffic.poll() is None
+        if self.traffic is not None and not traffic_on:
+            self.traffic = None
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.restart_button.setEnabled(running)
+        self.traffic_button.setEnabled(running or traffic_on)
+        self.traffic_button.setChecked(traffic_on)
+        if info is None:
+            self.status_tile.show_value("stopped", "start it to score requests", state="warning")
+            self.url_tile.show_value("–", "")
+            for tile in (self.model_tile, self.rate_tile, self.latency_tile, self.cache_tile):
+                tile.show_value("–", "")
+            self.note.setText(
+                "The scoring service is not running. Start it (Ctrl+Shift+S) to serve "
+                "POST /v1/predict on this machine; turn on Live traffic to watch it work."
+            )
+            self.note.show()
+            self.subtitle.setText("Not running")
+            return
+        since = fmt.timestamp(info.started_at)
+        self.url_tile.show_value(
+            str(info.port),
+            f"{info.host} · {'HTTPS + token' if info.tls else 'HTTP'}\npid {info.pid}",
+        )
+        if health is None:
+            self.status_tile.show_value("not answering", problem[:60], state="danger")
+            self.note.setText(f"The service process runs but does not answer: {problem}")
+            self.note.show()
+            return
+        self.note.hide()
+        self.status_tile.show_value(
+            "running", f"since {since}\nup {_duration(health['uptime_s'])}", state="ok"
+        )
+        swaps = int(health.get("swaps", 0))
+        errors = int(health.get("swap_errors", 0))
+        self.model_tile.show_value(
+            str(health["model_version"]),
+            f"{swaps} hot swap{'s' if swaps != 1 else ''}"
+            + (f"\n{errors} version(s) failed to load" if errors else "\nfollows production"),
+            state="warning" if errors else "",
+        )
+        latest = self.chart.latest()
+        rate = f"{latest[0]:.1f}/s" if latest else "–"
+        self.rate_tile.show_value(
+            rate,
+            f"{fmt.count(int(health['requests']))} total\n"
+            f"{fmt.count(int(health['errors']))} errors",
+            state="warning" if health["errors"] else "",
+        )
+        p99, p50 = health.get("p99_ms"), health.get("p50_ms")
+        self.latency_tile.show_value(
+            "–" if p99 is None else f"{p99:.1f} ms",
+            f"p50 {'–' if p50 is None else f'{p50:.1f} ms'}\nof the last 4,096 requests",
+        )
+        hit = health.get("cache_hit_rate")
+        self.cache_tile.show_value(
+            fmt.percent(hit),
+            f"{fmt.count(int(health['logged_rows']))} rows stored\n"
+            f"{fmt.count(int(health['log_pending']))} waiting",
+        )
+        self.subtitle.setText(
+            f"Serving {health['model_version']} at {info.url}"
+            + (" · live traffic on" if traffic_on else "")
+        )
+
+    # ------------------------------------------------------------------ actions
+    def start_service(self) -> None:
+        workers.run_job(
+            self,
+            "Starting the scoring service",
+            control.start_service,
+            self.ws,
+            self.user,
+            on_done=self._changed,
+        )
+
+    def stop_service(self) -> None:
+        self.stop_traffic()
+        workers.run_job(
+            self,
+            "Stopping the scoring service",
+            control.stop_service,
+            self.ws,
+            self.user,
+            on_done=self._changed,
+        )
+
+    def restart_service(self) -> None:
+        workers.run_job(
+            self,
+            "Restarting the scoring service",
+            control.restart_service,
+            self.ws,
+            self.user,
+            on_done=self._changed,
+        )
+
+    def toggle_traffic(self) -> None:
+        if self.traffic is not None and self.traffic.poll() is None:
+            self.stop_traffic()
+        else:
+            try:
+                self.traffic = control.start_traffic(self.ws, self.user, rate=LIVE_TRAFFIC_RATE)
+            except ConsoleError as exc:
+                workers.show_error(self, "Live traffic", exc)
+        self.poll()
+
+    def stop_traffic(self) -> None:
+        if self.traffic is not None:
+            control.stop_traffic(self.traffic)
+            self.traffic = None
+
+    def _changed(self, _result: object) -> None:
+        self.poll()
+        self.changed.emit()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"

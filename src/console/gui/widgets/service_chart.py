@@ -1,0 +1,156 @@
+"""Live plots of the scoring service: requests per second, and latency p50/p99.
+
+Samples go into numpy ring buffers (the last ten minutes at one a second); each curve
+is made once and updated with ``setData``, redraws are throttled, and hovering shows
+the values under the mouse.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
+
+from console.gui.style import THEME
+
+HISTORY = 600  # samples kept (one a second: ten minutes)
+
+
+class RingBuffer:
+    """The last ``size`` (t, value...) samples, oldest first."""
+
+    def __init__(self, size: int, columns: int) -> None:
+        self.data = np.full((size, columns), np.nan)
+        self.n = 0
+
+    def append(self, row: list[float]) -> None:
+        self.data[self.n % len(self.data)] = row
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        if self.n <= len(self.data):
+            return self.data[: self.n]
+        start = self.n % len(self.data)
+        return np.concatenate([self.data[start:], self.data[:start]])
+
+    def clear(self) -> None:
+        self.data[:] = np.nan
+        self.n = 0
+
+
+def _plot(title_left: str) -> pg.PlotWidget:
+    widget = pg.PlotWidget(background=THEME.surface)
+    widget.setMinimumHeight(180)
+    plot = widget.getPlotItem()
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    plot.setLabel("left", title_left)
+    plot.setLabel("bottom", "seconds ago")
+    pen = pg.mkPen(THEME.muted)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setPen(pen)
+        plot.getAxis(name).setTextPen(pg.mkPen(THEME.text))
+    plot.setXRange(-120, 0, padding=0)
+    return widget
+
+
+class ServiceLiveChart(QWidget):
+    """``chart.add_sample(rate, p50_ms, p99_ms)`` once a second; ``clear()`` on a restart."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.samples = RingBuffer(HISTORY, 4)  # t, rate, p50, p99
+        self.rate_plot = _plot("requests / s")
+        self.latency_plot = _plot("latency (ms)")
+        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen(THEME.accent, width=2), name="rate")
+        self.p50_curve = self.latency_plot.plot(pen=pg.mkPen(THEME.ok, width=2), name="p50")
+        self.p99_curve = self.latency_plot.plot(pen=pg.mkPen(THEME.warning, width=2), name="p99")
+        self.readout = QLabel(" ")
+        self.readout.setProperty("role", "muted")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        for widget in (self.rate_plot, self.latency_plot):
+            widget.scene().sigMouseMoved.connect(self._hover)
+
+        plots = QHBoxLayout()
+        plots.setSpacing(12)
+        plots.addWidget(self.rate_plot, 1)
+        plots.addWidget(self.latency_plot, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.readout)
+
+    @staticmethod
+    def legend() -> QLabel:
+        swatch = '<span style="color:{};">&#9632;</span>&nbsp;{}'
+        label = QLabel(
+            "&nbsp;&nbsp;&nbsp;".join(
+                [
+                    swatch.format(THEME.accent, "requests / s"),
+                    swatch.format(THEME.ok, "latency p50"),
+                    swatch.format(THEME.warning, "latency p99"),
+                ]
+            )
+        )
+        label.setTextFormat(Qt.TextFormat.RichText)
+        return label
+
+    def add_sample(self, rate: float, p50: float | None, p99: float | None) -> None:
+        nan = float("nan")
+        self.samples.append(
+            [time.monotonic(), rate, nan if p50 is None else p50, nan if p99 is None else p99]
+        )
+        self._redraw()
+
+    def clear(self) -> None:
+        self.samples.clear()
+        self._redraw()
+
+    @qthrottled(timeout=200)
+    def _redraw(self) -> None:
+        data = self.samples.view()
+        ago = data[:, 0] - time.monotonic() if len(data) else np.zeros(0)
+        self.rate_curve.setData(ago, data[:, 1], connect="finite")
+        self.p50_curve.setData(ago, data[:, 2], connect="finite")
+        self.p99_curve.setData(ago, data[:, 3], connect="finite")
+        if len(data):
+            top = np.nanmax(data[:, 1]) if np.isfinite(data[:, 1]).any() else 1.0
+            self.rate_plot.getPlotItem().setYRange(0, max(top, 1.0) * 1.15, padding=0)
+            lat = data[:, 3][np.isfinite(data[:, 3])]
+            self.latency_plot.getPlotItem().setYRange(
+                0, max(float(lat.max()) if lat.size else 1.0, 1.0) * 1.15, padding=0
+            )
+
+    def _hover(self, position: object) -> None:
+        data = self.samples.view()
+        if not len(data):
+            return
+        for widget in (self.rate_plot, self.latency_plot):
+            box = widget.getPlotItem().vb
+            if box.sceneBoundingRect().contains(position):
+                x = box.mapSceneToView(position).x()
+                ago = data[:, 0] - time.monotonic()
+                i = int(np.argmin(np.abs(ago - x)))
+                self.readout.setText(
+                    f"{-ago[i]:.0f} s ago: <b>{data[i, 1]:.1f}</b> requests/s · "
+                    f"p50 <b>{_ms(data[i, 2])}</b> · p99 <b>{_ms(data[i, 3])}</b>"
+                )
+                return
+
+    def latest(self) -> tuple[float, float, float] | None:
+        """The newest sample (rate, p50, p99), for tests."""
+        data = self.samples.view()
+        return None if not len(data) else (data[-1, 1], data[-1, 2], data[-1, 3])
+
+
+def _ms(value: float) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.1f} ms"

@@ -1,0 +1,110 @@
+"""The Service page: status and live plots from a real service, start/stop, live traffic."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from console.core.errors import BadInput
+from console.core.serving import control, state
+from console.core.workspace import Workspace
+from console.gui import workers
+from console.gui.main_window import MainWindow
+from console.gui.pages.service import ServicePage
+from tests.core.serving_models import record, running, with_models
+
+
+@pytest.fixture
+def page(window: MainWindow, ws: Workspace) -> ServicePage:
+    with_models(ws)
+    window.show_page("service")
+    found = window.page("service")
+    assert isinstance(found, ServicePage)
+    return found
+
+
+@pytest.fixture
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
+    seen: list[BaseException] = []
+    monkeypatch.setattr(workers, "show_error", lambda parent, title, exc: seen.append(exc))
+    return seen
+
+
+def test_stopped_service_offers_start_only(page: ServicePage) -> None:
+    page.poll()
+    assert page.status_tile.value.text() == "stopped"
+    assert page.status_tile.state == "warning"
+    assert page.start_button.isEnabled()
+    assert not page.stop_button.isEnabled()
+    assert not page.traffic_button.isEnabled()
+    assert "not running" in page.note.text()
+
+
+def test_running_service_shows_status_and_live_rate(page: ServicePage, ws: Workspace) -> None:
+    with running(ws) as service:
+        page.poll()
+        assert page.status_tile.value.text() == "running"
+        assert page.url_tile.value.text() == str(service.port)
+        assert page.url_tile.detail.text().startswith("127.0.0.1 · HTTP")
+        assert page.model_tile.value.text() == "1.0.0"
+        assert not page.start_button.isEnabled()
+        assert page.stop_button.isEnabled()
+        with httpx.Client() as client:
+            for n in range(10):
+                client.post(f"{service.info.url}/v1/predict", json=record(amount=float(n)))
+        time.sleep(0.05)
+        page.poll()
+        latest = page.chart.latest()
+        assert latest is not None
+        assert latest[0] > 0  # requests per second since the previous poll
+        assert page.rate_tile.detail.text().startswith("10 total")
+        assert page.latency_tile.value.text().endswith(" ms")
+    page.poll()
+    assert page.status_tile.value.text() == "stopped"
+
+
+def test_start_button_runs_the_core_job(
+    qtbot: QtBot, page: ServicePage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, object]] = []
+
+    def fake_start(ws: Workspace, user: str, *, ctx) -> state.ServiceInfo:
+        calls.append((user, ctx))
+        ctx.progress(1.0, "started")
+        return state.ServiceInfo("http://127.0.0.1:1", "127.0.0.1", 1, 1, "now", False)
+
+    monkeypatch.setattr(control, "start_service", fake_start)
+    page.poll()
+    with qtbot.waitSignal(page.changed, timeout=5000):
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert [user for user, _ in calls] == ["alice"]
+
+
+def test_a_refused_stop_is_shown(qtbot: QtBot, page: ServicePage, errors) -> None:
+    page.stop_service()  # nothing runs: the core refuses
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], BadInput)
+    assert "no scoring service is running" in str(errors[0])
+
+
+def test_live_traffic_toggle_starts_and_stops_the_generator(
+    page: ServicePage, ws: Workspace, errors
+) -> None:
+    page.toggle_traffic()  # no service: refused, nothing started
+    assert page.traffic is None
+    assert "start it before sending traffic" in str(errors[0])
+    with running(ws):
+        page.poll()
+        page.traffic_button.click()
+        proc = page.traffic
+        assert proc is not None
+        assert proc.poll() is None
+        assert page.traffic_button.isChecked()
+        page.traffic_button.click()
+        assert page.traffic is None
+        assert proc.poll() is not None
+        assert not page.traffic_button.isChecked()
