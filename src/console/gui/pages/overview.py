@@ -1,17 +1,35 @@
-"""Overview: the model in production, how much data there is, the last ingest, per day."""
+"""Overview: the model in production, the data, and the daily checks at a glance.
+
+The status tiles read the last stored check report (``console check`` or Run checks)
+and, live, the drift summary, the scoring service and the open alerts; each opens its
+page.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.core import registry, store
+from console.core.monitoring import checks
 from console.core.registry import ModelVersion
 from console.core.workspace import Workspace
 from console.gui import formatting as fmt
+from console.gui import workers
 from console.gui.pages.base import Page
+from console.gui.style import icon
 from console.gui.widgets.daily_chart import DailyCountsChart
+from console.gui.widgets.overview_status import StatusTiles
 from console.gui.widgets.stat_tile import StatTile
 
 OUTCOME_STATES = {"ok": "ok", "refused": "warning", "failed": "warning"}
@@ -35,7 +53,17 @@ class OverviewPage(Page):
         for column, tile in enumerate(self.tiles()):
             tiles.addWidget(tile, 0, column)
             tiles.setColumnStretch(column, 1)
+        tiles.setContentsMargins(0, 0, 0, 0)
         self.body.addLayout(tiles)
+        self.status = StatusTiles(ws)
+        self.status.open_page.connect(self.open_page)
+        self.body.addWidget(self.status)
+        self.run_button = QPushButton(icon("mdi6.clipboard-check-outline"), "Run checks")
+        self.run_button.setToolTip("Run the daily checks and store the report (Ctrl+Shift+K)")
+        self.run_button.clicked.connect(self.run_checks)
+        QShortcut(QKeySequence("Ctrl+Shift+K"), self, activated=self.run_checks)
+        self.header_actions.addWidget(self.run_button)
+        self.check_job: workers.RunningJob | None = None
 
         panel = QFrame()
         panel.setProperty("role", "panel")
@@ -75,7 +103,25 @@ class OverviewPage(Page):
         has_data = any(counts.values())
         self.chart.set_counts(counts)
         self.empty_note.setVisible(not has_data)
+        self.status.refresh()
         self.subtitle.setText(f"Updated {datetime.now().strftime('%H:%M:%S')} · F5 refreshes")
+
+    def run_checks(self) -> None:
+        """Run the daily checks as a job; the window refreshes when the report is stored."""
+        if self.check_job is not None:
+            return
+        self.check_job = workers.run_job(
+            self,
+            "Running the daily checks",
+            checks.run_checks,
+            self.ws,
+            self.user,
+            on_done=lambda _report: self.changed.emit(),
+        )
+        self.check_job.ended.connect(self._check_ended)
+
+    def _check_ended(self, _outcome: str) -> None:
+        self.check_job = None
 
     def _show_model(self, model: ModelVersion | None) -> None:
         if model is None:

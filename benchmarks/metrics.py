@@ -1,0 +1,341 @@
+"""Daily-check figures side by side with their baselines, in one run.
+
+1. Hourly windowed metrics over 30 days of 10 M logged predictions with labels:
+   ``performance.windowed_metrics(ws, window="hour")`` (read + id join + confusion
+   matrices + F1/precision/recall/FPR/accuracy/ROC AUC/PR AUC + estimated metrics)
+   against a pure-numpy baseline that reads the same columns, joins the labels the same
+   way and computes the hourly confusion counts with one ``np.bincount`` over window ids.
+   Each measurement runs in a fresh process (its own peak RSS), alternating, medians.
+   Target: console at most 2x the baseline.
+2. The GUI thread while that computation runs as a job from the Performance page: a
+   QTimer probe every 10 ms records how late it fires. Target: never late by > 50 ms.
+3. The System page with a week of per-minute samples stored, updated live for a
+   simulated hour (3,600 updates on a fast timer): RSS at start and end. Target: flat.
+
+    python benchmarks/metrics.py [--rows 10000000] [--repeat 3] [--workspace DIR]
+                                 [--parts metrics,gui,system]
+
+The workspace (10 M predictions, ~9.5 M labels) is built once and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DAYS = 30
+HOUR_US = 3_600_000_000
+
+
+def build(root: Path, rows: int) -> None:
+    import datetime as dt
+
+    import numpy as np
+    import pyarrow as pa
+
+    from console.core import ingest
+    from console.core.workspace import Workspace
+
+    ws = Workspace.create(root, "bench")
+    rng = np.random.default_rng(1)
+    per_day = rows // DAYS
+    start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    features = ws.config.data_schema.features
+    for day in range(DAYS):
+        n = per_day
+        base = int((start + dt.timedelta(days=day)).timestamp() * 1e6)
+        ts = base + np.sort(rng.integers(0, 86_400 * 10**6, n))
+        fraud = rng.random(n) < 0.01
+        score = np.clip(rng.beta(1, 40, n) + 0.6 * fraud * rng.random(n), 0, 1)
+        ids = pa.array([f"t{day:02d}-{i:07d}" for i in range(n)])
+        cols: dict[str, object] = {
+            "transaction_id": ids,
+            "ts": pa.array(ts, pa.timestamp("us", "UTC")),
+        }
+        for name, kind in features.items():
+            if kind == "category":
+                cols[name] = pa.array(rng.choice(["a", "b", "c", "d"], n))
+            elif kind == "integer":
+                cols[name] = pa.array(rng.integers(0, 24, n))
+            else:
+                cols[name] = pa.array(rng.random(n) * 100)
+        cols["score"] = pa.array(score)
+        cols["decision"] = pa.array((score >= 0.3).astype(np.int8))
+        ingest.ingest_table(ws, "bench", "predictions", pa.table(cols), source=f"bench:{day}")
+        labelled = rng.random(n) < 0.95
+        labels = pa.table(
+            {
+                "transaction_id": ids.filter(pa.array(labelled)),
+                "label": pa.array(fraud[labelled].astype(np.int8)),
+                "labelled_at": pa.array(
+                    ts[labelled] + 86_400 * 10**6 * 3, pa.timestamp("us", "UTC")
+                ),
+            }
+        )
+        ingest.ingest_table(ws, "bench", "labels", labels, source=f"bench-labels:{day}")
+        print(f"  built day {day + 1}/{DAYS}", file=sys.stderr, flush=True)
+    ws.close()
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_console(root: Path) -> dict[str, float]:
+    from console.core.monitoring import performance
+    from console.core.workspace import Workspace
+
+    ws = Workspace.open(root)
+    base_mb = peak_mb()
+    t0 = time.perf_counter()
+    table = performance.windowed_metrics(ws, window="hour")
+    seconds = time.perf_counter() - t0
+    assert len(table) == DAYS * 24
+    return {"seconds": seconds, "peak_mb": peak_mb(), "start_mb": base_mb}
+
+
+def child_baseline(root: Path) -> dict[str, float]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from console.core import store
+    from console.core.workspace import Workspace
+
+    ws = Workspace.open(root)
+    base_mb = peak_mb()
+    t0 = time.perf_counter()
+    pred = store.read(ws, "predictions", ["transaction_id", "ts", "score", "decision"])
+    labels = store.read(ws, "labels", ["transaction_id", "label", "labelled_at"])
+    where = pc.index_in(
+        pred.column("transaction_id"), value_set=labels.column("transaction_id").combine_chunks()
+    )
+    has = where.is_valid().to_numpy(zero_copy_only=False)
+    idx = pc.fill_null(where, 0).to_numpy()
+    label = labels.column("label").to_numpy()[idx]
+    ts = pred.column("ts").cast(pa.int64()).to_numpy()
+    decision = pred.column("decision").to_numpy()
+    hours = (ts - ts.min()) // HOUR_US
+    n = int(hours.max()) + 1
+    counts = np.bincount(hours[has] * 4 + label[has] * 2 + decision[has], minlength=n * 4)
+    seconds = time.perf_counter() - t0
+    assert counts.sum() == has.sum()
+    return {"seconds": seconds, "peak_mb": peak_mb(), "start_mb": base_mb}
+
+
+def child_gui(root: Path) -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from console.core.workspace import Workspace
+    from console.gui import workers
+    from console.gui.main_window import MainWindow
+    from console.gui.pages.performance import load_performance
+
+    app = QApplication([])
+    ws = Workspace.open(root)
+    window = MainWindow(ws, "bench")
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    clock = QElapsedTimer()
+    clock.start()
+    worst = [0.0]
+    last = [clock.elapsed()]
+    done = [False]
+
+    late: list[tuple[float, str]] = []
+    job_box: list[workers.RunningJob] = []
+
+    def probe() -> None:
+        now = clock.elapsed()
+        worst[0] = max(worst[0], now - last[0] - 10)
+        if now - last[0] - 10 > 30 and job_box:
+            late.append((now - last[0] - 10, job_box[0].ctx.message))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(probe)
+    page = window.page("performance")
+    t0 = time.perf_counter()
+    timer.start()
+    last[0] = clock.elapsed()
+
+    during = [0.0]
+    show_ms = [0.0]
+
+    def finished(result: object) -> None:
+        during[0] = worst[0]
+        t = time.perf_counter()
+        page.set_results(result)  # type: ignore[attr-defined]
+        page.plot.flush()  # type: ignore[attr-defined]
+        show_ms[0] = (time.perf_counter() - t) * 1000
+        done[0] = True
+
+    job_box.append(workers.run_job(window, "bench", load_performance, ws, "hour", on_done=finished))
+    while not done[0]:
+        app.processEvents()
+        time.sleep(0.001)
+    seconds = time.perf_counter() - t0
+    timer.stop()
+    workers.cancel_running_jobs()
+    window.close()
+    return {
+        "seconds": seconds,
+        "worst_late_ms": worst[0],
+        "worst_during_job_ms": during[0],
+        "show_results_ms": show_ms[0],
+        "late_phases": sorted(late, reverse=True)[:5],  # type: ignore[dict-item]
+    }
+
+
+def child_system(root: Path) -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import numpy as np
+    import psutil
+    from PySide6.QtWidgets import QApplication
+
+    from console.core.db import write_transaction
+    from console.core.monitoring import system
+    from console.core.workspace import Workspace
+    from console.gui.pages.system import SystemPage
+
+    app = QApplication([])
+    ws = Workspace.open(root)
+    now = time.time()
+    minutes = 7 * 24 * 60
+    rng = np.random.default_rng(0)
+    rows = [(now - 60 * (minutes - i), 0, *rng.random(len(system.FIELDS))) for i in range(minutes)]
+    with write_transaction(ws.conn) as conn:
+        conn.execute("DELETE FROM system_samples")
+        conn.executemany(
+            f"INSERT INTO system_samples (ts, resolution, {', '.join(system.FIELDS)}) "
+            f"VALUES ({', '.join('?' * (len(system.FIELDS) + 2))})",
+            rows,
+        )
+    page = SystemPage(ws, "bench")
+    page.setMinimumSize(1000, 700)
+    page.sampler.interval = 0.002  # one simulated second
+    page.sampler.store_every = 0.12  # one stored sample per simulated minute
+    page.show()
+    page.start_sampling()
+    page.timer.stop()
+    process = psutil.Process()
+    updates = 3600
+    t0 = time.perf_counter()
+    for i in range(updates):
+        time.sleep(0.002)
+        page.update_live()
+        for plot in page.plots:
+            plot.flush()
+        app.processEvents()
+        if i == 200:
+            start_rss = process.memory_info().rss / 2**20
+            start_points = page.points()
+    end_rss = process.memory_info().rss / 2**20
+    points = page.points()
+    page.stop_sampling()
+    ws.close()
+    return {
+        "start_rss_mb": start_rss,
+        "end_rss_mb": end_rss,
+        "start_points": start_points,
+        "end_points": points,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+CHILDREN = {
+    "console": child_console,
+    "baseline": child_baseline,
+    "gui": child_gui,
+    "system": child_system,
+}
+
+
+def run_child(kind: str, root: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--workspace", str(root)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workspace", type=Path, default=Path("/tmp/console-metrics-bench"))
+    parser.add_argument("--child", choices=list(CHILDREN))
+    parser.add_argument(
+        "--parts", default="metrics,gui,system", help="which figures (comma-separated)"
+    )
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](args.workspace)))
+        return
+    if not (args.workspace / "console.toml").exists():
+        print(f"Building {args.rows:,} predictions in {args.workspace} (once)…", file=sys.stderr)
+        build(args.workspace, args.rows)
+    parts = set(args.parts.split(","))
+    if "metrics" in parts:
+        metrics_figures(args)
+    if "gui" in parts:
+        gui_figures(args)
+    if "system" in parts:
+        system_figures(args)
+
+
+def metrics_figures(args: argparse.Namespace) -> None:
+    runs: dict[str, list[dict[str, float]]] = {"console": [], "baseline": []}
+    for _ in range(args.repeat):
+        for kind in ("baseline", "console"):
+            runs[kind].append(run_child(kind, args.workspace))
+    med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
+    mem = {k: statistics.median(r["peak_mb"] for r in v) for k, v in runs.items()}
+    print(f"Hourly metrics, {DAYS} days, {args.rows:,} predictions (medians of {args.repeat}):")
+    print(f"  {'':<34} {'seconds':>8} {'peak RSS MB':>12}")
+    print(
+        f"  {'baseline (read+join+bincount)':<34} {med['baseline']:>8.2f} {mem['baseline']:>12.0f}"
+    )
+    print(
+        f"  {'console windowed_metrics(hour)':<34} {med['console']:>8.2f} {mem['console']:>12.0f}"
+    )
+    ratio = med["console"] / med["baseline"]
+    mem_ratio = mem["console"] / mem["baseline"]
+    print(f"  time ratio {ratio:.2f}x (target <= 2x) · memory ratio {mem_ratio:.2f}x")
+
+
+def gui_figures(args: argparse.Namespace) -> None:
+    gui = run_child("gui", args.workspace)
+    print(
+        f"GUI thread while the hourly check runs as a job: {gui['seconds']:.2f} s, "
+        f"worst timer lateness {gui['worst_late_ms']:.0f} ms (target <= 50 ms; "
+        f"{gui['worst_during_job_ms']:.0f} ms while the job ran, "
+        f"{gui['show_results_ms']:.0f} ms to show its results)"
+    )
+
+
+def system_figures(args: argparse.Namespace) -> None:
+    sysrun = run_child("system", args.workspace)
+    print(
+        "System page, a week of per-minute samples, 3,600 live updates (a simulated hour, "
+        f"{sysrun['seconds']:.0f} s): RSS {sysrun['start_rss_mb']:.0f} MB at start -> "
+        f"{sysrun['end_rss_mb']:.0f} MB at end; points {sysrun['start_points']:.0f} -> "
+        f"{sysrun['end_points']:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

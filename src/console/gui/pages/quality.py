@@ -1,0 +1,191 @@
+"""Data quality: missing, out-of-range and unseen values per day, and pipeline health.
+
+The figures are computed by a job on show and whenever a new batch is ingested (the
+page polls the batch history, metadata only, once a second while it is visible).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core import clock
+from console.core.jobs import JobContext
+from console.core.monitoring import quality
+from console.core.monitoring.quality import PipelineHealth, QualityTable
+from console.core.workspace import Workspace
+from console.gui import formatting as fmt
+from console.gui import workers
+from console.gui.pages.base import Page
+from console.gui.widgets.confusion_table import setup_table, table_item
+from console.gui.widgets.metric_plot import MetricPlot
+
+SHARES = (
+    ("missing", "missing"),
+    ("out_of_range", "out of training range"),
+    ("unseen", "unseen category"),
+)
+
+
+def load_quality(ws: Workspace, *, ctx: JobContext) -> tuple[QualityTable, PipelineHealth]:
+    """The page's job: quality per day over the whole log, then pipeline health."""
+    table = quality.quality_table(ws, window="day", ctx=ctx)
+    return table, quality.pipeline_health(ws, clock.now())
+
+
+class QualityPage(Page):
+    key = "quality"
+    title = "Data quality"
+    icon_name = "mdi6.table-check"
+    order = 20
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(ws, user, parent)
+        self.table: QualityTable | None = None
+        self.job: workers.RunningJob | None = None
+        self._seen_batch: int | None = -1
+        self.plot = MetricPlot(y_format=".2%")
+        for key, label in SHARES:
+            self.plot.add_series(key, f"worst feature: {label}")
+        self.features = QTableWidget(0, 4)
+        self.features.setHorizontalHeaderLabels(["Feature", "Missing", "Out of range", "Unseen"])
+        setup_table(self.features)
+        self.features.verticalHeader().hide()
+        self.features.setAlternatingRowColors(True)
+        header = self.features.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.pipeline = QLabel("")
+        self.pipeline.setWordWrap(True)
+        self.features_title = QLabel("Per feature, last day")
+        self.features_title.setProperty("role", "section")
+        left = _panel("Share of bad values per day (worst feature)", self.plot)
+        right = _panel("", self.features_title, self.features)
+        pipe = _panel("Pipeline health", self.pipeline)
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        row.addWidget(left, 5)
+        row.addWidget(right, 4)
+        self.body.addLayout(row, 1)
+        self.body.addWidget(pipe)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.poll)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.timer.start()
+        self.poll()
+
+    def hideEvent(self, event: object) -> None:
+        self.timer.stop()
+
+    def refresh(self) -> None:
+        if self.isVisible():
+            self.load()
+        else:
+            self._seen_batch = -1
+
+    def poll(self) -> None:
+        """Reload when a batch was ingested since the last load (metadata only)."""
+        row = self.ws.conn.execute("SELECT MAX(id) AS id FROM batches").fetchone()
+        if row["id"] != self._seen_batch:
+            self._seen_batch = row["id"]
+            self.load()
+
+    def load(self) -> None:
+        if self.job is not None:
+            return
+        self.subtitle.setText("Checking…")
+        self.job = workers.run_job(
+            self, "Checking data quality", load_quality, self.ws, on_done=self.set_results
+        )
+        self.job.ended.connect(self._ended)
+
+    def _ended(self, _outcome: str) -> None:
+        self.job = None
+
+    def set_results(self, result: tuple[QualityTable, PipelineHealth]) -> None:
+        self.table, health = result
+        table = self.table
+        x = table.starts / 1e6
+        for key, _label in SHARES:
+            values = getattr(table, key)
+            worst = np.full(len(x), np.nan)
+            if values.size:
+                with np.errstate(all="ignore"):
+                    finite = np.where(np.isnan(values), -np.inf, values).max(axis=1)
+                worst = np.where(np.isinf(finite), np.nan, finite)
+            self.plot.set_data(key, x, worst)
+        self.show_features()
+        self.show_pipeline(health)
+        profile = (
+            "against the production model's training data"
+            if table.has_profile
+            else ("no training data to compare ranges and categories against")
+        )
+        self.subtitle.setText(
+            f"{len(table.starts)} days · {int(table.rows.sum()):,} predictions · {profile}"
+        )
+
+    def show_features(self) -> None:
+        table = self.table
+        if table is None or not len(table.starts):
+            self.features.setRowCount(0)
+            self.features_title.setText("Per feature (no predictions stored yet)")
+            return
+        i = len(table.starts) - 1
+        self.features_title.setText(f"Per feature, {fmt.day(_iso(table.starts[i]))}")
+        self.features.setRowCount(len(table.features))
+        for r, name in enumerate(table.features):
+            self.features.setItem(r, 0, table_item(name, align_right=False))
+            for c, values in enumerate((table.missing, table.out_of_range, table.unseen), 1):
+                v = values[i, r]
+                self.features.setItem(r, c, table_item("–" if math.isnan(v) else fmt.percent(v, 2)))
+
+    def show_pipeline(self, health: PipelineHealth) -> None:
+        hours = health.hours_since_ingest
+        since = (
+            "never"
+            if hours is None
+            else f"{hours:.1f} h ago ({fmt.timestamp(health.last_ingest_at)})"
+        )
+        parts = [
+            f"Last accepted predictions file: {since}",
+            f"Refused batches in 24 h: {health.refused_24h} · failed: {health.failed_24h}",
+            f"Duplicate prediction ids: {self.table.duplicate_ids if self.table else 0}",
+        ]
+        parts += [f"⚠ {m}" for m in health.refused_messages[:3]]
+        self.pipeline.setText("\n".join(parts))
+
+
+def _iso(us: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(us) / 1e6, dt.UTC).isoformat()
+
+
+def _panel(title: str, *widgets: QWidget) -> QFrame:
+    frame = QFrame()
+    frame.setProperty("role", "panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 10)
+    if title:
+        heading = QLabel(title)
+        heading.setProperty("role", "section")
+        layout.addWidget(heading)
+    for w in widgets:
+        layout.addWidget(w, 0 if isinstance(w, QLabel) else 1)
+    return frame

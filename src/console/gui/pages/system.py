@@ -1,0 +1,143 @@
+"""System: machine and scoring-service health, live (about once a second) over the
+stored week of samples, with the backup status."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from console.core.monitoring import partners, system
+from console.core.monitoring.settings import settings
+from console.core.workspace import Workspace
+from console.gui.pages.base import Page
+from console.gui.widgets.metric_plot import MetricPlot
+
+HISTORY_DAYS = 7
+MACHINE = (("cpu", "CPU"), ("memory", "memory"), ("disk", "disk"))
+SERVICE = (
+    ("service_cpu", "process CPU"),
+    ("error_rate", "errors"),
+    ("cache_hit_rate", "cache hits"),
+)
+LATENCY = (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))
+TRAFFIC = (("request_rate", "requests/s"), ("service_mb", "service MB"))
+PLOTS = (
+    ("Machine use (CPU, memory, disk)", ".0%", MACHINE),
+    ("Scoring service (share)", ".1%", SERVICE),
+    ("Response time (ms)", ".1f", LATENCY),
+    ("Traffic", ".1f", TRAFFIC),
+)
+
+
+class SystemPage(Page):
+    key = "system"
+    title = "System"
+    icon_name = "mdi6.gauge"
+    order = 60
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(ws, user, parent)
+        self.sampler = system.SystemSampler(ws, interval=1.0)
+        self.history = system.stored_series(ws, 0.0, 0.0)  # loaded on first show
+        self._history_loaded = False
+        self.plots: list[MetricPlot] = []
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        for n, (title, y_format, series) in enumerate(PLOTS):
+            plot = MetricPlot(y_format=y_format)
+            for key, label in series:
+                plot.add_series(key, label)
+            self.plots.append(plot)
+            grid.addWidget(_panel(title, plot), n // 2, n % 2)
+        self.now_label = QLabel("Starting the sampler…")
+        self.now_label.setProperty("role", "muted")
+        self.backup_label = QLabel("")
+        self.backup_label.setProperty("role", "muted")
+        self.body.addWidget(self.now_label)
+        self.body.addLayout(grid, 1)
+        self.body.addWidget(self.backup_label)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.update_live)
+        sampler = self.sampler
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(sampler.stop)
+        self.destroyed.connect(lambda _obj=None, s=sampler: s.stop())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.start_sampling()
+
+    def start_sampling(self) -> None:
+        if not self._history_loaded:
+            self.reload_history()
+        if not self.sampler.running:
+            self.sampler.start()
+        self.timer.start()
+
+    def stop_sampling(self) -> None:
+        self.timer.stop()
+        self.sampler.stop()
+
+    def refresh(self) -> None:
+        if self.isVisible():
+            self.reload_history()
+
+    def reload_history(self) -> None:
+        self.history = system.stored_series(self.ws, time.time() - HISTORY_DAYS * 86_400)
+        self._history_loaded = True
+        last = partners.last_verified_backup(self.ws)
+        self.backup_label.setText(
+            "Backup: no backup — no verified backup of this workspace exists (a finding)"
+            if last is None
+            else f"Backup: last verified {last}"
+        )
+        every = settings(self.ws).sample_seconds
+        self.subtitle.setText(
+            f"{len(self.history['ts']):,} stored samples (last {HISTORY_DAYS} days, one per "
+            f"{every:g} s) · live every second"
+        )
+        self.update_live()
+
+    def update_live(self) -> None:
+        live = self.sampler.recent()
+        start = live["ts"][0] if len(live["ts"]) else math.inf
+        keep = self.history["ts"] < start
+        x = np.concatenate([self.history["ts"][keep], live["ts"]])
+        for plot, (_title, _fmt, series) in zip(self.plots, PLOTS, strict=True):
+            for key, _label in series:
+                plot.set_data(key, x, np.concatenate([self.history[key][keep], live[key]]))
+        if len(live["ts"]):
+            last = {k: v[-1] for k, v in live.items()}
+            parts = [
+                f"CPU {last['cpu']:.0%}",
+                f"memory {last['memory']:.0%}",
+                f"disk {last['disk']:.0%}",
+            ]
+            service = partners.running_service(self.ws) is not None
+            if service and not math.isnan(last["p99_ms"]):
+                parts.append(f"service p99 {last['p99_ms']:.1f} ms")
+            parts.append("service running" if service else "no scoring service running")
+            self.now_label.setText("Now: " + " · ".join(parts))
+
+    def points(self) -> int:
+        """How many points the first plot shows (for tests and the benchmark)."""
+        return len(self.plots[0].points("cpu")[0])
+
+
+def _panel(title: str, plot: MetricPlot) -> QFrame:
+    frame = QFrame()
+    frame.setProperty("role", "panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 8)
+    heading = QLabel(title)
+    heading.setProperty("role", "section")
+    layout.addWidget(heading)
+    layout.addWidget(plot, 1)
+    return frame

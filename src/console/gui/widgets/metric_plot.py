@@ -1,0 +1,187 @@
+"""A time-series plot for metrics: one curve object per series, updated with setData.
+
+Curves are made once (:meth:`MetricPlot.add_series`) and only fed new arrays; NaN
+leaves a gap (a withheld window). Drawing is down-sampled (peak mode), clipped to the
+view, and redraws are throttled to ~20 a second. Horizontal threshold lines, a hover
+read-out of every series at the nearest point, zoom/pan with the mouse, and export of
+the picture (PNG) or the numbers (CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
+
+from console.gui.style import THEME
+from console.gui.widgets.daily_chart import DayAxisItem
+
+PALETTE = ("#2f5fb3", "#e08a2c", "#7a4fb3", "#2e7d4f", "#b3261e", "#5d6677")
+
+
+class MetricPlot(QWidget):
+    """``plot.add_series("f1", "F1")``; ``plot.set_data("f1", x_seconds, y)``."""
+
+    def __init__(
+        self, title: str = "", *, y_format: str = ".3f", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.y_format = y_format
+        self.widget = pg.PlotWidget(background=THEME.surface, axisItems={"bottom": DayAxisItem()})
+        self.widget.setMinimumHeight(180)
+        self.plot = self.widget.getPlotItem()
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(THEME.muted))
+            axis.setTextPen(pg.mkPen(THEME.text))
+        self.title = QLabel(title)
+        self.title.setProperty("role", "section")
+        self.readout = QLabel(" ")
+        self.readout.setProperty("role", "muted")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        if title:
+            layout.addWidget(self.title)
+        layout.addWidget(self.widget, 1)
+        layout.addWidget(self.readout)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.labels: dict[str, str] = {}
+        self.data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.lines: dict[str, pg.InfiniteLine] = {}
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(THEME.border))
+        self.cursor.hide()
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self._proxy = pg.SignalProxy(
+            self.widget.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved
+        )
+        self._pending: set[str] = set()
+
+    def add_series(self, key: str, label: str, *, dashed: bool = False) -> pg.PlotDataItem:
+        colour = PALETTE[len(self.curves) % len(PALETTE)]
+        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        curve = self.plot.plot(
+            [], [], pen=pg.mkPen(colour, width=2, style=style), connect="finite", name=label
+        )
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        self.curves[key] = curve
+        self.labels[key] = label
+        self.data[key] = (np.zeros(0), np.zeros(0))
+        self.readout.setText(self.legend())
+        return curve
+
+    def legend(self) -> str:
+        """The series names in their colours (the read-out shows it until hovered)."""
+        style = "font-weight:600"
+        return " &nbsp; ".join(
+            f'<span style="color:{self.curves[k].opts["pen"].color().name()};{style}">'
+            f"{'- - ' if self.curves[k].opts['pen'].style() != Qt.PenStyle.SolidLine else '— '}"
+            f"{label}</span>"
+            for k, label in self.labels.items()
+        )
+
+    def set_threshold(self, key: str, value: float | None, label: str, *, critical: bool) -> None:
+        """A dashed horizontal line (hidden when ``value`` is None)."""
+        line = self.lines.get(key)
+        if line is None:
+            colour = THEME.danger if critical else THEME.warning
+            line = pg.InfiniteLine(
+                angle=0,
+                pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine),
+                label=label,
+                labelOpts={"position": 0.02, "color": colour, "anchors": [(0, 1), (0, 1)]},
+            )
+            self.plot.addItem(line, ignoreBounds=False)
+            self.lines[key] = line
+        line.setVisible(value is not None)
+        if value is not None:
+            line.setValue(value)
+
+    def set_data(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
+        """New arrays for a series; the redraw is throttled."""
+        self.data[key] = (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        self._pending.add(key)
+        self._redraw()
+
+    @qthrottled(timeout=50)
+    def _redraw(self) -> None:
+        for key in list(self._pending):
+            x, y = self.data[key]
+            self.curves[key].setData(x, y)
+        self._pending.clear()
+
+    def flush(self) -> None:
+        """Draw pending data now (tests, screenshots)."""
+        for key in list(self._pending):
+            x, y = self.data[key]
+            self.curves[key].setData(x, y)
+        self._pending.clear()
+
+    def points(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.data[key]
+
+    def _mouse_moved(self, event: tuple[object, ...]) -> None:
+        pos = event[0]
+        if not self.plot.sceneBoundingRect().contains(pos):
+            return
+        x = self.plot.vb.mapSceneToView(pos).x()
+        self.show_readout(x)
+
+    def show_readout(self, x: float) -> str:
+        """Show every series' value at the point nearest ``x`` (seconds); returns the text."""
+        parts: list[str] = []
+        when = None
+        for key, (xs, ys) in self.data.items():
+            if len(xs) == 0:
+                continue
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            when = xs[i]
+            value = ys[i]
+            shown = "–" if math.isnan(value) else format(value, self.y_format)
+            colour = self.curves[key].opts["pen"].color().name()
+            parts.append(f'<span style="color:{colour}">{self.labels[key]}</span> {shown}')
+        if when is None:
+            return ""
+        self.cursor.setValue(when)
+        self.cursor.show()
+        stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        text = f"<b>{stamp}</b> &nbsp; " + " &nbsp; ".join(parts)
+        self.readout.setText(text)
+        return text
+
+    def export_png(self, path: Path) -> None:
+        self.flush()
+        if not self.widget.grab().save(str(path), "PNG"):
+            raise OSError(f"{path}: could not write the PNG file")
+
+    def export_csv(self, path: Path) -> None:
+        """One row per x value of the first series; one column per series."""
+        keys = [k for k in self.data if len(self.data[k][0])]
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["time_utc", *[self.labels[k] for k in keys]])
+            if not keys:
+                return
+            xs = self.data[keys[0]][0]
+            for i, x in enumerate(xs):
+                row = [datetime.fromtimestamp(x, UTC).isoformat()]
+                for k in keys:
+                    ky = self.data[k][1]
+                    row.append("" if i >= len(ky) or math.isnan(ky[i]) else repr(float(ky[i])))
+                writer.writerow(row)

@@ -1,0 +1,103 @@
+"""Performance page: plots realised and estimated metrics, thresholds, confusion, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from console.core.workspace import Workspace
+from console.gui import workers
+from console.gui.main_window import MainWindow
+from console.gui.pages.performance import ExportDialog, PerformancePage
+from tests.core.monitoring_helpers import fake_partners, fill
+
+
+@pytest.fixture
+def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    fake_partners(monkeypatch)
+    ws = Workspace.create(tmp_path / "perf", "alice")
+    fill(ws, days=4, per_day=300, label_days=3)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def page(qtbot: QtBot, filled: Workspace) -> PerformancePage:
+    window = MainWindow(filled, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("performance")
+    perf = window.page("performance")
+    assert isinstance(perf, PerformancePage)
+    qtbot.waitUntil(lambda: perf.table is not None, timeout=10_000)
+    return perf
+
+
+def test_page_plots_realised_and_estimated_with_thresholds(page: PerformancePage) -> None:
+    page.plot.flush()
+    x, realised = page.plot.points("realised")
+    _, estimated = page.plot.points("estimated")
+    assert len(x) == 4
+    assert np.isnan(realised[3])
+    assert not np.isnan(estimated[3])
+    assert page.plot.lines["warning"].value() == pytest.approx(0.75)
+    assert page.plot.lines["critical"].value() == pytest.approx(0.70)
+    assert "no labels" in page.note.text()
+    assert page.confusion.counts()[2][2] != "0"  # the last labelled day's matrix
+    assert page.segment_table.rowCount() > 0
+
+
+def test_metric_choice_moves_the_threshold_lines(page: PerformancePage) -> None:
+    page.metric_box.setCurrentIndex(page.metric_box.findData("fpr"))
+    assert not page.plot.lines["warning"].isVisible()
+    assert page.plot.lines["critical"].value() == pytest.approx(0.01)
+    page.metric_box.setCurrentIndex(page.metric_box.findData("roc_auc"))
+    assert not page.plot.lines["critical"].isVisible()
+
+
+def test_hover_readout_and_click_select_a_window(page: PerformancePage) -> None:
+    x, _ = page.plot.points("realised")
+    text = page.plot.show_readout(float(x[1]) + 10)
+    assert "2026-11-02" in text
+    assert "realised" in text
+    page.select_window(float(x[0]) + 3600)
+    assert "2026-11-01" in page.confusion_title.text()
+
+
+def test_hourly_window_reloads(qtbot: QtBot, page: PerformancePage) -> None:
+    page.window_box.setCurrentText("hour")
+    qtbot.waitUntil(lambda: page.table is not None and page.table.window == "hour", timeout=10_000)
+    assert len(page.plot.points("realised")[0]) == 96
+
+
+def test_export_png_and_csv(page: PerformancePage, tmp_path: Path, monkeypatch) -> None:
+    for kind in ("png", "csv"):
+        target = tmp_path / f"perf.{kind}"
+        monkeypatch.setattr(ExportDialog, "ask", classmethod(lambda cls, p, k, t=target: t))
+        page.export(kind)
+        assert target.stat().st_size > 0
+    lines = (tmp_path / "perf.csv").read_text().splitlines()
+    assert lines[0] == "time_utc,realised,estimated"
+    assert len(lines) == 5
+
+
+def test_empty_store_says_so(qtbot: QtBot, tmp_path: Path, monkeypatch) -> None:
+    fake_partners(monkeypatch)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(workers, "show_error", lambda p, t, e: errors.append(e))
+    ws = Workspace.create(tmp_path / "empty", "alice")
+    try:
+        perf = PerformancePage(ws, "alice")
+        qtbot.addWidget(perf)
+        perf.setMinimumSize(900, 600)
+        perf.show()
+        qtbot.waitUntil(lambda: perf.table is not None, timeout=10_000)
+        assert "No predictions" in perf.note.text()
+        assert "no labelled window" in perf.confusion_title.text()
+        assert errors == []
+    finally:
+        ws.close()

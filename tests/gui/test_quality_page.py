@@ -1,0 +1,71 @@
+"""Data quality page and the Overview's status tiles, on a small store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from console.core.monitoring import checks
+from console.core.workspace import Workspace
+from console.gui.main_window import MainWindow
+from console.gui.pages.quality import QualityPage
+from tests.core.monitoring_helpers import at, fake_partners, fill
+
+
+@pytest.fixture
+def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    fake_partners(monkeypatch, drift="warning")
+    ws = Workspace.create(tmp_path / "q", "alice")
+    fill(ws, days=3, per_day=300)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, filled: Workspace) -> MainWindow:
+    main = MainWindow(filled, "alice")
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+def test_quality_page_shows_missing_per_day(qtbot: QtBot, window: MainWindow) -> None:
+    window.show_page("quality")
+    page = window.page("quality")
+    assert isinstance(page, QualityPage)
+    qtbot.waitUntil(lambda: page.table is not None, timeout=10_000)
+    page.plot.flush()
+    x, missing = page.plot.points("missing")
+    assert len(x) == 3
+    assert np.all(missing > 0)
+    assert np.isnan(page.plot.points("unseen")[1]).all()  # no training profile
+    assert page.features.rowCount() == len(page.table.features)
+    assert "Refused batches in 24 h: 0" in page.pipeline.text()
+
+
+def test_overview_tiles_follow_the_stored_report(qtbot: QtBot, window: MainWindow) -> None:
+    tiles = window.overview_page.status
+    assert tiles.f1.value.text() == "–"  # no report yet
+    checks.run_checks(window.ws, "alice", now=at(3))
+    window.refresh_pages()
+    assert tiles.f1.value.text() == "1.000"
+    assert tiles.f1.state == "ok"
+    assert tiles.backup.state == "warning"
+    assert tiles.backup.value.text() == "none"
+    assert tiles.service.value.text() == "stopped"
+    assert tiles.alerts.value.text() == "0"
+    with qtbot.waitSignal(window.overview_page.open_page) as blocker:
+        tiles.f1.clicked.emit()
+    assert blocker.args == ["performance"]
+    assert window.current_page().key == "performance"
+
+
+def test_run_checks_button_stores_a_report(qtbot: QtBot, window: MainWindow) -> None:
+    window.overview_page.run_checks()
+    qtbot.waitUntil(lambda: checks.latest_report(window.ws) is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: window.overview_page.check_job is None, timeout=5000)
+    assert window.overview_page.status.system.value.text() != "–"

@@ -1,0 +1,60 @@
+"""System page: stored history plus live samples, updated by a timer, sampler stopped."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from console.core.monitoring import system
+from console.core.workspace import Workspace
+from console.gui.pages.system import SystemPage
+from tests.core.monitoring_helpers import fake_partners
+
+
+@pytest.fixture
+def page(qtbot: QtBot, tmp_path: Path, monkeypatch) -> Iterator[SystemPage]:
+    fake_partners(monkeypatch)
+    ws = Workspace.create(tmp_path / "sys", "alice")
+    now = time.time()
+    for minute in range(120):
+        system.store_sample(ws, now - 7200 + 60 * minute, {"cpu": 0.5, "p99_ms": 12.0})
+    widget = SystemPage(ws, "alice")
+    widget.sampler.interval = 0.05
+    qtbot.addWidget(widget)
+    widget.setMinimumSize(900, 600)
+    yield widget
+    widget.stop_sampling()
+    ws.close()
+
+
+def test_history_and_live_samples_are_plotted(qtbot: QtBot, page: SystemPage) -> None:
+    page.show()
+    assert "120 stored samples" in page.subtitle.text()
+    assert page.sampler.running
+    qtbot.waitUntil(lambda: len(page.sampler.recent()["ts"]) >= 3, timeout=5000)
+    page.update_live()
+    assert page.points() >= 123
+    assert page.now_label.text().startswith("Now: CPU")
+    assert "no backup" in page.backup_label.text()
+    page.plots[2].flush()
+    assert page.plots[2].points("p99_ms")[1][0] == 12.0
+
+
+def test_stop_sampling_ends_the_thread(qtbot: QtBot, page: SystemPage) -> None:
+    page.show()
+    page.stop_sampling()
+    assert not page.sampler.running
+    assert not page.timer.isActive()
+
+
+def test_points_stay_bounded_by_the_ring_buffer(qtbot: QtBot, page: SystemPage) -> None:
+    page.sampler._buffer = type(page.sampler._buffer)(maxlen=5)
+    page.show()
+    qtbot.waitUntil(lambda: len(page.sampler.recent()["ts"]) == 5, timeout=5000)
+    time.sleep(0.2)
+    page.update_live()
+    assert page.points() == 125
