@@ -1,0 +1,186 @@
+"""``console drift``: data drift per feature and jointly; ``drift concept``: concept drift
+and performance by segment; ``drift history``: stored analyses."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
+from console.core.drift import concept_run, report
+from console.core.drift.settings import CORRECTIONS, DriftSettings, FeatureRule, for_workspace
+from console.core.errors import BadInput
+from console.core.workspace import Workspace
+
+ORDER = 40
+
+
+def register(sub: Any) -> None:
+    drift = sub.add_parser(
+        "drift",
+        help="data drift of a window or file against the training data (or any reference)",
+        description="Compare every feature of CURRENT with REFERENCE (KS / chi-square with "
+        "PSI, Wasserstein and Jensen-Shannon), plus a multivariate check. Exit 1 when the "
+        "share of drifted features reaches the dataset-drift share.",
+    )
+    drift.add_argument(
+        "--reference",
+        default="production",
+        metavar="SPEC",
+        help="production (the training data, default) | dataset:VERSION | "
+        "window:START..END | last:N | FILE (.csv/.parquet)",
+    )
+    drift.add_argument(
+        "--current",
+        default="last:1",
+        metavar="SPEC",
+        help="window:START..END | last:N | FILE (default: last:1, the newest day)",
+    )
+    drift.add_argument("--alpha", type=float, help="test level (default 0.05)")
+    drift.add_argument("--correction", choices=CORRECTIONS, help="across features (default holm)")
+    drift.add_argument("--drift-share", type=float, help="dataset drift from this share (0.3)")
+    drift.add_argument(
+        "--method",
+        action="append",
+        default=[],
+        metavar="FEATURE=METHOD[:THRESHOLD]",
+        help="per-feature method: ks|psi|wasserstein|js (numbers), chi2|psi|js (categories)",
+    )
+    drift.add_argument("--no-store", action="store_true", help="do not store the analysis")
+    add_json(drift).set_defaults(run=run_drift)
+    more = drift.add_subparsers(dest="drift_command", metavar="")
+    concept = more.add_parser(
+        "concept", help="concept drift detectors (DDM, Page-Hinkley) and segments"
+    )
+    concept.add_argument("--start", metavar="YYYY-MM-DD")
+    concept.add_argument("--end", metavar="YYYY-MM-DD")
+    add_json(concept).set_defaults(run=run_concept)
+    history = more.add_parser("history", help="stored drift analyses")
+    history.add_argument("--limit", type=int, default=20)
+    add_json(history).set_defaults(run=run_history)
+
+
+def settings_from(args: argparse.Namespace, ws: Workspace) -> DriftSettings:
+    rules: dict[str, FeatureRule] = {}
+    for item in args.method:
+        name, sep, spec = item.partition("=")
+        method, _, threshold = spec.partition(":")
+        if not sep or not name or not method:
+            raise BadInput(f"--method {item}: write FEATURE=METHOD or FEATURE=METHOD:THRESHOLD")
+        try:
+            rules[name] = FeatureRule(method, float(threshold) if threshold else None)
+        except ValueError:
+            raise BadInput(f"--method {item}: threshold {threshold!r} is not a number") from None
+    return for_workspace(
+        ws, alpha=args.alpha, correction=args.correction, drift_share=args.drift_share,
+        rules=rules,
+    )  # fmt: skip
+
+
+def _num(value: float | None, spec: str = ".3g") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def run_drift(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    result = report.run_drift(
+        ws, user, args.reference, args.current, settings=settings_from(args, ws),
+        ctx=terminal_job(args), store_result=not args.no_store,
+    )  # fmt: skip
+    data = result.as_dict()
+    for col in data["columns"]:
+        col.pop("histogram", None)
+
+    def text() -> str:
+        lines = [
+            f"Reference: {result.reference} ({result.n_reference:,} rows)",
+            f"Current:   {result.current} ({result.n_current:,} rows)",
+            "",
+            f"{'feature':<24} {'method':<11} {'statistic':>10} {'p-value':>9} "
+            f"{'thresh':>7} {'PSI':>7}  status",
+        ]
+        order = sorted(result.columns, key=lambda c: (not c.drifted, -(c.score or 0)))
+        for c in order:
+            lines.append(
+                f"{c.name:<24} {c.method:<11} {_num(c.statistic):>10} {_num(c.p_value):>9} "
+                f"{_num(c.threshold, 'g'):>7} {_num(c.score):>7}  "
+                f"{'DRIFT' if c.drifted else c.status}"
+            )
+            if c.note and (c.drifted or c.status not in ("ok", "drifted")):
+                lines.append(f"{'':<26}{c.note}")
+        share = "-" if result.share_drifted is None else f"{result.share_drifted:.0%}"
+        lines += [
+            "",
+            f"Drifted features: {share} (dataset drift from {result.drift_share:.0%}): "
+            + ("DATASET DRIFT" if result.dataset_drift else "no dataset drift"),
+        ]
+        if result.multivariate is not None:
+            lines.append(f"Multivariate (PCA reconstruction): {result.multivariate.note}")
+        if result.id is not None:
+            lines.append(f"Stored as analysis {result.id}.")
+        return "\n".join(lines)
+
+    emit(args, data, text)
+    return EXIT_PROBLEM if result.dataset_drift else EXIT_OK
+
+
+def _date(text: str | None, flag: str) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{flag} {text}: not a date (YYYY-MM-DD)") from None
+
+
+def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    result = concept_run.run_concept(
+        ws, user, start=_date(args.start, "--start"), end=_date(args.end, "--end"),
+        ctx=terminal_job(args),
+    )  # fmt: skip
+    data = result.as_dict()
+    for seg in data["segments"]:
+        seg.pop("series", None)
+
+    def text() -> str:
+        lines = [
+            f"Labelled outcomes: {result.n:,} ({result.unlabelled:,} predictions without a "
+            "label left out)",
+            "",
+        ]
+        for name in result.detectors:
+            points = [d for d in result.drift_points if d.detector == name]
+            where = ", ".join(f"{short_time(d.ts)} (#{d.index:,})" for d in points) or "none"
+            lines.append(f"{name:<13} drift points: {where}")
+        flagged = [s for s in result.segments if s.flagged]
+        lines += ["", f"Segments flagged: {len(flagged)} of {len(result.segments)}"]
+        for s in flagged:
+            lines.append(f"  {s.column}={s.value}: {s.reason}")
+        return "\n".join(lines)
+
+    emit(args, data, text)
+    return EXIT_PROBLEM if result.drift_points else EXIT_OK
+
+
+def run_history(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    rows = ws.conn.execute(
+        "SELECT id, kind, created_at, user, reference, current, dataset_drift, share_drifted,"
+        " drifted_columns FROM drift_runs ORDER BY id DESC LIMIT ?",
+        (args.limit,),
+    ).fetchall()
+    runs = [dict(r) for r in rows]
+
+    def text() -> str:
+        lines = [f"{'id':>4}  {'when':<19}  {'kind':<8} {'drift':<6} {'share':>6}  current"]
+        for r in runs:
+            share = "-" if r["share_drifted"] is None else f"{r['share_drifted']:.0%}"
+            flag = {1: "yes", 0: "no"}.get(r["dataset_drift"], "-")
+            lines.append(
+                f"{r['id']:>4}  {short_time(r['created_at']):<19}  {r['kind']:<8} {flag:<6} "
+                f"{share:>6}  {r['current'] or '-'}"
+            )
+        return "\n".join(lines)
+
+    emit(args, {"runs": runs}, text)
+    return EXIT_OK

@@ -1,0 +1,171 @@
+"""The drift statistics, computed from sorted arrays and bin counts so the reference side
+can be prepared once.
+
+Every function here returns what scipy returns for the same data (the tests compare them
+to 1e-9): :func:`ks_and_wasserstein` equals ``scipy.stats.ks_2samp`` (statistic and
+p-value) and ``scipy.stats.wasserstein_distance``; :func:`js_distance` equals
+``scipy.spatial.distance.jensenshannon`` (natural log); :func:`chi2_two_sample` is
+``scipy.stats.chi2_contingency`` on the 2 x k table of reference and current counts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: scipy's ks_2samp computes an exact p-value up to this sample size ("auto" mode)
+EXACT_KS_MAX_N = 10_000
+#: floor for empty bins in PSI and Jensen-Shannon, so a bin seen on one side only is
+#: a large but finite contribution
+BIN_FLOOR = 1e-4
+
+
+@dataclass(frozen=True)
+class KsWasserstein:
+    ks: float
+    p_value: float
+    wasserstein: float
+
+
+def ks_and_wasserstein(ref_sorted: FloatArray, cur_sorted: FloatArray) -> KsWasserstein:
+    """Two-sample KS (two-sided, scipy's "auto" p-value) and the Wasserstein-1 distance.
+
+    Both inputs are sorted, finite and non-empty.
+    """
+    n1, n2 = ref_sorted.size, cur_sorted.size
+    if max(n1, n2) <= EXACT_KS_MAX_N:
+        from scipy import stats
+
+        res = stats.ks_2samp(ref_sorted, cur_sorted)
+        w = float(stats.wasserstein_distance(ref_sorted, cur_sorted))
+        return KsWasserstein(float(res.statistic), float(res.pvalue), w)
+    n = n1 + n2
+    merged = np.concatenate([ref_sorted, cur_sorted])
+    merged.sort(kind="stable")
+    # c1[i]: reference values among the first i + 1 merged values (int32: n < 2**31)
+    c1 = np.zeros(n, dtype=np.int32)
+    c1[np.arange(n1) + np.searchsorted(cur_sorted, ref_sorted, side="left")] = 1
+    np.cumsum(c1, out=c1)
+    # cdf_diff = c1 / n1 - c2 / n2 with c2 = (i + 1) - c1: the same operations as scipy
+    cdf_diff = c1.astype(np.float64)
+    cdf_diff /= n1
+    c2 = np.arange(1, n + 1, dtype=np.float64)
+    c2 -= c1
+    del c1
+    c2 /= n2
+    cdf_diff -= c2
+    del c2
+    # the CDFs are evaluated after the last of equal values, as searchsorted "right" does
+    group_end = np.empty(n, dtype=bool)
+    np.not_equal(merged[1:], merged[:-1], out=group_end[:-1])
+    group_end[-1] = True
+    ends = cdf_diff[group_end]
+    del group_end
+    d = max(float(ends.max()), float(np.clip(-ends.min(), 0, 1)))
+    deltas = np.diff(merged)
+    del merged
+    diffs = np.abs(cdf_diff[:-1], out=cdf_diff[:-1])
+    np.multiply(diffs, deltas, out=deltas)
+    wasserstein = float(np.sum(deltas))
+    return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), wasserstein)
+
+
+def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
+    """scipy's two-sided asymptotic p-value for ks_2samp (used past EXACT_KS_MAX_N)."""
+    from scipy.stats import kstwo
+
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    en = m * n / (m + n)
+    return float(np.clip(kstwo.sf(d, np.round(en)), 0, 1))
+
+
+def quantile_edges(ref_sorted: FloatArray, bins: int) -> FloatArray:
+    """Inner bin edges at the reference's quantiles (duplicates removed)."""
+    if ref_sorted.size == 0:
+        return np.empty(0)
+    qs = np.quantile(ref_sorted, np.linspace(0, 1, bins + 1)[1:-1])
+    return np.unique(qs)
+
+
+def bin_counts(sorted_values: FloatArray, edges: FloatArray) -> IntArray:
+    """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of sorted finite values."""
+    cuts = np.searchsorted(sorted_values, edges, side="right")
+    bounds = np.concatenate([[0], cuts, [sorted_values.size]])
+    return np.diff(bounds).astype(np.int64)
+
+
+def proportions(counts: npt.NDArray[np.int64] | FloatArray) -> FloatArray:
+    total = float(np.sum(counts))
+    if total == 0:
+        return np.zeros(len(counts))
+    return np.asarray(counts, dtype=np.float64) / total
+
+
+def psi(ref_counts: IntArray, cur_counts: IntArray) -> float:
+    """Population stability index over matching bins; empty bins floored at BIN_FLOOR."""
+    p = np.maximum(proportions(ref_counts), BIN_FLOOR)
+    q = np.maximum(proportions(cur_counts), BIN_FLOOR)
+    return float(np.sum((q - p) * np.log(q / p)))
+
+
+def js_distance(ref_counts: IntArray, cur_counts: IntArray) -> float:
+    """Jensen-Shannon distance (natural log), as scipy's jensenshannon of the counts."""
+    p = proportions(ref_counts)
+    q = proportions(cur_counts)
+    m = (p + q) / 2.0
+    left = _rel_entr(p, m)
+    right = _rel_entr(q, m)
+    js = (np.sum(left) + np.sum(right)) / 2.0
+    return float(np.sqrt(max(js, 0.0)))
+
+
+def _rel_entr(x: FloatArray, y: FloatArray) -> FloatArray:
+    out = np.zeros_like(x)
+    pos = x > 0
+    out[pos] = x[pos] * np.log(x[pos] / y[pos])
+    return out
+
+
+@dataclass(frozen=True)
+class ChiSquare:
+    statistic: float
+    p_value: float
+    dof: int
+
+
+def chi2_two_sample(ref_counts: IntArray, cur_counts: IntArray) -> ChiSquare:
+    """Chi-square test of homogeneity on the 2 x k table (categories seen on either side)."""
+    from scipy.stats import chi2_contingency
+
+    table = np.vstack([ref_counts, cur_counts])
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2:
+        return ChiSquare(0.0, 1.0, 0)
+    res = chi2_contingency(table)
+    return ChiSquare(float(res.statistic), float(res.pvalue), int(res.dof))
+
+
+def adjust_p_values(p_values: list[float], method: str) -> list[float]:
+    """Correct p-values across columns: "none", "bonferroni" or "holm" (step-down)."""
+    m = len(p_values)
+    if method == "none" or m == 0:
+        return list(p_values)
+    if method == "bonferroni":
+        return [min(1.0, p * m) for p in p_values]
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None

@@ -1,0 +1,338 @@
+"""Per-column drift: one comparison of a reference column profile with a current column.
+
+:func:`compare_frame` runs every column (two at a time: the numpy kernels release the
+GIL), corrects the p-values across columns, and decides with the settings' effect-size
+gate. A column that cannot be tested gets a status and a one-sentence note, never an
+exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from console.core.drift import stats
+from console.core.drift.reference import (
+    CategorySide,
+    ColumnProfile,
+    NumericSide,
+    ReferenceProfile,
+    category_side,
+    numeric_side,
+    run_columns,
+)
+from console.core.drift.settings import DriftSettings
+from console.core.jobs import JobContext
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HIST_BINS = 30
+TOP_CATEGORIES = 20
+#: column statuses: the tested ones are "ok" and "drifted"
+STATUSES = (
+    "ok",
+    "drifted",
+    "too_few_rows",
+    "all_missing",
+    "missing_column",
+    "constant",
+    "too_many_categories",
+    "wrong_type",
+)
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    name: str
+    kind: str
+    status: str
+    method: str
+    statistic: float | None
+    p_value: float | None
+    threshold: float | None
+    drifted: bool | None
+    note: str
+    score: float | None = None  # PSI: what the page sorts and colours by
+    n_reference: int = 0
+    n_current: int = 0
+    missing_reference: float | None = None  # share of NaN/inf (or missing category)
+    missing_current: float | None = None
+    inf_reference: int = 0
+    inf_current: int = 0
+    missing_drift: bool = False
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    unseen_count: int = 0
+    unseen_share: float | None = None
+    unseen_top: list[str] = field(default_factory=list)
+    histogram: dict[str, Any] = field(default_factory=dict)
+    raw_p_value: float | None = None
+    test_rejects: bool | None = None  # the test alone at alpha, before correction and gate
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def compare_column(
+    ref: ColumnProfile | None,
+    name: str,
+    kind: str,
+    current: pd.Series | None,
+    settings: DriftSettings,
+) -> ColumnDrift:
+    """Statistics for one column; the decision waits for :func:`decide` (correction)."""
+    rule = settings.rule_for(name, kind)
+    if ref is None or current is None:
+        side = "reference" if ref is None else "current data"
+        return ColumnDrift(
+            name, kind, "missing_column", rule.method, None, None, rule.threshold, None,
+            f"column {name!r} is missing from the {side}; it cannot be compared",
+        )  # fmt: skip
+    if kind == "category":
+        assert ref.category is not None
+        return _compare_category(ref.category, name, category_side(current), settings)
+    assert ref.numeric is not None
+    return _compare_numeric(ref, name, kind, numeric_side(current), settings)
+
+
+def _missing(
+    n_miss_r: int, n_r: int, n_miss_c: int, n_c: int, *, settings: DriftSettings
+) -> tuple[float | None, float | None, bool, str]:
+    rate_r = n_miss_r / n_r if n_r else None
+    rate_c = n_miss_c / n_c if n_c else None
+    if rate_r is None or rate_c is None or (n_miss_r == 0 and n_miss_c == 0):
+        return rate_r, rate_c, False, ""
+    test = stats.chi2_two_sample(
+        np.array([n_miss_r, n_r - n_miss_r]), np.array([n_miss_c, n_c - n_miss_c])
+    )
+    changed = abs(rate_c - rate_r) >= settings.min_missing_change and test.p_value < settings.alpha
+    note = f"missing rate {rate_r:.1%} -> {rate_c:.1%}" if changed else ""
+    return rate_r, rate_c, changed, note
+
+
+def _compare_numeric(
+    ref: ColumnProfile, name: str, kind: str, cur: NumericSide, settings: DriftSettings
+) -> ColumnDrift:
+    r = ref.numeric
+    assert r is not None
+    rule = settings.rule_for(name, kind)
+    n_r, n_c = r.sorted_values.size, cur.sorted_values.size
+    rate_r, rate_c, miss_drift, miss_note = _missing(
+        r.n_nonfinite, r.n_total, cur.n_nonfinite, cur.n_total, settings=settings
+    )
+    base = ColumnDrift(
+        name, kind, "ok", rule.method, None, None, rule.threshold, None, "",
+        n_reference=n_r, n_current=n_c, missing_reference=rate_r, missing_current=rate_c,
+        inf_reference=r.n_posinf + r.n_neginf, inf_current=cur.n_posinf + cur.n_neginf,
+        missing_drift=miss_drift,
+    )  # fmt: skip
+    if cur.wrong_type:
+        return replace(
+            base, status="wrong_type", drifted=miss_drift or None,
+            note=f"{cur.wrong_type:,} current values of {name!r} are not numbers",
+        )  # fmt: skip
+    if n_r == 0 or n_c == 0:
+        side = "reference" if n_r == 0 else "current data"
+        return replace(
+            base, status="all_missing",
+            drifted=True if miss_drift else None,
+            note=f"every value of {name!r} in the {side} is missing or infinite"
+            + (f" ({miss_note})" if miss_note else "; nothing to compare"),
+        )  # fmt: skip
+    if min(n_r, n_c) < settings.min_rows:
+        return replace(
+            base, status="drifted" if miss_drift else "too_few_rows",
+            drifted=True if miss_drift else None,
+            note=f"only {min(n_r, n_c)} values on one side (fewer than {settings.min_rows}): "
+            "the test is not meaningful" + (f"; {miss_note}" if miss_note else ""),
+        )  # fmt: skip
+    kw = stats.ks_and_wasserstein(r.sorted_values, cur.sorted_values)
+    w_norm = kw.wasserstein / ref.std if ref.std > 0 else (0.0 if kw.wasserstein == 0 else np.inf)
+    ref_bins = _with_nonfinite(ref.bin_counts, r)
+    cur_bins = _with_nonfinite(stats.bin_counts(cur.sorted_values, ref.edges), cur)
+    psi = stats.psi(ref_bins, cur_bins)
+    js = stats.js_distance(ref_bins, cur_bins)
+    metrics: dict[str, float | None] = {
+        "ks": kw.ks, "ks_p_value": kw.p_value, "wasserstein": kw.wasserstein,
+        "wasserstein_norm": stats.finite_or_none(float(w_norm)), "psi": psi, "js": js,
+        "mean_reference": ref.mean, "mean_current": float(cur.sorted_values.mean()),
+    }  # fmt: skip
+    statistic = {"ks": kw.ks, "psi": psi, "wasserstein": float(w_norm), "js": js}[rule.method]
+    constant = ref.std == 0 and cur.sorted_values[0] == cur.sorted_values[-1]
+    return replace(
+        base, status="constant" if constant else "ok",
+        statistic=stats.finite_or_none(statistic),
+        p_value=kw.p_value if rule.method == "ks" else None,
+        raw_p_value=kw.p_value if rule.method == "ks" else None,
+        score=psi, metrics=metrics, histogram=_numeric_hist(r.sorted_values, cur.sorted_values),
+        note=miss_note,
+    )  # fmt: skip
+
+
+def _with_nonfinite(counts: stats.IntArray, side: NumericSide) -> stats.IntArray:
+    """Quantile bins plus a NaN bin and an inf bin: missing values are a bin of their own."""
+    extra = np.array([side.n_nan, side.n_posinf + side.n_neginf], dtype=np.int64)
+    return np.concatenate([counts, extra])
+
+
+def _numeric_hist(ref: stats.FloatArray, cur: stats.FloatArray) -> dict[str, Any]:
+    def at(values: stats.FloatArray, q: float) -> float:  # sorted: a quantile is an index
+        return float(values[int(q * (values.size - 1))])
+
+    lo = min(at(ref, 0.01), at(cur, 0.01))
+    hi = max(at(ref, 0.99), at(cur, 0.99))
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, HIST_BINS + 1)
+    inner = edges[1:-1]
+    return {
+        "edges": edges.tolist(),
+        "reference": stats.proportions(stats.bin_counts(ref, inner)).tolist(),
+        "current": stats.proportions(stats.bin_counts(cur, inner)).tolist(),
+    }
+
+
+def _compare_category(
+    r: CategorySide, name: str, cur: CategorySide, settings: DriftSettings
+) -> ColumnDrift:
+    rule = settings.rule_for(name, "category")
+    rate_r, rate_c, miss_drift, miss_note = _missing(
+        r.n_missing, r.n_total, cur.n_missing, cur.n_total, settings=settings
+    )
+    unseen = {k: v for k, v in cur.counts.items() if k not in r.counts}
+    unseen_count = sum(unseen.values())
+    n_r, n_c = r.n_values, cur.n_values
+    base = ColumnDrift(
+        name, "category", "ok", rule.method, None, None, rule.threshold, None, "",
+        n_reference=n_r, n_current=n_c, missing_reference=rate_r, missing_current=rate_c,
+        missing_drift=miss_drift, unseen_count=unseen_count,
+        unseen_share=unseen_count / n_c if n_c else None,
+        unseen_top=sorted(unseen, key=lambda k: -unseen[k])[:10],
+    )  # fmt: skip
+    if n_r == 0 or n_c == 0:
+        side = "reference" if n_r == 0 else "current data"
+        return replace(
+            base, status="all_missing",
+            drifted=True if miss_drift else None,
+            note=f"every value of {name!r} in the {side} is missing"
+            + (f" ({miss_note})" if miss_note else "; nothing to compare"),
+        )  # fmt: skip
+    if min(n_r, n_c) < settings.min_rows:
+        return replace(
+            base, status="drifted" if miss_drift else "too_few_rows",
+            drifted=True if miss_drift else None,
+            note=f"only {min(n_r, n_c)} values on one side (fewer than {settings.min_rows}): "
+            "the test is not meaningful",
+        )  # fmt: skip
+    categories = list(r.counts) + list(unseen)
+    if len(categories) > settings.max_categories:
+        return replace(
+            base, status="too_many_categories", drifted=True if miss_drift else None,
+            note=f"{len(categories):,} distinct values (limit {settings.max_categories:,}): "
+            "too many categories for a meaningful test; is it an identifier?",
+        )  # fmt: skip
+    ref_counts = np.array([r.counts.get(c, 0) for c in categories] + [r.n_missing])
+    cur_counts = np.array([cur.counts.get(c, 0) for c in categories] + [cur.n_missing])
+    chi = stats.chi2_two_sample(ref_counts[:-1], cur_counts[:-1])
+    psi = stats.psi(ref_counts, cur_counts)
+    js = stats.js_distance(ref_counts, cur_counts)
+    metrics: dict[str, float | None] = {
+        "chi2": chi.statistic, "chi2_p_value": chi.p_value, "dof": float(chi.dof),
+        "psi": psi, "js": js, "categories": float(len(categories)),
+    }  # fmt: skip
+    statistic = {"chi2": chi.statistic, "psi": psi, "js": js}[rule.method]
+    top = sorted(categories, key=lambda c: -(r.counts.get(c, 0) + cur.counts.get(c, 0)))
+    top = top[:TOP_CATEGORIES]
+    hist = {
+        "categories": top,
+        "reference": [r.counts.get(c, 0) / n_r for c in top],
+        "current": [cur.counts.get(c, 0) / n_c for c in top],
+    }
+    notes = [miss_note] if miss_note else []
+    if unseen_count:
+        notes.append(f"{unseen_count:,} current values in {len(unseen)} unseen categories")
+    return replace(
+        base, status="constant" if len(categories) == 1 else "ok", statistic=statistic,
+        p_value=chi.p_value if rule.method == "chi2" else None,
+        raw_p_value=chi.p_value if rule.method == "chi2" else None,
+        score=psi, metrics=metrics, histogram=hist, note="; ".join(notes),
+    )  # fmt: skip
+
+
+def decide(results: list[ColumnDrift], settings: DriftSettings) -> list[ColumnDrift]:
+    """Correct p-values across the tested columns and decide drifted/ok per column."""
+    tested = [i for i, r in enumerate(results) if r.raw_p_value is not None]
+    adjusted = stats.adjust_p_values(
+        [results[i].raw_p_value or 0.0 for i in tested], settings.correction
+    )
+    p_adj = dict(zip(tested, adjusted, strict=True))
+    out: list[ColumnDrift] = []
+    for i, r in enumerate(results):
+        if r.status not in ("ok", "constant"):
+            out.append(r)
+            continue
+        out.append(_decide_one(r, settings, p_adj.get(i)))
+    return out
+
+
+def _decide_one(r: ColumnDrift, settings: DriftSettings, p_adj: float | None) -> ColumnDrift:
+    threshold = r.threshold if r.threshold is not None else settings.alpha
+    rejects: bool | None = None
+    if p_adj is not None:
+        rejects = (r.raw_p_value or 0.0) < threshold
+        effect_key = "wasserstein_norm" if r.kind != "category" else "psi"
+        gate = settings.min_effect_numeric if r.kind != "category" else settings.min_effect_category
+        effect = r.metrics.get(effect_key)
+        big = effect is None or effect >= gate  # None: infinite (constant reference)
+        dist_drift = p_adj < threshold and big
+        why = _test_sentence(
+            r, p_adj, alpha=threshold, effect=(effect_key, effect), gate=gate, drifted=dist_drift
+        )
+    else:
+        dist_drift = r.statistic is not None and r.statistic >= threshold
+        why = f"{r.method.upper()} {r.statistic:.3g} {'>=' if dist_drift else '<'} {threshold:g}"
+    drifted = dist_drift or r.missing_drift
+    note = "; ".join(x for x in (why, r.note) if x)
+    status = "drifted" if drifted else r.status
+    return replace(
+        r, p_value=p_adj, drifted=drifted, status=status, note=note, test_rejects=rejects
+    )
+
+
+def _test_sentence(
+    r: ColumnDrift, p: float, *, alpha: float, effect: tuple[str, float | None],
+    gate: float, drifted: bool,
+) -> str:  # fmt: skip
+    effect_key, value = effect
+    label = {"ks": "KS", "chi2": "chi-square"}.get(r.method, r.method)
+    eff = "inf" if value is None else f"{value:.3g}"
+    if p >= alpha:
+        return f"{label} p = {p:.3g} >= {alpha:g}: no significant change"
+    if not drifted:
+        return (
+            f"{label} p = {p:.3g} is significant but the shift is small "
+            f"({effect_key} {eff} < {gate:g})"
+        )
+    return f"{label} p = {p:.3g} < {alpha:g} and {effect_key} {eff} >= {gate:g}"
+
+
+def compare_frame(
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    kinds: dict[str, str],
+    settings: DriftSettings,
+    *,
+    ctx: JobContext | None = None,
+    threads: int = 2,
+) -> list[ColumnDrift]:
+    """Compare every column of ``kinds``; progress per column, cancel between columns."""
+    names = list(kinds)
+
+    def one(name: str) -> ColumnDrift:
+        series = current[name] if name in current.columns else None
+        return compare_column(profile.columns.get(name), name, kinds[name], series, settings)
+
+    results = run_columns(names, one, ctx=ctx, what="Comparing", threads=threads)
+    return decide([results[n] for n in names], settings)
