@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
 from console.core import ingest
+from console.core.errors import ConsoleError
 from console.core.workspace import Workspace
 
 ORDER = 20
@@ -26,6 +28,8 @@ def register(sub: Any) -> None:
 
 def run_ingest(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     result = ingest.ingest_file(ws, user, args.kind, args.file, terminal_job(args))
+    if result.outcome == "ok":
+        _evaluate_alerts(ws, user)
 
     def text() -> str:
         if result.outcome != "ok":
@@ -37,6 +41,16 @@ def run_ingest(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
     emit(args, result.as_dict(), text)
     return EXIT_OK
+
+
+def _evaluate_alerts(ws: Workspace, user: str) -> None:
+    """Alerts run after every ingest, headless too; the ingest itself already succeeded."""
+    from console.core.alerts import engine
+
+    try:
+        engine.evaluate_latest(ws, user)
+    except ConsoleError as exc:
+        print(f"console: warning: alerts not evaluated: {exc}", file=sys.stderr)
 
 
 def run_batches(args: argparse.Namespace, ws: Workspace, user: str) -> int:

@@ -1,0 +1,254 @@
+"""Alert centre: open alerts by severity with age, acknowledge, silence, history, rollback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core import access
+from console.core.alerts import engine, notify, silences
+from console.core.alerts.records import Alert
+from console.core.alerts.rules import AlertSettings, load_settings, parse_settings
+from console.core.errors import ConfigError, WorkspaceError
+from console.core.workspace import Workspace
+from console.gui import formatting as fmt
+from console.gui import workers
+from console.gui.dialogs.alert_ack import AckDialog
+from console.gui.dialogs.alert_silence import SilenceDialog
+from console.gui.pages.base import Page
+from console.gui.style import icon
+from console.gui.widgets.alert_detail import AlertDetail
+from console.gui.widgets.alert_tables import AlertTable, fill_history, history_table, setup_table
+
+HISTORY_KINDS = ["fired", "resolved", "acknowledged", "escalated", "reminder", "no_data",
+                 "notify_failed", "pending", "refired"]  # fmt: skip
+
+
+class AlertsPage(Page):
+    key = "alerts"
+    title = "Alerts"
+    icon_name = "mdi6.bell-ring-outline"
+    order = 40
+
+    @classmethod
+    def create(cls, window: Any) -> AlertsPage:
+        return cls(window.ws, window.user)
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(ws, user, parent)
+        self.role = ws.role_of(user)
+        self.evaluate_action = self._action("Evaluate now", "mdi6.play-circle-outline", "F6",
+                                            self.evaluate_now, "alert.evaluate")  # fmt: skip
+        self.ack_action = self._action("Acknowledge…", "mdi6.check-circle-outline", "Ctrl+K",
+                                       self.acknowledge_selected, "alert.ack")  # fmt: skip
+        self.silence_action = self._action("Silence…", "mdi6.bell-off-outline", "Ctrl+Shift+M",
+                                           self.silence_selected, "alert.silence")  # fmt: skip
+        for action in (self.evaluate_action, self.silence_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setProperty("role", "button")
+            self.header_actions.addWidget(button)
+
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("background:#fbe4e2; color:#b3261e; padding:6px 10px;")
+        self.problem.hide()
+        self.table = AlertTable()
+        self.table.itemSelectionChanged.connect(self._show_current)
+        self.detail = AlertDetail()
+        self.detail.acknowledge.connect(self.acknowledge_selected)
+        self.detail.silence.connect(self.silence_selected)
+        self.detail.rollback.connect(self.rollback)
+        self.detail.open_page.connect(self.open_page.emit)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([260, 360])
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, icon("mdi6.bell-alert-outline"), "Open")
+        self.tabs.addTab(self._history_tab(), icon("mdi6.history"), "History")
+        self.tabs.addTab(self._silences_tab(), icon("mdi6.bell-off-outline"), "Silences")
+        self.body.addWidget(self.problem)
+        self.body.addWidget(self.tabs, 1)
+        self.settings: AlertSettings | None = None
+
+    def _action(self, text: str, name: str, keys: str, slot: Any, needs: str) -> QAction:
+        action = QAction(icon(name), text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        allowed = access.allowed(self.role, needs)
+        action.setEnabled(allowed)
+        if not allowed:
+            action.setToolTip(f"Needs the operator role; {self.user} is {self.role}.")
+        self.addAction(action)
+        return action
+
+    def _history_tab(self) -> QWidget:
+        self.rule_filter = QComboBox()
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItems(["all events", *HISTORY_KINDS])
+        self.severity_filter = QComboBox()
+        self.severity_filter.addItems(["any severity", "critical", "warning"])
+        filters = QHBoxLayout()
+        for label, box in (("Rule", self.rule_filter), ("Event", self.kind_filter),
+                           ("Severity", self.severity_filter)):  # fmt: skip
+            filters.addWidget(QLabel(label))
+            filters.addWidget(box)
+            box.currentIndexChanged.connect(self.refresh_history)
+        filters.addStretch(1)
+        self.history = history_table()
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addLayout(filters)
+        layout.addWidget(self.history, 1)
+        return tab
+
+    def _silences_tab(self) -> QWidget:
+        self.silence_table = setup_table(
+            QTableWidget(), ["ID", "Matcher", "Until (UTC)", "By", "Reason"], [50, 200, 150, 90]
+        )
+        self.end_silence = QPushButton(icon("mdi6.bell-ring-outline"), "End silence")
+        self.end_silence.setEnabled(access.allowed(self.role, "alert.silence"))
+        self.end_silence.clicked.connect(self.end_selected_silence)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.silence_table, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.end_silence)
+        layout.addLayout(row)
+        return tab
+
+    # ------------------------------------------------------------------ reading
+    def refresh(self) -> None:
+        try:
+            self.settings = load_settings(self.ws)
+            problem = ""
+        except ConfigError as exc:
+            self.settings = parse_settings({}, self.ws.config.thresholds, "defaults")
+            problem = f"Alert rules refused, showing the defaults: {exc}"
+        failed = notify.failures(self.ws, 3)
+        if failed:
+            problem = "\n".join([problem, *(f"Notification failed: {n.channel} {n.target} "
+                                            f"{n.error}" for n in failed)]).strip()  # fmt: skip
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        opened = engine.open_alerts(self.ws)
+        self.table.set_alerts(opened)
+        firing = [a for a in opened if a.state == "firing"]
+        crit = sum(a.severity == "critical" for a in firing)
+        blind = sum(a.state == "no_data" for a in opened)
+        self.subtitle.setText(
+            f"{len(firing)} firing ({crit} critical) · {blind} without data · "
+            f"{len(silences.list_silences(self.ws))} silence(s) in force"
+        )
+        self.tabs.setTabText(0, f"Open ({len(opened)})")
+        self._show_current()
+        keep = self.rule_filter.currentText()
+        self.rule_filter.blockSignals(True)
+        self.rule_filter.clear()
+        self.rule_filter.addItems(["all rules", *(r.name for r in self.settings.rules)])
+        self.rule_filter.setCurrentText(keep or "all rules")
+        self.rule_filter.blockSignals(False)
+        self.refresh_history()
+        self._fill_silences()
+
+    def refresh_history(self) -> None:
+        def chosen(box: QComboBox) -> str | None:
+            return box.currentText() if box.currentIndex() > 0 else None
+
+        flt = engine.HistoryFilter(
+            rule=chosen(self.rule_filter),
+            kind=chosen(self.kind_filter),
+            severity=chosen(self.severity_filter),
+            limit=500,
+        )
+        fill_history(self.history, engine.history(self.ws, flt))
+
+    def _fill_silences(self) -> None:
+        found = silences.list_silences(self.ws)
+        self.silence_table.setRowCount(len(found))
+        for row, s in enumerate(found):
+            matcher = ", ".join(f"{k}={v}" for k, v in s.matcher.items())
+            until = fmt.timestamp(s.until).removesuffix(" UTC")
+            cells = [str(s.id), matcher, until, s.created_by, s.reason]
+            for column, text in enumerate(cells):
+                self.silence_table.setItem(row, column, QTableWidgetItem(text))
+
+    def _show_current(self) -> None:
+        alert = self.table.current_alert()
+        points = engine.samples(self.ws, alert.rule) if alert else None
+        self.detail.show_alert(alert, points)
+        self.ack_action.setEnabled(
+            access.allowed(self.role, "alert.ack") and alert is not None and not alert.acked_by
+        )
+
+    def select(self, rule: str) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.table.select_rule(rule)
+
+    # ------------------------------------------------------------------ acting
+    def _do(self, title: str, fn: Any, *args: Any) -> bool:
+        try:
+            fn(*args)
+        except Exception as exc:
+            workers.show_error(self.window(), title, exc)
+            return False
+        self.changed.emit()
+        return True
+
+    def evaluate_now(self) -> None:
+        self._do("Evaluate alerts", engine.evaluate_latest, self.ws, self.user)
+
+    def acknowledge_selected(self, alert: Alert | None = None) -> None:
+        alert = alert if isinstance(alert, Alert) else self.table.current_alert()
+        if alert is None:
+            return
+        note = AckDialog.ask(self.window(), alert, self.user)
+        if note is not None:
+            self._do("Acknowledge", engine.acknowledge, self.ws, self.user, alert.rule, note)
+
+    def silence_selected(self) -> None:
+        request = SilenceDialog.ask(self.window(), self.table.current_alert())
+        if request is not None:
+            self._do("Silence", silences.silence, self.ws, self.user, request.matcher,
+                     request.until, request.reason)  # fmt: skip
+
+    def end_selected_silence(self) -> None:
+        row = self.silence_table.currentRow()
+        item = self.silence_table.item(row, 0) if row >= 0 else None
+        if item is not None:
+            self._do("End silence", silences.unsilence, self.ws, self.user, int(item.text()))
+
+    def rollback(self) -> None:
+        """One click from an alert to engineer A's rollback dialog (imported when used)."""
+        try:
+            from console.gui.dialogs.rollback import (  # type: ignore[import-not-found,unused-ignore]
+                RollbackDialog,
+            )
+        except ImportError:
+            workers.show_error(
+                self.window(), "Roll back", WorkspaceError("model rollback is not available yet")
+            )
+            return
+        if RollbackDialog.ask(self.window(), self.ws, self.user):
+            self.changed.emit()

@@ -1,0 +1,227 @@
+"""The tray icon (or, where the desktop has none, an in-window badge and banner).
+
+:class:`TrayController` shows the worst severity among firing alerts and their count,
+offers a menu (open console, recent alerts, acknowledge), pops a desktop notification
+when a critical fires, beeps for the ``sound`` channel, and runs the alert evaluation on
+a timer (``[alerts] evaluate_every``) so a console left open keeps alerting. Without a
+system tray (``QSystemTrayIcon.isSystemTrayAvailable()`` is False, e.g. offscreen or a
+bare X server) a badge in the status bar and a banner above the pages do the same job.
+
+The main window creates it with ``self.tray = TrayController(self)`` and stops it in
+``closeEvent`` with ``self.tray.stop()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSystemTrayIcon,
+    QToolBar,
+    QToolButton,
+)
+
+from console.core import access
+from console.core.alerts import engine, notify
+from console.core.alerts.records import Alert
+from console.core.alerts.rules import load_settings
+from console.core.errors import ConsoleError
+from console.gui.style import THEME, icon
+
+log = logging.getLogger("console.gui")
+COLOURS = {"critical": THEME.danger, "warning": THEME.warning, "": THEME.ok}
+
+
+class TrayController(QObject):
+    """Alert presence outside the Alerts page: tray icon or badge + banner."""
+
+    #: (worst severity or "", number of firing alerts) after every refresh
+    updated = Signal(str, int)
+
+    def __init__(self, window: Any, *, use_tray: bool | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.ws, self.user = window.ws, window.user
+        self.role = window.ws.role_of(window.user)
+        self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self.worst, self.count = "", 0
+        self.firing: list[Alert] = []
+        self.last_message = ""
+        self.menu = QMenu()
+        self.recent_menu = self.menu.addMenu("Recent alerts")
+        self.ack_menu = self.menu.addMenu("Acknowledge")
+        self.menu.insertAction(self.recent_menu.menuAction(), self._open_action())
+        self.tray: QSystemTrayIcon | None = None
+        if self.use_tray:
+            self.tray = QSystemTrayIcon(self._icon(""), self)
+            self.tray.setContextMenu(self.menu)
+            self.tray.activated.connect(lambda _reason: self.open_alerts(bring_up=True))
+            self.tray.show()
+        self.badge = QToolButton()
+        self.badge.setAutoRaise(True)
+        self.badge.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.badge.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.badge.setMenu(self.menu)
+        self.badge.clicked.connect(self.open_alerts)
+        self.banner = self._banner()
+        if not self.use_tray:
+            window.statusBar().insertPermanentWidget(0, self.badge)
+            window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
+        self.banner.setVisible(False)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.tick)
+        try:
+            seconds = load_settings(self.ws).evaluate_every_seconds
+        except ConsoleError:
+            seconds = 60
+        self.timer.start(seconds * 1000)
+        for page in window.pages():  # evaluate after every check, ingest or other change
+            page.changed.connect(self.tick)
+            if hasattr(page, "import_ended"):
+                page.import_ended.connect(self.tick)
+        self.refresh()
+
+    def _open_action(self) -> QAction:
+        action = QAction(icon("mdi6.monitor-dashboard"), "Open console", self.menu)
+        action.triggered.connect(self.show_window)
+        return action
+
+    def _banner(self) -> QToolBar:
+        bar = QToolBar("Alerts")
+        bar.setObjectName("alert-banner")
+        bar.setMovable(False)
+        bar.setStyleSheet(f"QToolBar#alert-banner {{ background: {THEME.danger_soft}; }}")
+        self.banner_text = QLabel()
+        self.banner_text.setStyleSheet(f"color: {THEME.danger}; font-weight: 600; padding: 4px;")
+        bar.addWidget(self.banner_text)
+        for text, slot in (
+            ("Open alert centre", self.open_alerts),
+            ("Acknowledge…", self.ack_first),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+        return bar
+
+    @staticmethod
+    def _icon(worst: str) -> QIcon:
+        name = {"critical": "mdi6.bell-alert", "warning": "mdi6.bell-ring"}.get(worst, "mdi6.bell")
+        return icon(name, COLOURS[worst])
+
+    # ------------------------------------------------------------------ updating
+    def tick(self, *_args: object) -> None:
+        """Timer: evaluate (when the role allows it), then refresh what is shown."""
+        if access.allowed(self.role, "alert.evaluate"):
+            try:
+                if engine.evaluate_latest(self.ws, self.user):
+                    self.window.refresh_pages()
+            except ConsoleError as exc:
+                log.warning("alert evaluation failed: %s", exc)
+        self.refresh()
+
+    def refresh(self) -> None:
+        opened = engine.open_alerts(self.ws)
+        self.firing = [a for a in opened if a.state == "firing"]
+        loud = [a for a in self.firing if not a.inhibited_by]
+        self.worst = loud[0].severity if loud else ""
+        self.count = len(loud)
+        text = (
+            f"{self.count} {self.worst} alert{'s' if self.count != 1 else ''} firing"
+            if self.count
+            else "No alerts firing"
+        )
+        self.badge.setIcon(self._icon(self.worst))
+        self.badge.setText(str(self.count) if self.count else "")
+        self.badge.setToolTip(text)
+        if self.tray is not None:
+            self.tray.setIcon(self._icon(self.worst))
+            self.tray.setToolTip(f"Model Operations Console — {text}")
+        unacked = [a for a in loud if not a.acked_by and a.severity == "critical"]
+        if not self.use_tray:
+            self.banner.setVisible(bool(unacked))
+            if unacked:
+                first = unacked[0]
+                more = f" (+{len(unacked) - 1} more)" if len(unacked) > 1 else ""
+                self.banner_text.setText(
+                    f"CRITICAL: {first.rule} — {first.summary or first.condition}{more}"
+                )
+        self._fill_menus(opened)
+        self._deliver()
+        self.updated.emit(self.worst, self.count)
+
+    def _fill_menus(self, opened: list[Alert]) -> None:
+        self.recent_menu.clear()
+        for event in engine.history(self.ws, engine.HistoryFilter(limit=8)):
+            action = self.recent_menu.addAction(f"{event.severity}: {event.rule} {event.kind}")
+            action.triggered.connect(
+                lambda _c=False, r=event.rule: self.open_alerts(r, bring_up=self.use_tray)
+            )
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+        self.ack_menu.clear()
+        for alert in (
+            a for a in opened if a.state == "firing" and not (a.acked_by or a.inhibited_by)
+        ):
+            action = self.ack_menu.addAction(f"{alert.severity}: {alert.rule}")
+            action.triggered.connect(lambda _c=False, a=alert: self.acknowledge(a))
+        self.ack_menu.setEnabled(
+            access.allowed(self.role, "alert.ack") and not self.ack_menu.isEmpty()
+        )
+
+    def _deliver(self) -> None:
+        """Show the queued desktop notifications and beep for the sound channel."""
+        pending = notify.pending_for_desktop(self.ws)
+        if not pending:
+            return
+        shown = [n for n in pending if n.channel == "desktop"]
+        if shown:
+            worst_first = sorted(shown, key=lambda n: (n.severity != "critical", -n.id))
+            self.last_message = worst_first[0].message
+            if self.tray is not None:
+                worst = any(n.severity == "critical" for n in shown)
+                kind = (
+                    QSystemTrayIcon.MessageIcon.Critical
+                    if worst
+                    else (QSystemTrayIcon.MessageIcon.Warning)
+                )
+                self.tray.showMessage("Model Operations Console", self.last_message, kind, 15_000)
+            else:
+                self.window.statusBar().showMessage(self.last_message, 30_000)
+        if any(n.channel == "sound" for n in pending):
+            QApplication.beep()
+        notify.mark_delivered(self.ws, [n.id for n in pending])
+
+    # ------------------------------------------------------------------ actions
+    def show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def open_alerts(self, rule: str | None = None, *, bring_up: bool = False) -> None:
+        """Show the Alerts page (from the tray: ``bring_up`` raises the window too)."""
+        if bring_up or not self.window.isVisible():
+            self.show_window()
+        self.window.show_page("alerts")
+        if isinstance(rule, str):
+            self.window.page("alerts").select(rule)
+
+    def ack_first(self) -> None:
+        unacked = [a for a in self.firing if not a.acked_by and not a.inhibited_by]
+        if unacked:
+            self.acknowledge(unacked[0])
+
+    def acknowledge(self, alert: Alert) -> None:
+        self.open_alerts(alert.rule)
+        self.window.page("alerts").acknowledge_selected(alert)
+        self.refresh()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        if self.tray is not None:
+            self.tray.hide()

@@ -1,0 +1,132 @@
+"""Tables of the alert centre: open alerts (worst first, with age) and the event history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from console.core import clock
+from console.core.alerts.records import Alert, AlertEvent
+from console.gui import formatting as fmt
+from console.gui.style import THEME, icon
+
+SEVERITY_COLOURS = {"critical": THEME.danger, "warning": THEME.warning}
+SEVERITY_TINTS = {"critical": THEME.danger_soft, "warning": THEME.warning_soft}
+STATE_TEXT = {"firing": "Firing", "pending": "Pending", "no_data": "No data",
+              "resolved": "Resolved", "inactive": "Inactive"}  # fmt: skip
+
+
+def age(since: str | None, now: datetime | None = None) -> str:
+    """``3 d 4 h``, ``2 h 5 min``, ``7 min``."""
+    moment = fmt.parse_iso(since)
+    if moment is None:
+        return "–"
+    seconds = max(0, int(((now or clock.now()) - moment).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def setup_table(table: QTableWidget, headers: list[str], widths: list[int]) -> QTableWidget:
+    """Read-only, row-selecting, compact: how every table of the console looks."""
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setShowGrid(False)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    header = table.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    return table
+
+
+class AlertTable(QTableWidget):
+    """Open alerts: severity, state, rule, value, condition, age, why it is quiet."""
+
+    HEADERS = ("Severity", "State", "Rule", "Value", "Condition", "Age", "Notes")
+
+    def __init__(self) -> None:
+        super().__init__()
+        setup_table(self, list(self.HEADERS), [100, 90, 150, 80, 190, 90])
+        self.alerts: list[Alert] = []
+
+    def set_alerts(self, alerts: list[Alert], now: datetime | None = None) -> None:
+        keep = self.current_alert()
+        self.alerts = list(alerts)
+        self.setRowCount(len(alerts))
+        for row, a in enumerate(alerts):
+            quiet = a.quiet_reason or ("flapping" if a.flapping else "")
+            if a.state == "no_data":
+                quiet = quiet or a.explanation
+            cells = [
+                a.severity.capitalize(),
+                STATE_TEXT[a.state],
+                a.rule,
+                fmt.metric(a.value, 3),
+                a.condition,
+                age(a.fired_at if a.state == "firing" else a.since, now),
+                quiet,
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(a.explanation or text)
+                if column == 0:
+                    name = "mdi6.alert-octagon" if a.severity == "critical" else "mdi6.alert"
+                    item.setIcon(icon(name, SEVERITY_COLOURS[a.severity]))
+                    item.setForeground(QBrush(QColor(SEVERITY_COLOURS[a.severity])))
+                if a.state == "firing" and not a.quiet_reason:
+                    item.setBackground(QBrush(QColor(SEVERITY_TINTS[a.severity])))
+                elif a.state != "firing":
+                    item.setForeground(QBrush(QColor(THEME.muted)))
+                self.setItem(row, column, item)
+        if keep is not None:
+            self.select_rule(keep.rule)
+        if self.currentRow() < 0 and alerts:
+            self.selectRow(0)
+
+    def current_alert(self) -> Alert | None:
+        row = self.currentRow()
+        return self.alerts[row] if 0 <= row < len(self.alerts) else None
+
+    def select_rule(self, rule: str) -> None:
+        for row, a in enumerate(self.alerts):
+            if a.rule == rule:
+                self.selectRow(row)
+                return
+
+
+def history_table() -> QTableWidget:
+    headers = ["When (UTC)", "Severity", "Rule", "Event", "State", "Value", "User", "Detail"]
+    return setup_table(QTableWidget(), headers, [150, 80, 140, 110, 150, 70, 80])
+
+
+def fill_history(table: QTableWidget, events: list[AlertEvent]) -> None:
+    table.setRowCount(len(events))
+    for row, e in enumerate(events):
+        cells = [fmt.timestamp(e.at, seconds=True).removesuffix(" UTC"), e.severity, e.rule,
+                 e.kind.replace("_", " "), f"{e.from_state} → {e.to_state}",
+                 fmt.metric(e.value, 3), e.user, e.detail]  # fmt: skip
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if column == 1:
+                item.setForeground(QBrush(QColor(SEVERITY_COLOURS.get(e.severity, THEME.text))))
+            if e.kind == "notify_failed":
+                item.setBackground(QBrush(QColor(THEME.danger_soft)))
+            table.setItem(row, column, item)
