@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from console.core.alerts.rules import parse_settings
 from console.core.config import Config, default_config_text, load_config, parse_config
 from console.core.demo_data import FEATURES, SEGMENTS
 from console.core.errors import ConfigError
@@ -18,7 +19,10 @@ def _edit(old: str, new: str) -> str:
 def test_shipped_file_holds_the_declared_defaults() -> None:
     config = parse_config(default_config_text())
     defaults = Config.model_validate({"schema": config.data_schema.model_dump()})
-    assert config == defaults
+    assert config.model_copy(update={"alerts": {}}) == defaults
+    # the shipped [alerts] table spells out the defaults the alert rules have in code
+    thresholds = config.thresholds
+    assert parse_settings(config.alerts, thresholds, "x") == parse_settings({}, thresholds, "x")
     assert config.thresholds.f1_critical == 0.70
     assert config.thresholds.fpr_critical == 0.01
     assert config.thresholds.f1_warning == 0.75
@@ -112,3 +116,26 @@ def test_all_problems_are_listed() -> None:
         parse_config(text)
     assert "(and 1 more)" in str(err.value)
     assert len(err.value.problems) == 2
+
+
+def test_feature_sections_are_checked_against_the_schema() -> None:
+    text = default_config_text() + '\n[drift.features.colour]\nmethod = "psi"\n'
+    with pytest.raises(ConfigError, match=r"drift\.features names unknown feature"):
+        parse_config(text)
+    text = default_config_text() + '\n[drift.features.amount]\nmethod = "t-test"\n'
+    with pytest.raises(ConfigError, match=r"drift\.features\.amount\.method"):
+        parse_config(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("port = 8765", "port = 70000", "service.port"),
+        ('window = "day"', 'window = "month"', "monitoring.window"),
+        ("raw_retention_days = 7", "raw_retention_days = 700", "hour_retention_days"),
+        ('correction = "holm"', 'correction = "sidak"', "drift.correction"),
+    ],
+)
+def test_section_values_are_validated(old: str, new: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        parse_config(_edit(old, new))

@@ -113,6 +113,72 @@ class Access(_Section):
     default_role: Role = "viewer"
 
 
+class Monitoring(_Section):
+    """Daily checks and system health (console check, the Performance/Quality/System pages)."""
+
+    window: Literal["hour", "day", "week"] = "day"  # default window of the Performance page
+    min_labels: int = Field(100, ge=1)  # fewer labelled rows in a window: "too few labels"
+    min_label_coverage: float = Field(0.5, gt=0, le=1)  # a day counts as labelled from this
+    baseline_days: int = Field(7, ge=1, le=90)  # trailing baseline of the mild-drop check
+    ingest_cadence_hours: float = Field(24.0, gt=0)  # a predictions ingest is expected this often
+    volume_tolerance: float = Field(0.5, gt=0, lt=1)  # a day's rows off the median by this much
+    missing_warning: float = Field(0.05, gt=0, lt=1)  # share of missing values per feature
+    out_of_range_warning: float = Field(0.01, gt=0, lt=1)  # share outside the training range
+    sample_seconds: float = Field(60.0, ge=1)  # how often system samples are stored
+    raw_retention_days: int = Field(7, ge=1)  # samples kept at full resolution
+    hour_retention_days: int = Field(365, ge=1)  # then hourly means for this long
+    latency_p99_warning_ms: float = Field(250.0, gt=0)  # the scoring service's p99
+    error_rate_warning: float = Field(0.01, gt=0, lt=1)  # service errors per request
+    error_rate_critical: float = Field(0.05, gt=0, lt=1)
+    backup_max_age_hours: float = Field(48.0, gt=0)  # a verified backup older than this
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Monitoring:
+        if self.hour_retention_days < self.raw_retention_days:
+            raise ValueError("hour_retention_days must not be below raw_retention_days")
+        if self.error_rate_critical < self.error_rate_warning:
+            raise ValueError("error_rate_critical must not be below error_rate_warning")
+        return self
+
+
+class DriftFeature(_Section):
+    """A per-feature override of the drift test."""
+
+    # number: ks | psi | wasserstein | js; category: chi2 | psi | js
+    method: Literal["ks", "psi", "wasserstein", "js", "chi2"]
+    threshold: float | None = Field(None, gt=0)  # alpha for ks/chi2, a distance otherwise
+
+
+class Drift(_Section):
+    """Drift analysis (console drift, the Drift page, the data_drift check)."""
+
+    alpha: float = Field(0.05, gt=0, lt=1)
+    correction: Literal["none", "bonferroni", "holm"] = "holm"
+    drift_share: float = Field(0.3, gt=0, le=1)  # dataset drift from this share of features
+    min_rows: int = Field(30, ge=2)  # fewer values on a side: "not meaningful"
+    bins: int = Field(10, ge=2, le=100)  # PSI bins from reference quantiles
+    max_categories: int = Field(1000, ge=2)
+    min_effect_numeric: float = Field(0.1, ge=0)  # Wasserstein / reference std
+    min_effect_category: float = Field(0.05, ge=0)  # PSI
+    min_missing_change: float = Field(0.05, ge=0, le=1)
+    multivariate: bool = True
+    features: dict[str, DriftFeature] = Field(default_factory=dict)
+
+
+class Service(_Section):
+    """The scoring service (``console serve``)."""
+
+    host: str = "127.0.0.1"  # beyond loopback it needs the service-token credential and HTTPS
+    port: int = Field(8765, ge=0, le=65535)  # 0 picks a free port
+    max_batch: int = Field(1000, ge=1, le=100_000)
+    max_body_bytes: int = Field(5_000_000, ge=1_000, le=1_000_000_000)
+    request_timeout_s: float = Field(10.0, gt=0, le=600)
+    cache_size: int = Field(10_000, ge=0, le=10_000_000)  # 0 turns the cache off
+    flush_seconds: float = Field(30.0, gt=0, le=3600)
+    flush_rows: int = Field(20_000, ge=1, le=10_000_000)
+    poll_seconds: float = Field(0.25, ge=0.05, le=10)
+
+
 class Config(_Section):
     config_version: int = CONFIG_VERSION
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -120,7 +186,19 @@ class Config(_Section):
     limits: Limits = Field(default_factory=Limits)
     paths: Paths = Field(default_factory=Paths)
     access: Access = Field(default_factory=Access)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    drift: Drift = Field(default_factory=Drift)
+    service: Service = Field(default_factory=Service)
+    #: alert rules, escalation and channels: validated by console.core.alerts.rules
+    alerts: dict[str, Any] = Field(default_factory=dict)
     data_schema: Schema = Field(alias="schema")
+
+    @model_validator(mode="after")
+    def _drift_features_exist(self) -> Config:
+        unknown = [name for name in self.drift.features if name not in self.data_schema.features]
+        if unknown:
+            raise ValueError(f"drift.features names unknown feature(s): {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _version(self) -> Config:
@@ -144,11 +222,15 @@ def parse_config(text: str, source: str = "console.toml") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(err, text, source, data) for err in exc.errors()]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more, problems=problems) from None
+    from console.core.alerts.rules import parse_settings  # the alerts know their own rules
+
+    parse_settings(config.alerts, config.thresholds, source)
+    return config
 
 
 def load_config(path: Path) -> Config:
@@ -189,6 +271,9 @@ _SECTIONS: dict[str, type[_Section]] = {
     "limits": Limits,
     "paths": Paths,
     "access": Access,
+    "monitoring": Monitoring,
+    "drift": Drift,
+    "service": Service,
     "schema": Schema,
 }
 

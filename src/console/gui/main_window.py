@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QRect, QSize
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,6 +27,7 @@ from console.gui.pages.data import DataPage
 from console.gui.pages.overview import OverviewPage
 from console.gui.settings import app_settings
 from console.gui.style import icon
+from console.gui.tray import TrayController
 
 log = logging.getLogger("console.gui")
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
             page.open_page.connect(self.show_page)
             self._add_page(page)
         self._make_menus()
+        self._make_toolbar()
         self.navigation.currentRowChanged.connect(self._page_chosen)
 
         central = QWidget()
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
 
         self._restore_window_state()
         self.refresh_pages()
+        self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:
@@ -95,6 +98,14 @@ class MainWindow(QMainWindow):
             lambda: self.data_page.start_import("labels"),
         )
         self.refresh_action = self._action("Refresh", "mdi6.refresh", "F5", self.refresh_pages)
+        # The 3 a.m. path: one shortcut, one toolbar button, from every page.
+        self.rollback_action = self._action(
+            "Roll back model…", "mdi6.backup-restore", "Ctrl+R", self.roll_back
+        )
+        self.rollback_action.setToolTip(
+            "Put the previous production model back (verified before and after the switch)"
+        )
+        self.rollback_action.setEnabled(access.allowed(self.role, "model.rollback"))
         self.quit_action = self._action("Quit", "mdi6.exit-to-app", "Ctrl+Q", self.close)
         self.about_action = self._action("About", "mdi6.information-outline", "", self.show_about)
         may_ingest = access.allowed(self.role, "ingest")
@@ -117,6 +128,8 @@ class MainWindow(QMainWindow):
         file_menu.setToolTipsVisible(True)
         file_menu.addActions([self.import_predictions_action, self.import_labels_action])
         file_menu.addSeparator()
+        file_menu.addAction(self.rollback_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addActions(self.page_actions.actions())
@@ -131,7 +144,8 @@ class MainWindow(QMainWindow):
         item.setSizeHint(QSize(0, 36))
         action = QAction(icon(page.icon_name), page.title, self.page_actions)
         action.setCheckable(True)
-        action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
+        if number < 9:  # Ctrl+1 … Ctrl+9; later pages by the sidebar or the View menu
+            action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
         action.triggered.connect(lambda _checked=False, n=number: self.show_page(n))
 
     # ------------------------------------------------------------------ pages
@@ -174,6 +188,21 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             log.exception("refresh failed")
             workers.show_error(self, "Refresh failed", exc)
+
+    def roll_back(self) -> None:
+        """Open the Rollback dialog with the previous production version preselected."""
+        from console.gui.dialogs.rollback import RollbackDialog
+
+        if RollbackDialog.ask(self, self.ws, self.user) is not None:
+            self.refresh_pages()
+
+    def _make_toolbar(self) -> None:
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.rollback_action)
+        toolbar.addAction(self.refresh_action)
 
     def import_ended(self, message: str) -> None:
         self.refresh_pages()
@@ -229,6 +258,7 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.tray.stop()
         if workers.running_jobs():
             self.statusBar().showMessage("Cancelling running jobs…")
             if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
