@@ -35,7 +35,7 @@ KNOWN_METRICS: tuple[str, ...] = (
     "schema_violations", "ingest_overdue", "refused_batches", "volume", "cpu", "memory",
     "disk", "latency_p99", "error_rate", "backup_age", "data_drift", "jobs_failed",
     "f1_estimated", "fpr_estimated", "clock_skew", "out_of_range", "unseen_categories",
-    "duplicate_ids",
+    "duplicate_ids", "access",
 )  # fmt: skip
 
 #: Until runbooks exist, each metric's runbook is the console page that explains it.
@@ -48,6 +48,7 @@ METRIC_PAGES: dict[str, str] = {
     **dict.fromkeys(("cpu", "memory", "disk", "latency_p99", "error_rate"), "system"),
     **dict.fromkeys(("backup_age", "jobs_failed"), "system"),
     "data_drift": "drift",
+    "access": "users",
 }
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -196,12 +197,14 @@ def default_rules(t: Thresholds) -> dict[str, dict[str, Any]]:
         "disk_full": _r("disk", ">", 0.95, crit, 0, "disk of the workspace nearly full"),
         "ingest_overdue": _s("ingest_overdue", (warn, crit), crit, "data feed overdue"),
         "ingest_refused": _s("refused_batches", (warn, crit), crit, "ingest batches refused"),
+        "access_burst": _s("access", (crit,), crit, "a burst of failed sign-ins or denials"),
         "f1_warning": _r("f1", "<", t.f1_warning, warn, 200, "F1 below the warning level"),
         "data_drift": _s("data_drift", (warn, crit), warn, "data drift detected"),
         "cpu_high": _r("cpu", ">", t.resource_warning, warn, 0, "CPU use high"),
         "memory_high": _r("memory", ">", t.resource_warning, warn, 0, "memory use high"),
         "disk_high": _r("disk", ">", t.resource_warning, warn, 0, "disk use high"),
         "f1_drop": _s("f1_drop", (warn, crit), warn, "mild drop against the trailing baseline"),
+        "access": _s("access", (warn, crit), warn, "repeated failed sign-ins or denials"),
     }
 
 

@@ -108,6 +108,7 @@ def run_checks(
     ctx.progress(0.8, "Pipeline and system health")
     checks += health_checks.pipeline_checks(ws, now, cfg)
     checks += health_checks.system_checks(ws, now, cfg)
+    checks.append(health_checks.access_check(ws, now))
     ctx.progress(0.9, "Data drift")
     checks.append(Check.from_dict(partners.drift_check(ws, now=now)))
     series = report_series(table)

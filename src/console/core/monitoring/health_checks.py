@@ -332,3 +332,18 @@ def _backup(ws: Workspace, now: dt.datetime, cfg: MonitoringSettings) -> Check:
         None,
         "now",
     )
+
+
+def access_check(ws: Workspace, now: dt.datetime) -> Check:
+    """Repeated failed sign-ins or permission denials in the last 24 hours (from the audit
+    log): a warning, or critical for a burst twice the threshold."""
+    from console.core.security.monitoring import access_findings
+
+    findings = access_findings(ws, now - dt.timedelta(hours=24))
+    if not findings:
+        why = "no repeated failed sign-ins or permission denials in the last 24 h"
+        return Check("access", 0.0, None, "ok", why, 0, "24h")
+    status = "critical" if any(f["severity"] == "critical" for f in findings) else "warning"
+    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+    message = str(findings[0]["message"]) + more
+    return Check("access", float(len(findings)), None, status, message, len(findings), "24h")
