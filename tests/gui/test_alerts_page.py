@@ -59,6 +59,9 @@ def test_a_critical_shows_in_badge_and_banner_and_is_acknowledged(
         tray.refresh()
     assert seen.args == ["critical", 1]  # the warning on F1 is inhibited, not counted
     assert tray.badge.text() == "1"
+    window.overview_page.refresh()  # the Overview counts open alerts as the badge does
+    assert window.overview_page.status.alerts.value.text() == "1"
+    assert "inhibited" in window.overview_page.status.alerts.detail.text()
     assert tray.banner.isVisibleTo(window)
     assert "f1_critical" in tray.banner_text.text()
     assert "[CRITICAL] f1_critical" in window.statusBar().currentMessage()  # desktop notice

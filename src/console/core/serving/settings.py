@@ -1,17 +1,20 @@
-"""The service's limits and timings: ``[service]`` of console.toml, else these defaults."""
+"""The service's limits and timings: ``[service]`` of console.toml plus command-line
+overrides (the defaults are declared once, in :class:`console.core.config.Service`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from console.core.config import Service
 from console.core.errors import BadInput
 
 if TYPE_CHECKING:
     from console.core.workspace import Workspace
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
+_DEFAULTS = Service()
+DEFAULT_HOST = _DEFAULTS.host
+DEFAULT_PORT = _DEFAULTS.port
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,13 @@ class ServiceSettings:
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    max_batch: int = 1000
-    max_body_bytes: int = 5_000_000
-    request_timeout_s: float = 10.0
-    cache_size: int = 10_000
-    flush_seconds: float = 30.0
-    flush_rows: int = 20_000
-    poll_seconds: float = 0.25
+    max_batch: int = _DEFAULTS.max_batch
+    max_body_bytes: int = _DEFAULTS.max_body_bytes
+    request_timeout_s: float = _DEFAULTS.request_timeout_s
+    cache_size: int = _DEFAULTS.cache_size
+    flush_seconds: float = _DEFAULTS.flush_seconds
+    flush_rows: int = _DEFAULTS.flush_rows
+    poll_seconds: float = _DEFAULTS.poll_seconds
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -44,12 +47,8 @@ class ServiceSettings:
 
     @classmethod
     def of(cls, ws: Workspace, **overrides: Any) -> ServiceSettings:
-        """The workspace's ``[service]`` section (when the config has one) plus overrides."""
-        section = getattr(ws.config, "service", None)
-        values: dict[str, Any] = {}
-        if section is not None:
-            for f in fields(cls):
-                if hasattr(section, f.name):
-                    values[f.name] = getattr(section, f.name)
+        """The workspace's ``[service]`` section plus overrides (validated again here:
+        an override comes from the command line, not from the checked config)."""
+        values: dict[str, Any] = ws.config.service.model_dump()
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)
+        return cls(**{f.name: values[f.name] for f in fields(cls)})

@@ -160,7 +160,15 @@ class StatusTiles(QWidget):
 
     def show_alerts(self) -> None:
         alerts = partners.open_alerts(self.ws)
-        critical = sum(1 for a in alerts if getattr(a, "severity", "") == "critical")
-        status = "critical" if critical else "warning" if alerts else "ok"
-        detail = f"{critical} critical" if alerts else "nothing needs attention"
-        self.alerts.show_status(str(len(alerts)), f"{detail}\nfrom the alert rules", status)
+        # counted as the tray/badge counts: firing and not inhibited by a critical
+        loud = [
+            a
+            for a in alerts
+            if getattr(a, "state", "") == "firing" and not getattr(a, "inhibited_by", None)
+        ]
+        critical = sum(1 for a in loud if getattr(a, "severity", "") == "critical")
+        quiet = len(alerts) - len(loud)
+        status = "critical" if critical else "warning" if loud else "ok"
+        detail = f"{critical} critical" if loud else "nothing firing"
+        others = f"{quiet} pending, inhibited or without data" if quiet else "from the alert rules"
+        self.alerts.show_status(str(len(loud)), f"{detail}\n{others}", status)
