@@ -103,3 +103,19 @@ def window(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
     main.show()
     yield main
     main.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_message_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real modal message box would block an offscreen test until its timeout: fail at
+    once instead, naming the text. Tests that expect one replace ``workers.show_error``
+    or the dialog's ``ask`` entry point."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        texts = [a.text() if isinstance(a, QMessageBox) else a for a in args]
+        raise AssertionError(f"a modal message box was opened in a test: {texts!r}")
+
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    for name in ("about", "critical", "information", "question", "warning"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
