@@ -107,6 +107,8 @@ case "$action" in
     if [ ! -f "$demo_dir/console.toml" ]; then
       say "Building the demo workspace in $demo_dir (about a minute, once) ..."
       "$venv/bin/console" --workspace "$demo_dir" init --demo
+      # the first daily check and alert evaluation, so the console opens with a status
+      "$venv/bin/console" --workspace "$demo_dir" check >/dev/null || true
     fi
     # Live traffic: the scoring service with a small traffic generator, for as long as
     # the window is open.
