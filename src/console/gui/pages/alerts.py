@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -15,7 +14,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,8 +33,17 @@ from console.gui.style import icon
 from console.gui.widgets.alert_detail import AlertDetail
 from console.gui.widgets.alert_tables import AlertTable, fill_history, history_table, setup_table
 
-HISTORY_KINDS = ["fired", "resolved", "acknowledged", "escalated", "reminder", "no_data",
-                 "notify_failed", "pending", "refired"]  # fmt: skip
+HISTORY_KINDS = [
+    "fired",
+    "resolved",
+    "acknowledged",
+    "escalated",
+    "reminder",
+    "no_data",
+    "notify_failed",
+    "pending",
+    "refired",
+]
 
 
 class AlertsPage(Page):
@@ -52,18 +59,29 @@ class AlertsPage(Page):
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
         self.role = ws.role_of(user)
-        self.evaluate_action = self._action("Evaluate now", "mdi6.play-circle-outline", "F6",
-                                            self.evaluate_now, "alert.evaluate")  # fmt: skip
-        self.ack_action = self._action("Acknowledge…", "mdi6.check-circle-outline", "Ctrl+K",
-                                       self.acknowledge_selected, "alert.ack")  # fmt: skip
-        self.silence_action = self._action("Silence…", "mdi6.bell-off-outline", "Ctrl+Shift+M",
-                                           self.silence_selected, "alert.silence")  # fmt: skip
+        self.evaluate_action = self.page_action(
+            "Evaluate now",
+            "mdi6.play-circle-outline",
+            "F6",
+            self.evaluate_now,
+            needs="alert.evaluate",
+        )
+        self.ack_action = self.page_action(
+            "Acknowledge…",
+            "mdi6.check-circle-outline",
+            "Ctrl+K",
+            self.acknowledge_selected,
+            needs="alert.ack",
+        )
+        self.silence_action = self.page_action(
+            "Silence…",
+            "mdi6.bell-off-outline",
+            "Ctrl+Shift+M",
+            self.silence_selected,
+            needs="alert.silence",
+        )
         for action in (self.evaluate_action, self.silence_action):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setProperty("role", "button")
-            self.header_actions.addWidget(button)
+            self.add_header_button(action)
 
         self.problem = QLabel()
         self.problem.setWordWrap(True)
@@ -90,18 +108,6 @@ class AlertsPage(Page):
         self.body.addWidget(self.tabs, 1)
         self.settings: AlertSettings | None = None
 
-    def _action(self, text: str, name: str, keys: str, slot: Any, needs: str) -> QAction:
-        action = QAction(icon(name), text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        allowed = access.allowed(self.role, needs)
-        action.setEnabled(allowed)
-        if not allowed:
-            action.setToolTip(f"Needs the operator role; {self.user} is {self.role}.")
-        self.addAction(action)
-        return action
-
     def _history_tab(self) -> QWidget:
         self.rule_filter = QComboBox()
         self.kind_filter = QComboBox()
@@ -109,8 +115,11 @@ class AlertsPage(Page):
         self.severity_filter = QComboBox()
         self.severity_filter.addItems(["any severity", "critical", "warning"])
         filters = QHBoxLayout()
-        for label, box in (("Rule", self.rule_filter), ("Event", self.kind_filter),
-                           ("Severity", self.severity_filter)):  # fmt: skip
+        for label, box in (
+            ("Rule", self.rule_filter),
+            ("Event", self.kind_filter),
+            ("Severity", self.severity_filter),
+        ):
             filters.addWidget(QLabel(label))
             filters.addWidget(box)
             box.currentIndexChanged.connect(self.refresh_history)
@@ -148,8 +157,12 @@ class AlertsPage(Page):
             problem = f"Alert rules refused, showing the defaults: {exc}"
         failed = notify.failures(self.ws, 3)
         if failed:
-            problem = "\n".join([problem, *(f"Notification failed: {n.channel} {n.target} "
-                                            f"{n.error}" for n in failed)]).strip()  # fmt: skip
+            problem = "\n".join(
+                [
+                    problem,
+                    *(f"Notification failed: {n.channel} {n.target} {n.error}" for n in failed),
+                ]
+            ).strip()
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         opened = engine.open_alerts(self.ws)
@@ -230,8 +243,15 @@ class AlertsPage(Page):
     def silence_selected(self) -> None:
         request = SilenceDialog.ask(self.window(), self.table.current_alert())
         if request is not None:
-            self._do("Silence", silences.silence, self.ws, self.user, request.matcher,
-                     request.until, request.reason)  # fmt: skip
+            self._do(
+                "Silence",
+                silences.silence,
+                self.ws,
+                self.user,
+                request.matcher,
+                request.until,
+                request.reason,
+            )
 
     def end_selected_silence(self) -> None:
         row = self.silence_table.currentRow()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSplitter,
     QTableView,
-    QToolButton,
     QWidget,
 )
 from superqt.utils import qdebounced
@@ -29,7 +28,7 @@ from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.dialogs.audit_export import AuditExportDialog
 from console.gui.pages.base import Page
-from console.gui.style import THEME, icon
+from console.gui.style import THEME
 from console.gui.widgets.audit_table import COLUMNS, AuditTableModel
 
 SHOWN_LIMIT = 5000
@@ -52,10 +51,10 @@ class AuditPage(Page):
         super().__init__(ws, user, parent)
         self.may_read = access.allowed(ws.role_of(user), "audit.read")
         self.may_export = access.allowed(ws.role_of(user), "audit.export")
-        self.verify_action = self._action(
+        self.verify_action = self._header_action(
             "Verify", "mdi6.shield-check", "Ctrl+Shift+V", self.verify
         )
-        self.export_action = self._action(
+        self.export_action = self._header_action(
             "Export…", "mdi6.file-export-outline", "Ctrl+E", self.export
         )
         self.export_action.setEnabled(self.may_export)
@@ -92,21 +91,6 @@ class AuditPage(Page):
                 widget.setEnabled(False)
 
     # ------------------------------------------------------------------ building
-    def _action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setIconText(text)  # keep the "…" that says a dialog follows
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(f"{text} ({shortcut})")
-        action.triggered.connect(slot)
-        self.addAction(action)
-        button = QToolButton()
-        button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setProperty("role", "button")
-        self.header_actions.addWidget(button)
-        return action
-
     def _filters(self) -> QHBoxLayout:
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
@@ -267,6 +251,11 @@ class AuditPage(Page):
         )
         self.changed.emit()
         return result
+
+    def _header_action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
+        action = self.page_action(text, icon_name, shortcut, slot)
+        self.add_header_button(action)
+        return action
 
 
 def _table_view(model: AuditTableModel) -> QTableView:

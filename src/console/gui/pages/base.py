@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from console.core import access
 from console.core.workspace import Workspace
+from console.gui.style import icon
 
 
 class Page(QWidget):
@@ -59,6 +62,36 @@ class Page(QWidget):
         outer.setSpacing(16)
         outer.addLayout(header)
         outer.addLayout(self.body, 1)
+
+    def page_action(
+        self, text: str, icon_name: str, shortcut: str, slot: Any, *, needs: str | None = None
+    ) -> QAction:
+        """An action of this page: its shortcut works while the page is shown; with
+        ``needs`` (an access action) it is disabled, with a reason, for roles without it."""
+        action = QAction(icon(icon_name), text, self)
+        action.setIconText(text)  # buttons keep the "…" that says a dialog follows
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{text.rstrip('…')} ({shortcut})")
+        action.triggered.connect(slot)
+        if needs is not None:
+            role = self.ws.role_of(self.user)
+            if not access.allowed(role, needs):
+                action.setEnabled(False)
+                roles = " or ".join(sorted(access.ACTIONS[needs]))
+                action.setToolTip(f"Needs the {roles} role; {self.user} is {role}.")
+        self.addAction(action)
+        return action
+
+    def add_header_button(self, action: QAction) -> QToolButton:
+        """Show ``action`` as a button in the page header."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setProperty("role", "button")
+        self.header_actions.addWidget(button)
+        return button
 
     def refresh(self) -> None:
         """Re-read what the page shows from the workspace (keep it fast: metadata, or

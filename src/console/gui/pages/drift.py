@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,7 +28,7 @@ from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.formatting import timestamp
 from console.gui.pages.base import Page
-from console.gui.style import THEME, icon
+from console.gui.style import THEME
 from console.gui.widgets.drift_plots import DistributionPlot, DriftHeatmap, PerformanceTimeline
 from console.gui.widgets.drift_table import DriftTableModel
 
@@ -59,10 +58,10 @@ class DriftPage(Page):
         for text, spec in CURRENT_CHOICES:
             self.current.addItem(text, spec)
         self.current.setCurrentIndex(1)
-        self.analyse_action = self._action(
+        self.analyse_action = self.page_action(
             "Analyse drift", "mdi6.play-circle-outline", "Ctrl+Shift+D", self.start_analysis
         )
-        self.concept_action = self._action(
+        self.concept_action = self.page_action(
             "Detect concept drift", "mdi6.timeline-alert-outline", "Ctrl+Shift+C",
             self.start_concept,
         )  # fmt: skip
@@ -108,15 +107,6 @@ class DriftPage(Page):
         self.body.addLayout(controls)
         self.body.addWidget(self.summary)
         self.body.addWidget(split, 1)
-
-    def _action(self, text: str, icon_name: str, keys: str, slot: Any) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(f"{text} ({keys})")
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:

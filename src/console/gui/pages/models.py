@@ -6,11 +6,10 @@ the deployment checks on the selected version without switching anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -61,21 +59,17 @@ class ModelsPage(Page):
         rollback_action: QAction | None = None,
     ) -> None:
         super().__init__(ws, user, parent)
-        self.verify_action = self._action(
+        self.verify_action = self.page_action(
             "Verify", "mdi6.shield-check-outline", "Ctrl+Shift+V", self.verify_selected
         )
-        self.promote_action = self._action(
+        self.promote_action = self.page_action(
             "Promote…", "mdi6.rocket-launch-outline", "Ctrl+Shift+P", self.promote_selected
         )
-        self.rollback_action = rollback_action or self._action(
+        self.rollback_action = rollback_action or self.page_action(
             "Roll back…", "mdi6.backup-restore", "Ctrl+R", self.roll_back
         )
         for action in (self.verify_action, self.promote_action, self.rollback_action):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setProperty("role", "button")
-            self.header_actions.addWidget(button)
+            self.add_header_button(action)
 
         self.model = VersionTableModel()
         self.proxy = QSortFilterProxyModel(self)
@@ -127,15 +121,6 @@ class ModelsPage(Page):
         layout.addLayout(pick)
         layout.addWidget(self.comparison, 1)
         return tab
-
-    def _action(self, text: str, icon_name: str, keys: str, slot: Callable[[], None]) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(f"{text.rstrip('…')} ({keys})")
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:

@@ -7,14 +7,13 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QWidget,
 )
 
@@ -27,7 +26,7 @@ from console.gui import workers
 from console.gui.dialogs.account import PasswordDialog, RoleDialog
 from console.gui.dialogs.credentials import CredentialsDialog
 from console.gui.pages.base import Page
-from console.gui.style import THEME, icon
+from console.gui.style import THEME
 
 HEADERS = [
     "User",
@@ -55,17 +54,17 @@ class UsersPage(Page):
         role = ws.role_of(user)
         self.is_admin = access.allowed(role, "user.manage")
         self.may_review = access.allowed(role, "audit.read")
-        self.role_action = self._action(
+        self.role_action = self._header_action(
             "Set role…", "mdi6.account-edit", "Ctrl+Shift+R", self.set_role
         )
-        self.password_action = self._action(
+        self.password_action = self._header_action(
             "Set password…", "mdi6.form-textbox-password", "Ctrl+P", self.set_password
         )
-        self.accounts_action = self._action(
+        self.accounts_action = self._header_action(
             "Require sign-in", "mdi6.login-variant", "", self.toggle_accounts
         )
         self.accounts_action.setCheckable(True)
-        self.credentials_action = self._action(
+        self.credentials_action = self._header_action(
             "Credentials…", "mdi6.key-chain", "Ctrl+K", self.open_credentials
         )
         for action in (self.role_action, self.password_action, self.accounts_action):
@@ -96,22 +95,6 @@ class UsersPage(Page):
         self.note.setProperty("role", "muted")
         self.note.setWordWrap(True)
         self.body.addWidget(self.note)
-
-    def _action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setIconText(text)  # keep the "…" that says a dialog follows
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.setToolTip(f"{text} ({shortcut})")
-        action.triggered.connect(slot)
-        self.addAction(action)
-        button = QToolButton()
-        button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setProperty("role", "button")
-        self.header_actions.addWidget(button)
-        return action
 
     # ------------------------------------------------------------------ refresh
     def refresh(self) -> None:
@@ -225,3 +208,8 @@ class UsersPage(Page):
     def open_credentials(self) -> None:
         CredentialsDialog.manage(self.window(), self.ws, self.user)
         self.changed.emit()
+
+    def _header_action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
+        action = self.page_action(text, icon_name, shortcut, slot)
+        self.add_header_button(action)
+        return action
