@@ -9,6 +9,8 @@
    Target: console at most 2x the baseline.
 2. The GUI thread while that computation runs as a job from the Performance page: a
    QTimer probe every 10 ms records how late it fires. Target: never late by > 50 ms.
+   The probe starts once the shown window has settled (its first paint is start-up
+   work, not the job's); the worst late events are printed with the job's phase.
 3. The System page with a week of per-minute samples stored, updated live for a
    simulated hour (3,600 updates on a fast timer): RSS at start and end. Target: flat.
 
@@ -29,9 +31,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 DAYS = 30
 HOUR_US = 3_600_000_000
+SETTLE_S = 1.0  # let the shown window finish painting before the probe starts
 
 
 def build(root: Path, rows: int) -> None:
@@ -130,6 +134,14 @@ def child_baseline(root: Path) -> dict[str, float]:
     return {"seconds": seconds, "peak_mb": peak_mb(), "start_mb": base_mb}
 
 
+def settle(app: Any) -> None:
+    """Run the event loop for ``SETTLE_S``: the window's first paint is start-up work."""
+    end = time.perf_counter() + SETTLE_S
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+
+
 def child_gui(root: Path) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -145,7 +157,7 @@ def child_gui(root: Path) -> dict[str, float]:
     window = MainWindow(ws, "bench")
     window.resize(1280, 800)
     window.show()
-    app.processEvents()
+    settle(app)
     clock = QElapsedTimer()
     clock.start()
     worst = [0.0]
@@ -325,6 +337,8 @@ def gui_figures(args: argparse.Namespace) -> None:
         f"{gui['worst_during_job_ms']:.0f} ms while the job ran, "
         f"{gui['show_results_ms']:.0f} ms to show its results)"
     )
+    for lateness, phase in gui["late_phases"]:  # type: ignore[attr-defined]
+        print(f"  late by {lateness:.0f} ms during: {phase}")
 
 
 def system_figures(args: argparse.Namespace) -> None:

@@ -31,10 +31,22 @@ def ws_root(
     # table; until then the CLI is driven with the same table parsed directly.
     rules = {
         n: {"enabled": False}
-        for n in ("service_errors", "jobs_failed", "disk_full", "ingest_overdue",
-                  "ingest_refused", "data_drift", "cpu_high", "memory_high", "disk_high",
-                  "f1_drop", "fpr_critical")
-    }  # fmt: skip
+        for n in (
+            "service_errors",
+            "jobs_failed",
+            "disk_full",
+            "ingest_overdue",
+            "ingest_refused",
+            "data_drift",
+            "cpu_high",
+            "memory_high",
+            "disk_high",
+            "f1_drop",
+            "fpr_critical",
+            "access",
+            "access_burst",
+        )
+    }
     monkeypatch.setattr(
         engine, "load_settings", lambda ws: parse_settings({"rules": rules}, Thresholds(), "t")
     )
@@ -73,9 +85,18 @@ def test_evaluate_list_ack_history(ws_root: Path, capsys: pytest.CaptureFixture[
 def test_silence_and_unsilence(ws_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     w = ["-w", str(ws_root)]
     code, out, _ = run(
-        capsys, *w, "alerts", "silence", "--match", "rule=f1_*", "--for", "2h",
-        "--reason", "model retraining", "--json",
-    )  # fmt: skip
+        capsys,
+        *w,
+        "alerts",
+        "silence",
+        "--match",
+        "rule=f1_*",
+        "--for",
+        "2h",
+        "--reason",
+        "model retraining",
+        "--json",
+    )
     assert code == 0
     silence = json.loads(out)
     assert silence["matcher"] == {"rule": "f1_*"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from typing import Any
@@ -60,6 +62,23 @@ def test_result_and_progress_arrive_on_the_gui_thread(
     assert progress == [(0.5, "halfway", True)]
     assert not errors
     assert not workers.running_jobs()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux")
+def test_a_job_thread_runs_nicer_than_the_gui_thread(
+    qtbot: QtBot, errors: list[BaseException]
+) -> None:
+    def niceness(ctx: JobContext) -> tuple[int, int]:
+        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return mine, os.getpriority(os.PRIO_PROCESS, os.getpid())
+
+    results: list[tuple[int, int]] = []
+    job = workers.run_job(None, "Niceness", niceness, on_done=results.append)
+    with qtbot.waitSignal(job.ended, timeout=3000):
+        pass
+    (job_nice, gui_nice) = results[0]
+    assert job_nice >= workers.JOB_NICENESS > gui_nice  # the GUI thread keeps its priority
+    assert not errors
 
 
 def test_a_failure_goes_to_show_error_once(qtbot: QtBot, errors: list[BaseException]) -> None:

@@ -15,6 +15,9 @@ when it closes (:func:`cancel_running_jobs`). Errors reach the user through one 
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +30,8 @@ from console.core.jobs import JobContext
 from console.gui.dialogs.job_progress import JobProgressDialog
 
 log = logging.getLogger("console.gui")
+
+JOB_NICENESS = 10  # job threads yield contended cores to the GUI thread (Linux)
 
 __all__ = [
     "JobProgressDialog",
@@ -127,10 +132,28 @@ def _cancellable(fn: Callable[..., Any], ctx: JobContext) -> Callable[..., Any]:
     """Run ``fn`` unless the job was cancelled before its thread started."""
 
     def run(*args: Any, **kwargs: Any) -> Any:
+        lower_thread_priority()
         ctx.check()
         return fn(*args, ctx=ctx, **kwargs)
 
     return run
+
+
+def lower_thread_priority() -> None:
+    """Make the calling (job) thread nicer than the GUI thread, where the OS allows it.
+
+    On Linux a thread's nice value is its own, and the threads it starts (pyarrow's
+    pool among them) inherit it: on a busy machine the scheduler then runs the GUI
+    thread first, so the event loop is not late while a job reads and computes.
+    """
+    if not sys.platform.startswith("linux"):  # elsewhere the id would name a process
+        return
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < JOB_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, tid, JOB_NICENESS)
+    except OSError:  # not permitted here: run at normal priority
+        pass
 
 
 def run_job(
