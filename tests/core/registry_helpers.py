@@ -9,23 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from console.core import registry, training
+from console.core import demo_data, registry, training
 from console.core.registry import ModelVersion
 from console.core.workspace import Workspace
 from tests.conftest import make_predictions
 
-FEATURES = {
-    "amount": "number",
-    "merchant_category": "category",
-    "hour": "integer",
-    "country": "category",
-    "channel": "category",
-    "card_age_days": "integer",
-    "distance_from_home_km": "number",
-    "tx_velocity_24h": "integer",
-    "is_new_merchant": "integer",
-    "amount_vs_avg": "number",
-}
+FEATURES = dict(demo_data.FEATURES)
 
 
 @functools.cache

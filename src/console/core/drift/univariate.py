@@ -133,21 +133,11 @@ def _compare_numeric(
             base, status="wrong_type", drifted=miss_drift or None,
             note=f"{cur.wrong_type:,} current values of {name!r} are not numbers",
         )  # fmt: skip
-    if n_r == 0 or n_c == 0:
-        side = "reference" if n_r == 0 else "current data"
-        return replace(
-            base, status="all_missing",
-            drifted=True if miss_drift else None,
-            note=f"every value of {name!r} in the {side} is missing or infinite"
-            + (f" ({miss_note})" if miss_note else "; nothing to compare"),
-        )  # fmt: skip
-    if min(n_r, n_c) < settings.min_rows:
-        return replace(
-            base, status="drifted" if miss_drift else "too_few_rows",
-            drifted=True if miss_drift else None,
-            note=f"only {min(n_r, n_c)} values on one side (fewer than {settings.min_rows}): "
-            "the test is not meaningful" + (f"; {miss_note}" if miss_note else ""),
-        )  # fmt: skip
+    untestable = _untestable(
+        base, (n_r, n_c), settings, miss_drift, miss_note, "missing or infinite"
+    )
+    if untestable is not None:
+        return untestable
     kw = stats.ks_and_wasserstein(r.sorted_values, cur.sorted_values)
     w_norm = kw.wasserstein / ref.std if ref.std > 0 else (0.0 if kw.wasserstein == 0 else np.inf)
     ref_bins = _with_nonfinite(ref.bin_counts, r)
@@ -169,6 +159,34 @@ def _compare_numeric(
         score=psi, metrics=metrics, histogram=_numeric_hist(r.sorted_values, cur.sorted_values),
         note=miss_note,
     )  # fmt: skip
+
+
+def _untestable(  # noqa: PLR0917
+    base: ColumnDrift,
+    counts: tuple[int, int],
+    settings: DriftSettings,
+    miss_drift: bool,
+    miss_note: str,
+    missing: str,
+) -> ColumnDrift | None:
+    """The result for a column with no values, or too few, on a side; None if testable.
+
+    A change of the missing rate is still drift then, and the note says so.
+    """
+    n_r, n_c = counts
+    if n_r == 0 or n_c == 0:
+        side = "reference" if n_r == 0 else "current data"
+        note = f"every value of {base.name!r} in the {side} is {missing}"
+        note += f" ({miss_note})" if miss_note else "; nothing to compare"
+        return replace(base, status="all_missing", drifted=True if miss_drift else None, note=note)
+    if min(n_r, n_c) < settings.min_rows:
+        note = (
+            f"only {min(n_r, n_c)} values on one side (fewer than {settings.min_rows}): "
+            "the test is not meaningful"
+        ) + (f"; {miss_note}" if miss_note else "")
+        status = "drifted" if miss_drift else "too_few_rows"
+        return replace(base, status=status, drifted=True if miss_drift else None, note=note)
+    return None
 
 
 def _with_nonfinite(counts: stats.IntArray, side: NumericSide) -> stats.IntArray:
@@ -211,21 +229,9 @@ def _compare_category(
         unseen_share=unseen_count / n_c if n_c else None,
         unseen_top=sorted(unseen, key=lambda k: -unseen[k])[:10],
     )  # fmt: skip
-    if n_r == 0 or n_c == 0:
-        side = "reference" if n_r == 0 else "current data"
-        return replace(
-            base, status="all_missing",
-            drifted=True if miss_drift else None,
-            note=f"every value of {name!r} in the {side} is missing"
-            + (f" ({miss_note})" if miss_note else "; nothing to compare"),
-        )  # fmt: skip
-    if min(n_r, n_c) < settings.min_rows:
-        return replace(
-            base, status="drifted" if miss_drift else "too_few_rows",
-            drifted=True if miss_drift else None,
-            note=f"only {min(n_r, n_c)} values on one side (fewer than {settings.min_rows}): "
-            "the test is not meaningful",
-        )  # fmt: skip
+    untestable = _untestable(base, (n_r, n_c), settings, miss_drift, miss_note, "missing")
+    if untestable is not None:
+        return untestable
     categories = list(r.counts) + list(unseen)
     if len(categories) > settings.max_categories:
         return replace(

@@ -9,10 +9,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -30,6 +28,7 @@ from console.gui.dialogs.audit_export import AuditExportDialog
 from console.gui.pages.base import Page
 from console.gui.style import THEME
 from console.gui.widgets.audit_table import COLUMNS, AuditTableModel
+from console.gui.widgets.tables import style_table
 
 SHOWN_LIMIT = 5000
 PERIODS: list[tuple[str, dt.timedelta | None]] = [
@@ -261,20 +260,6 @@ class AuditPage(Page):
 def _table_view(model: AuditTableModel) -> QTableView:
     table = QTableView()
     table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setShowGrid(False)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(True)
     widths = {"seq": 56, "ts": 150, "user": 90, "role": 76, "action": 150, "outcome": 84}
-    for column, (_title, field) in enumerate(COLUMNS):
-        header.resizeSection(column, widths.get(field, 200))
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return table
+    columns = {n: widths.get(field, 200) for n, (_title, field) in enumerate(COLUMNS)}
+    return style_table(table, columns)

@@ -9,8 +9,6 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QSplitter,
     QTableView,
     QToolButton,
@@ -25,6 +23,7 @@ from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.pages.base import Page
 from console.gui.widgets.batch_detail import BatchDetail
 from console.gui.widgets.batch_table import COLUMNS, SORT_ROLE, BatchTableModel
+from console.gui.widgets.tables import style_table
 
 HISTORY_LIMIT = 1000
 
@@ -165,22 +164,8 @@ def _history_view(model: QSortFilterProxyModel) -> QTableView:
     table.setModel(model)
     table.setSortingEnabled(True)
     table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setShowGrid(False)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
     table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(True)
     widths = {"id": 60, "finished_at": 170, "kind": 100, "outcome": 100, "rows": 90, "user": 100}
-    for column, (_title, field) in enumerate(COLUMNS):
-        if field in widths:
-            header.resizeSection(column, widths[field])
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    columns = {n: widths[field] for n, (_title, field) in enumerate(COLUMNS) if field in widths}
+    style_table(table, columns)
     return table

@@ -12,7 +12,6 @@ from datetime import datetime
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,7 +29,7 @@ from console.gui.pages.base import Page
 from console.gui.style import icon
 from console.gui.widgets.daily_chart import DailyCountsChart
 from console.gui.widgets.overview_status import StatusTiles
-from console.gui.widgets.stat_tile import StatTile
+from console.gui.widgets.stat_tile import StatTile, tile_row
 
 OUTCOME_STATES = {"ok": "ok", "refused": "warning", "failed": "warning"}
 
@@ -48,11 +47,7 @@ class OverviewPage(Page):
         self.labels_tile = StatTile("Labels", "mdi6.tag-check-outline")
         self.last_ingest_tile = StatTile("Last ingest", "mdi6.file-import-outline")
         self.span_tile = StatTile("Data span", "mdi6.calendar-range")
-        tiles = QGridLayout()
-        tiles.setSpacing(12)
-        for column, tile in enumerate(self.tiles()):
-            tiles.addWidget(tile, 0, column)
-            tiles.setColumnStretch(column, 1)
+        tiles = tile_row(self.tiles())
         tiles.setContentsMargins(0, 0, 0, 0)
         self.body.addLayout(tiles)
         self.status = StatusTiles(ws)

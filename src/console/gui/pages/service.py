@@ -16,7 +16,6 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -32,7 +31,7 @@ from console.gui import workers
 from console.gui.pages.base import Page
 from console.gui.style import icon
 from console.gui.widgets.service_chart import ServiceLiveChart
-from console.gui.widgets.stat_tile import StatTile
+from console.gui.widgets.stat_tile import StatTile, tile_row
 
 POLL_MS = 1000
 HEALTH_TIMEOUT = 0.3
@@ -68,12 +67,7 @@ class ServicePage(Page):
         self.rate_tile = StatTile("Requests", "mdi6.speedometer")
         self.latency_tile = StatTile("Latency p99", "mdi6.timer-outline")
         self.cache_tile = StatTile("Cache hit rate", "mdi6.cached")
-        tiles = QGridLayout()
-        tiles.setSpacing(12)
-        for column, tile in enumerate(self.tiles()):
-            tiles.addWidget(tile, 0, column)
-            tiles.setColumnStretch(column, 1)
-        self.body.addLayout(tiles)
+        self.body.addLayout(tile_row(self.tiles()))
 
         panel = QFrame()
         panel.setProperty("role", "panel")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from console.core import clock
 from console.core.alerts.records import Alert, AlertEvent
 from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
+from console.gui.widgets.tables import style_table
 
 SEVERITY_COLOURS = {"critical": THEME.danger, "warning": THEME.warning}
 SEVERITY_TINTS = {"critical": THEME.danger_soft, "warning": THEME.warning_soft}
@@ -39,21 +39,7 @@ def setup_table(table: QTableWidget, headers: list[str], widths: list[int]) -> Q
     """Read-only, row-selecting, compact: how every table of the console looks."""
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setShowGrid(False)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate(widths):
-        header.resizeSection(column, width)
+    style_table(table, dict(enumerate(widths)))
     return table
 
 

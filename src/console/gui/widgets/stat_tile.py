@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.gui.style import icon
 
@@ -57,3 +65,13 @@ class StatTile(QFrame):
             self.value.setProperty("state", state)
             self.value.style().unpolish(self.value)
             self.value.style().polish(self.value)
+
+
+def tile_row(tiles: list[QFrame]) -> QGridLayout:
+    """Tiles side by side, sharing the width equally."""
+    row = QGridLayout()
+    row.setSpacing(12)
+    for column, tile in enumerate(tiles):
+        row.addWidget(tile, 0, column)
+        row.setColumnStretch(column, 1)
+    return row
