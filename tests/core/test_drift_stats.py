@@ -80,3 +80,17 @@ def test_holm_and_bonferroni_corrections() -> None:
     assert stats.adjust_p_values(p, "bonferroni") == pytest.approx([0.04, 0.16, 0.12, 1.0])
     # Holm: sorted 0.01*4, 0.03*3, 0.04*2, 0.5*1, made monotone
     assert stats.adjust_p_values(p, "holm") == pytest.approx([0.04, 0.09, 0.09, 0.5])
+
+
+@pytest.mark.parametrize("k", [2, 3, 7, 30])
+def test_chi2_equals_scipy_for_any_table_width(k: int) -> None:
+    rng = np.random.default_rng(k)
+    for _ in range(10):
+        ref = rng.integers(0, 400, size=k)
+        cur = rng.integers(0, 60, size=k)
+        got = stats.chi2_two_sample(ref, cur)
+        table = np.vstack([ref, cur])
+        want = sps.chi2_contingency(table[:, table.sum(axis=0) > 0])  # Yates when k == 2
+        assert got.statistic == pytest.approx(want.statistic, rel=1e-9, abs=1e-12)
+        assert got.p_value == pytest.approx(want.pvalue, rel=1e-9, abs=1e-12)
+        assert got.dof == want.dof

@@ -1,10 +1,11 @@
 """The reference side of a drift analysis, prepared once and cached.
 
 A :class:`ReferenceProfile` holds per column what every comparison needs: for numbers
-the sorted finite values, counts of NaN and +/-inf, mean/std and the quantile bin edges
-with the reference's bin counts; for categories the count of every category and of
-missing values. Profiles are cached in memory by reference key (a dataset's SHA-256, a
-file's hash, a window), so a window-after-window analysis only pays for the current side.
+the sorted finite values (and their bucket grid, see :mod:`ecdf`), counts of NaN and
++/-inf, mean/std and the quantile bin edges with the reference's bin counts; for
+categories the count of every category and of missing values. Profiles are cached in
+memory by reference key (a dataset's SHA-256, a file's hash, a window), so a
+window-after-window analysis only pays for the current side.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from console.core.drift import stats
+from console.core.drift import ecdf, stats
 from console.core.jobs import JobContext
 
 if TYPE_CHECKING:
@@ -29,17 +30,19 @@ CACHE_SIZE = 4
 
 @dataclass
 class NumericSide:
-    """One side of a numeric column: sorted finite values and what was not finite."""
+    """One side of a numeric column: its finite values (sorted for a reference) and what
+    was not finite."""
 
-    sorted_values: stats.FloatArray
+    values: stats.FloatArray
     n_nan: int
     n_posinf: int
     n_neginf: int
     wrong_type: int = 0
+    is_sorted: bool = True
 
     @property
     def n_total(self) -> int:
-        return int(self.sorted_values.size) + self.n_nan + self.n_posinf + self.n_neginf
+        return int(self.values.size) + self.n_nan + self.n_posinf + self.n_neginf
 
     @property
     def n_nonfinite(self) -> int:
@@ -70,6 +73,7 @@ class ColumnProfile:
     std: float = float("nan")
     edges: stats.FloatArray = field(default_factory=lambda: np.empty(0))
     bin_counts: stats.IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    grid: ecdf.Grid | None = None  # for comparing unsorted current samples
 
 
 @dataclass
@@ -80,8 +84,9 @@ class ReferenceProfile:
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. the multivariate model
 
 
-def numeric_side(series: pd.Series) -> NumericSide:
-    """Sorted finite values of a column plus counts of NaN, +inf, -inf (and unparsable)."""
+def numeric_side(series: pd.Series, *, sort: bool = True) -> NumericSide:
+    """Finite values of a column (sorted unless ``sort`` is false) plus counts of NaN,
+    +inf, -inf (and unparsable)."""
     import pandas as pd
 
     wrong = 0
@@ -93,15 +98,15 @@ def numeric_side(series: pd.Series) -> NumericSide:
     finite = np.isfinite(values)
     n_finite = int(np.count_nonzero(finite))
     if n_finite == values.size:  # the common case: nothing to count
-        kept = np.sort(values)
-        return NumericSide(kept, 0, 0, 0, wrong)
+        return NumericSide(np.sort(values) if sort else values, 0, 0, 0, wrong, sort)
     rest = values[~finite]
     n_nan = int(np.isnan(rest).sum())
     n_pos = int(np.count_nonzero(rest == np.inf))
     n_neg = int(rest.size - n_nan - n_pos)
     kept = values[finite]
-    kept.sort()
-    return NumericSide(kept, n_nan - wrong, n_pos, n_neg, wrong)
+    if sort:
+        kept.sort()
+    return NumericSide(kept, n_nan - wrong, n_pos, n_neg, wrong, sort)
 
 
 def category_side(series: pd.Series) -> CategorySide:
@@ -118,13 +123,15 @@ def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> Column
     if kind == "category":
         return ColumnProfile(name, kind, category=category_side(series))
     side = numeric_side(series)
-    values = side.sorted_values
+    values = side.values
     column = ColumnProfile(name, kind, numeric=side)
     if values.size:
         column.mean = float(values.mean())
         column.std = float(values.std())
         column.edges = stats.quantile_edges(values, bins)
         column.bin_counts = stats.bin_counts(values, column.edges)
+    if values.size > stats.EXACT_KS_MAX_N:
+        column.grid = ecdf.make_grid(values)
     return column
 
 

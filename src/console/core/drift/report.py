@@ -156,6 +156,7 @@ def run_drift(
     report = analyze(ws, reference_spec, current_spec, settings, ctx)
     if not store_result:
         return report
+    ctx.check()  # a cancel that arrives after the last progress report still wins
     return store(ws, user, report, kind="data")
 
 

@@ -10,11 +10,14 @@ p-value) and ``scipy.stats.wasserstein_distance``; :func:`js_distance` equals
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from console.core.drift import ecdf, kolmogorov
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -45,6 +48,12 @@ def ks_and_wasserstein(ref_sorted: FloatArray, cur_sorted: FloatArray) -> KsWass
         res = stats.ks_2samp(ref_sorted, cur_sorted)
         w = float(stats.wasserstein_distance(ref_sorted, cur_sorted))
         return KsWasserstein(float(res.statistic), float(res.pvalue), w)
+    few = _few_distinct(ref_sorted)
+    if few is not None:
+        other = _few_distinct(cur_sorted)
+        if other is not None:
+            d, w = _ks_w_distinct(few, other, n1, n2)
+            return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), w)
     n = n1 + n2
     merged = np.concatenate([ref_sorted, cur_sorted])
     merged.sort(kind="stable")
@@ -76,13 +85,54 @@ def ks_and_wasserstein(ref_sorted: FloatArray, cur_sorted: FloatArray) -> KsWass
     return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), wasserstein)
 
 
+#: a side with at most one distinct value per this many values is compared by value
+TIES = 16
+
+
+def _few_distinct(sorted_values: FloatArray) -> tuple[FloatArray, IntArray] | None:
+    """(distinct values, how many values are <= each) of a tie-heavy sorted sample."""
+    ends = np.flatnonzero(sorted_values[1:] != sorted_values[:-1])
+    if ends.size + 1 > sorted_values.size // TIES:
+        return None
+    ends = np.append(ends, sorted_values.size - 1)
+    return sorted_values[ends], ends + 1
+
+
+def _ks_w_distinct(
+    ref: tuple[FloatArray, IntArray], cur: tuple[FloatArray, IntArray], n1: int, n2: int
+) -> tuple[float, float]:
+    """KS and Wasserstein from distinct values and cumulative counts: the same CDF
+    differences scipy evaluates (after the last of equal values), without the ties."""
+    values = np.union1d(ref[0], cur[0])
+    cdfs = []
+    for distinct, at_most, n in ((*ref, n1), (*cur, n2)):
+        pos = np.searchsorted(distinct, values, side="right")
+        counts = np.where(pos > 0, at_most[np.maximum(pos - 1, 0)], 0)
+        cdfs.append(counts / n)
+    diff = cdfs[0] - cdfs[1]
+    d = max(float(diff.max()), float(np.clip(-diff.min(), 0, 1)))
+    return d, float(np.sum(np.abs(diff[:-1]) * np.diff(values)))
+
+
+def ks_and_wasserstein_unsorted(
+    ref_sorted: FloatArray, grid: ecdf.Grid | None, current: FloatArray
+) -> KsWasserstein:
+    """:func:`ks_and_wasserstein` with the current sample unsorted: counted into the
+    reference's bucket grid where that is exact and cheaper, sorted otherwise."""
+    n1, n2 = ref_sorted.size, current.size
+    if grid is not None and max(n1, n2) > EXACT_KS_MAX_N:
+        found = ecdf.ks_wasserstein(ref_sorted, grid, current)
+        if found is not None:
+            d, w = found
+            return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), w)
+    return ks_and_wasserstein(ref_sorted, np.sort(current))
+
+
 def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
     """scipy's two-sided asymptotic p-value for ks_2samp (used past EXACT_KS_MAX_N)."""
-    from scipy.stats import kstwo
-
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
-    return float(np.clip(kstwo.sf(d, np.round(en)), 0, 1))
+    return kolmogorov.ks_sf(d, int(np.round(en)))
 
 
 def quantile_edges(ref_sorted: FloatArray, bins: int) -> FloatArray:
@@ -98,6 +148,12 @@ def bin_counts(sorted_values: FloatArray, edges: FloatArray) -> IntArray:
     cuts = np.searchsorted(sorted_values, edges, side="right")
     bounds = np.concatenate([[0], cuts, [sorted_values.size]])
     return np.diff(bounds).astype(np.int64)
+
+
+def bin_counts_unsorted(values: FloatArray, edges: FloatArray) -> IntArray:
+    """:func:`bin_counts` of unsorted values (one comparison pass per edge)."""
+    at_most = [0] + [int(np.count_nonzero(values <= e)) for e in edges] + [values.size]
+    return np.array([b - a for a, b in itertools.pairwise(at_most)], dtype=np.int64)
 
 
 def proportions(counts: npt.NDArray[np.int64] | FloatArray) -> FloatArray:
@@ -140,15 +196,25 @@ class ChiSquare:
 
 
 def chi2_two_sample(ref_counts: IntArray, cur_counts: IntArray) -> ChiSquare:
-    """Chi-square test of homogeneity on the 2 x k table (categories seen on either side)."""
-    from scipy.stats import chi2_contingency
+    """Chi-square test of homogeneity on the 2 x k table (categories seen on either side).
 
-    table = np.vstack([ref_counts, cur_counts])
+    The same arithmetic as ``scipy.stats.chi2_contingency`` (Yates' correction when there
+    is one degree of freedom), with the p-value from ``scipy.special.chdtrc``.
+    """
+    from scipy.special import chdtrc
+
+    table = np.vstack([ref_counts, cur_counts]).astype(np.float64)
     table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2:
+    rows = table.sum(axis=1)
+    if table.shape[1] < 2 or not np.all(rows > 0):
         return ChiSquare(0.0, 1.0, 0)
-    res = chi2_contingency(table)
-    return ChiSquare(float(res.statistic), float(res.pvalue), int(res.dof))
+    expected = np.multiply(rows[:, None], table.sum(axis=0)[None, :]) / table.sum()
+    dof = table.shape[1] - 1
+    if dof == 1:
+        diff = expected - table
+        table = table + np.minimum(0.5, np.abs(diff)) * np.sign(diff)
+    statistic = float(((table - expected) ** 2 / expected).sum(axis=None))
+    return ChiSquare(statistic, float(chdtrc(dof, statistic)), dof)
 
 
 def adjust_p_values(p_values: list[float], method: str) -> list[float]:
