@@ -156,3 +156,19 @@ def test_error_messages_say_what_and_where() -> None:
     assert box.icon() == QMessageBox.Icon.Warning
     assert box.detailedText() == "a\nb"
     box.deleteLater()
+
+
+def test_warm_up_imports_job_modules_and_freezes_start_up_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    monkeypatch.setattr(workers, "_warmed", threading.Event())
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(workers, "JOB_MODULES", ("colorsys", "no_such_module_here"))
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    workers.warm_up()
+    workers.warm_up()  # once per process
+    assert "colorsys" in sys.modules
+    assert frozen == [True]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -35,6 +35,8 @@ APP_TITLE = "Model Operations Console"
 DEFAULT_SIZE = QSize(1280, 800)
 #: Explicit, so the layout never changes the window's minimum size after it is shown
 #: (each change is a round trip to the window system).
+#: how long after the window is built its job modules are imported
+WARM_UP_AFTER_MS = 300
 MINIMUM_SIZE = QSize(760, 520)
 CLOSE_WAIT_MS = 10_000
 GEOMETRY_KEY, STATE_KEY, PAGE_KEY = "main_window/geometry", "main_window/state", "main_window/page"
@@ -82,6 +84,9 @@ class MainWindow(QMainWindow):
         self._restore_window_state()
         self.refresh_pages()
         self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
+        # once the window is up: import what jobs need and freeze the start-up objects,
+        # so neither stalls the GUI later while a job runs
+        QTimer.singleShot(WARM_UP_AFTER_MS, workers.warm_up)
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:
