@@ -1,22 +1,25 @@
-"""Exact KS and Wasserstein distances without sorting the current sample.
+"""Exact KS and Wasserstein distances, and reference quantiles, without sorting.
 
 Sorting a million values costs ~50 ms; the comparison itself need not. The reference
-(sorted once, cached) defines a fine grid of equal-width buckets over its central
-99.8 % plus one open bucket on each side. The current values are only *counted* into
-the buckets (one multiply and a bincount). From the counts, the two empirical CDFs are
-known exactly at every bucket boundary, which gives
+(profiled once, cached) defines a fine grid of equal-width buckets over its central
+99.8 %, reaching half that range further on each side, plus one open bucket at each
+end. Values are only *counted* into the buckets (one multiply and a bincount). From
+the counts, both empirical CDFs are known exactly at every bucket boundary, which gives
 
 - a lower bound on the KS statistic (the largest difference at a boundary: a value the
   difference really takes) and, per bucket, an upper bound on the difference inside it;
 - per bucket, whether ``F_ref - F_cur`` keeps one sign, in which case its integral over
-  the bucket (the Wasserstein-1 contribution) follows from the bucket's counts and sums.
+  the bucket (the Wasserstein-1 contribution) follows from the bucket's counts and sums;
+- which bucket holds the reference's k-th smallest value, so a quantile needs only
+  that bucket's few values sorted (:func:`order_statistics`).
 
 Only the buckets where the KS bound could be beaten or the sign changes are "refined":
-their values (typically 1-3 % of the data) are sorted and merged exactly as scipy does.
-If refinement would touch more than :data:`MAX_REFINED_SHARE` of the data (heavy ties,
-extreme skew), the caller sorts everything instead. The KS statistic is bit-for-bit the
-one of ``scipy.stats.ks_2samp`` (the same integer counts divided the same way); the
-Wasserstein distance equals ``scipy.stats.wasserstein_distance`` up to summation order.
+their values (typically 1-5 % of the data) are sorted and merged exactly as scipy does.
+If refinement would touch more than :data:`MAX_REFINED_SHARE` of the data, the caller
+sorts everything instead; a reference whose values pile up in one bucket (ties) gets
+no grid. The KS statistic is bit-for-bit the one of ``scipy.stats.ks_2samp`` (the same
+integer counts divided the same way); the Wasserstein distance equals
+``scipy.stats.wasserstein_distance`` up to summation order.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ REACH = 0.5
 MAX_REFINED_SHARE = 0.25
 #: the grid spans the reference between these quantiles; the rest go to the open buckets
 TAIL = 0.001
+#: the grid's ends are read off every k-th value, k chosen for about this many
+SAMPLE = 65_536
+#: a bucket holding more than this share of the reference means ties: no grid
+CROWDED = 0.002
 
 
 @dataclass(frozen=True)
@@ -93,51 +100,87 @@ def _unkey(keys: npt.NDArray[np.int64]) -> FloatArray:
     return bits.view(np.float64)
 
 
-def make_grid(ref_sorted: FloatArray) -> Grid | None:
-    """The grid for a sorted, finite reference; None when its centre is a single value
-    or it has too few distinct values for buckets to help."""
-    n = ref_sorted.size
+def make_grid(reference: FloatArray) -> tuple[Grid, npt.NDArray[np.intp]] | None:
+    """The grid for a finite reference in any order, and each value's bucket; None when
+    the reference's centre is a single value or a few values hold much of it (ties:
+    buckets cannot split a value, and such data sorts quickly)."""
+    n = reference.size
     if n == 0:
         return None
-    lo = float(ref_sorted[int(TAIL * (n - 1))])
-    hi = float(ref_sorted[int(np.ceil((1 - TAIL) * (n - 1)))])
+    sample = reference[:: max(1, n // SAMPLE)]
+    ranks = [int(TAIL * (sample.size - 1)), int(np.ceil((1 - TAIL) * (sample.size - 1)))]
+    lo, hi = (float(v) for v in np.partition(sample, ranks)[ranks])
     if not hi > lo or not np.isfinite(hi - lo):
-        return None
-    distinct = int(np.count_nonzero(ref_sorted[1:] != ref_sorted[:-1])) + 1
-    if 4 * distinct < n:  # ties: buckets cannot split a value, and sorting is cheap
         return None
     central = int(min(MAX_BUCKETS, n // 2, max(64, BUCKETS_PER_ROOT * np.sqrt(n))))
     buckets = int(central * (1 + 2 * REACH))
     scale = central / (hi - lo)
-    linear = _build(ref_sorted, lo, lo - REACH * central / scale, scale, buckets, keyed=False)
-    crowded = linear.ref_before.size and np.diff(linear.ref_before).max() > 0.01 * n
-    if crowded and (lo >= 0 or hi <= 0):  # skewed, one sign: try the logarithmic grid
+    built = _build(reference, lo, lo - REACH * central / scale, scale, buckets, keyed=False)
+    fullest = _fullest(built[0])
+    if fullest > 0.01 * n and (lo >= 0 or hi <= 0):  # skewed, one sign: logarithmic grid
         k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
         scale = central / (k_hi - k_lo)
-        keyed = _build(ref_sorted, lo, k_lo - REACH * central / scale, scale, buckets, keyed=True)
-        if np.diff(keyed.ref_before).max() < np.diff(linear.ref_before).max():
-            return keyed
-    return linear
+        keyed = _build(reference, lo, k_lo - REACH * central / scale, scale, buckets, keyed=True)
+        if _fullest(keyed[0]) < fullest:
+            built, fullest = keyed, _fullest(keyed[0])
+    return None if fullest > CROWDED * n else built
+
+
+def _fullest(grid: Grid) -> int:
+    return int(np.diff(grid.ref_before).max())
 
 
 def _build(
-    ref_sorted: FloatArray, lo: float, u_lo: float, scale: float, buckets: int, *, keyed: bool
-) -> Grid:
-    t = ref_sorted - lo
+    reference: FloatArray, lo: float, u_lo: float, scale: float, buckets: int, *, keyed: bool
+) -> tuple[Grid, npt.NDArray[np.intp]]:
+    t = reference - lo
     empty = Grid(lo, u_lo, scale, buckets, keyed, np.empty(0, np.int64), np.empty(0), 0.0, 0.0)
-    idx = empty.index(ref_sorted)
+    idx = empty.index(reference)
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
     tsum: FloatArray = np.bincount(idx, weights=t, minlength=buckets + 2).astype(np.float64)
-    return Grid(lo, u_lo, scale, buckets, keyed, before, tsum, float(t[0]), float(t[-1]))
+    grid = Grid(lo, u_lo, scale, buckets, keyed, before, tsum, float(t.min()), float(t.max()))
+    return grid, idx
+
+
+def order_statistics(
+    reference: FloatArray, grid: Grid, idx: npt.NDArray[np.intp], ranks: npt.NDArray[np.intp]
+) -> FloatArray:
+    """The reference's ``ranks``-th smallest values (0-based): found through the bucket
+    counts, with only the buckets that hold them sorted."""
+    where = np.searchsorted(grid.ref_before, ranks, side="right") - 1
+    wanted = np.zeros(grid.buckets + 2, dtype=bool)
+    wanted[where] = True
+    chosen = wanted[idx]
+    values = np.sort(reference[chosen])  # buckets are intervals: sorted by bucket too
+    sizes = np.where(wanted, np.diff(grid.ref_before), 0)
+    chosen_before = np.cumsum(sizes) - sizes  # chosen values in the buckets before
+    out: FloatArray = values[chosen_before[where] + ranks - grid.ref_before[where]]
+    return out
+
+
+def quantiles(
+    reference: FloatArray, grid: Grid, idx: npt.NDArray[np.intp], qs: FloatArray
+) -> FloatArray:
+    """``np.quantile(reference, qs)`` (linear interpolation between order statistics)."""
+    n = reference.size
+    q = np.asarray(qs, dtype=np.float64)
+    h = n * q + (1.0 - q) - 1.0  # numpy's virtual index for the linear method
+    below = np.floor(h).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    stats = order_statistics(reference, grid, idx, np.concatenate([below, above]))
+    a, b = stats[: below.size], stats[below.size :]
+    frac = h - below
+    out: FloatArray = np.where(frac >= 0.5, b - (b - a) * (1 - frac), a + (b - a) * frac)
+    return out
 
 
 def ks_wasserstein(
-    ref_sorted: FloatArray, grid: Grid, current: FloatArray
+    reference: FloatArray, grid: Grid, current: FloatArray
 ) -> tuple[float, float] | None:
-    """(KS statistic, Wasserstein-1) of the reference against unsorted finite ``current``;
-    None when too much would need refining (the caller then sorts)."""
-    n1, n2 = ref_sorted.size, current.size
+    """(KS statistic, Wasserstein-1) of two finite samples in any order, the first with
+    its grid; None when too much would need refining (the caller then sorts)."""
+    n1, n2 = reference.size, current.size
     b = grid.buckets
     t = current - grid.lo
     idx = grid.index(current)
@@ -174,7 +217,7 @@ def ks_wasserstein(
     ks = ks_low
     if refine.any():
         ks_ref, w_ref = _refined(
-            ref_sorted, grid, (current, t, idx), refine, (before2, d_in), (starts, ends)
+            reference, grid, (current, t, idx), refine, (before2, d_in), (starts, ends)
         )
         ks = max(ks, ks_ref)
         wasserstein += w_ref
@@ -182,7 +225,7 @@ def ks_wasserstein(
 
 
 def _refined(  # noqa: PLR0917
-    ref_sorted: FloatArray,
+    reference: FloatArray,
     grid: Grid,
     cur: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]],
     refine: npt.NDArray[np.bool_],
@@ -198,19 +241,18 @@ def _refined(  # noqa: PLR0917
     current, t, idx = cur
     before2, d_in = cdf
     starts, ends = span
-    n1, n2 = ref_sorted.size, current.size
+    n1, n2 = reference.size, current.size
     before1 = grid.ref_before
     cur_mask = refine[idx]
-    buckets = np.flatnonzero(refine)
-    lo1, sizes = before1[buckets], np.diff(before1)[buckets]
-    ref_pos = np.repeat(lo1 - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-    ref_x = ref_sorted[ref_pos]
+    ref_idx = grid.index(reference)
+    ref_mask = refine[ref_idx]
+    ref_x = reference[ref_mask]
     x = np.concatenate([ref_x, current[cur_mask]])
     # buckets are intervals of x, so sorting by value also sorts by bucket
     order = np.argsort(x, kind="stable")
     x = x[order]
     ts = np.concatenate([ref_x - grid.lo, t[cur_mask]])[order]
-    k = np.concatenate([np.repeat(buckets, sizes), idx[cur_mask]])[order]
+    k = np.concatenate([ref_idx[ref_mask], idx[cur_mask]])[order]
     is_ref = (order < ref_x.size).astype(np.int64)
     # counts up to each value: those before its bucket plus those seen in it so far
     seen1 = np.cumsum(is_ref)

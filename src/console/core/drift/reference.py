@@ -1,11 +1,11 @@
 """The reference side of a drift analysis, prepared once and cached.
 
 A :class:`ReferenceProfile` holds per column what every comparison needs: for numbers
-the sorted finite values (and their bucket grid, see :mod:`ecdf`), counts of NaN and
-+/-inf, mean/std and the quantile bin edges with the reference's bin counts; for
-categories the count of every category and of missing values. Profiles are cached in
-memory by reference key (a dataset's SHA-256, a file's hash, a window), so a
-window-after-window analysis only pays for the current side.
+the finite values with their bucket grid (see :mod:`ecdf`; sorted instead where a grid
+would not help), counts of NaN and +/-inf, mean/std and the quantile bin edges with the
+reference's bin counts; for categories the count of every category and of missing
+values. Profiles are cached in memory by reference key (a dataset's SHA-256, a file's
+hash, a window), so a window-after-window analysis only pays for the current side.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ CACHE_SIZE = 4
 
 @dataclass
 class NumericSide:
-    """One side of a numeric column: its finite values (sorted for a reference) and what
-    was not finite."""
+    """One side of a numeric column: its finite values (in the column's order unless
+    ``is_sorted``) and what was not finite."""
 
     values: stats.FloatArray
     n_nan: int
@@ -73,7 +73,7 @@ class ColumnProfile:
     std: float = float("nan")
     edges: stats.FloatArray = field(default_factory=lambda: np.empty(0))
     bin_counts: stats.IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    grid: ecdf.Grid | None = None  # for comparing unsorted current samples
+    grid: ecdf.Grid | None = None  # None: the values are sorted instead
 
 
 @dataclass
@@ -122,16 +122,23 @@ def category_side(series: pd.Series) -> CategorySide:
 def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> ColumnProfile:
     if kind == "category":
         return ColumnProfile(name, kind, category=category_side(series))
-    side = numeric_side(series)
+    side = numeric_side(series, sort=False)
     values = side.values
     column = ColumnProfile(name, kind, numeric=side)
+    built = ecdf.make_grid(values) if values.size > stats.EXACT_KS_MAX_N else None
+    if built is None:  # small or tie-heavy: compared by sorting, so sort once, here
+        side.values = values = np.sort(values)
+        side.is_sorted = True
     if values.size:
         column.mean = float(values.mean())
         column.std = float(values.std())
-        column.edges = stats.quantile_edges(values, bins)
+        if built is None:
+            column.edges = stats.quantile_edges(values, bins)
+        else:
+            column.grid, idx = built
+            inner = np.linspace(0, 1, bins + 1)[1:-1]
+            column.edges = np.unique(ecdf.quantiles(values, column.grid, idx, inner))
         column.bin_counts = stats.bin_counts(values, column.edges)
-    if values.size > stats.EXACT_KS_MAX_N:
-        column.grid = ecdf.make_grid(values)
     return column
 
 

@@ -115,17 +115,17 @@ def _ks_w_distinct(
 
 
 def ks_and_wasserstein_unsorted(
-    ref_sorted: FloatArray, grid: ecdf.Grid | None, current: FloatArray
+    reference: FloatArray, grid: ecdf.Grid | None, current: FloatArray, *, ref_sorted: bool
 ) -> KsWasserstein:
-    """:func:`ks_and_wasserstein` with the current sample unsorted: counted into the
-    reference's bucket grid where that is exact and cheaper, sorted otherwise."""
-    n1, n2 = ref_sorted.size, current.size
+    """:func:`ks_and_wasserstein` of samples in any order: counted into the reference's
+    bucket grid where that is exact and cheaper, sorted otherwise."""
+    n1, n2 = reference.size, current.size
     if grid is not None and max(n1, n2) > EXACT_KS_MAX_N:
-        found = ecdf.ks_wasserstein(ref_sorted, grid, current)
+        found = ecdf.ks_wasserstein(reference, grid, current)
         if found is not None:
             d, w = found
             return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), w)
-    return ks_and_wasserstein(ref_sorted, np.sort(current))
+    return ks_and_wasserstein(reference if ref_sorted else np.sort(reference), np.sort(current))
 
 
 def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
@@ -135,23 +135,17 @@ def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
     return kolmogorov.ks_sf(d, int(np.round(en)))
 
 
-def quantile_edges(ref_sorted: FloatArray, bins: int) -> FloatArray:
+def quantile_edges(reference: FloatArray, bins: int) -> FloatArray:
     """Inner bin edges at the reference's quantiles (duplicates removed)."""
-    if ref_sorted.size == 0:
+    if reference.size == 0:
         return np.empty(0)
-    qs = np.quantile(ref_sorted, np.linspace(0, 1, bins + 1)[1:-1])
+    qs = np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1])
     return np.unique(qs)
 
 
-def bin_counts(sorted_values: FloatArray, edges: FloatArray) -> IntArray:
-    """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of sorted finite values."""
-    cuts = np.searchsorted(sorted_values, edges, side="right")
-    bounds = np.concatenate([[0], cuts, [sorted_values.size]])
-    return np.diff(bounds).astype(np.int64)
-
-
-def bin_counts_unsorted(values: FloatArray, edges: FloatArray) -> IntArray:
-    """:func:`bin_counts` of unsorted values (one comparison pass per edge)."""
+def bin_counts(values: FloatArray, edges: FloatArray) -> IntArray:
+    """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of finite values in any
+    order (one comparison pass per edge)."""
     at_most = [0] + [int(np.count_nonzero(values <= e)) for e in edges] + [values.size]
     return np.array([b - a for a, b in itertools.pairwise(at_most)], dtype=np.int64)
 
