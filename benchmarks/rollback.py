@@ -18,42 +18,20 @@ switches under load with the service).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from two_models import build_two_models
+
 TARGET_S = 1.0
 GOLDEN_ROWS = 1_000
 
 
 def build(root: Path, per_day: int) -> None:
-    from console.core import registry, training
-    from console.core.demo_data import generate_transactions
-    from console.core.workspace import Workspace
-
-    with Workspace.create(root, "bench") as ws:
-        features = dict(ws.config.data_schema.features)
-        train = generate_transactions(dt.date(2026, 10, 1), 14, per_day, seed=7)
-        for version, seed, max_fpr, stage in (
-            ("1.0.0", 7, 0.01, "production"),
-            ("1.1.0", 8, 0.005, "candidate"),
-        ):
-            model = training.train_baseline(train, features, "is_fraud", seed=seed, max_fpr=max_fpr)
-            registry.register_pipeline(
-                ws,
-                "bench",
-                model.pipeline,
-                version=version,
-                threshold=model.threshold,
-                features=features,
-                metrics=model.metrics,
-                notes=f"benchmark model {version}",
-                stage=stage,
-                golden=model.holdout.sample(n=GOLDEN_ROWS, random_state=seed),
-            )
+    build_two_models(root, "bench", days=14, per_day=per_day, golden_rows=GOLDEN_ROWS)
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import datetime as dt
 import json
 import os
 import statistics
@@ -35,36 +34,15 @@ from pathlib import Path
 
 import numpy as np
 
+from two_models import build_two_models
+
 USER = "bench"
 PER_DAY = 4000
 
 
 def build(root: Path) -> None:
     """A workspace with two demo-recipe models: 1.0.0 in production, 1.1.0 a candidate."""
-    from console.core import registry, training
-    from console.core.demo_data import generate_transactions
-    from console.core.workspace import Workspace
-
-    with Workspace.create(root, USER) as ws:
-        features = dict(ws.config.data_schema.features)
-        train = generate_transactions(dt.date(2026, 10, 1), 7, PER_DAY, seed=7)
-        for version, seed, max_fpr, stage in (
-            ("1.0.0", 7, 0.01, "production"),
-            ("1.1.0", 8, 0.005, "candidate"),
-        ):
-            model = training.train_baseline(train, features, "is_fraud", seed=seed, max_fpr=max_fpr)
-            registry.register_pipeline(
-                ws,
-                USER,
-                model.pipeline,
-                version=version,
-                threshold=model.threshold,
-                features=features,
-                metrics=model.metrics,
-                notes=f"benchmark model {version}",
-                stage=stage,
-                golden=model.holdout.sample(n=1000, random_state=seed),
-            )
+    build_two_models(root, USER, days=7, per_day=PER_DAY, golden_rows=1000)
 
 
 def distinct_records(n: int, seed: int) -> list[dict]:

@@ -69,6 +69,7 @@ class Grid:
     ref_tsum: FloatArray  # sum of (x - lo) per bucket
     t_min: float  # smallest and largest reference x - lo
     t_max: float
+    ref_idx: npt.NDArray[np.int32]  # each reference value's bucket, in its order
 
     def index(self, x: FloatArray) -> npt.NDArray[np.intp]:
         """The bucket of each value: monotone in x, so every bucket is an interval."""
@@ -100,8 +101,8 @@ def _unkey(keys: npt.NDArray[np.int64]) -> FloatArray:
     return bits.view(np.float64)
 
 
-def make_grid(reference: FloatArray) -> tuple[Grid, npt.NDArray[np.intp]] | None:
-    """The grid for a finite reference in any order, and each value's bucket; None when
+def make_grid(reference: FloatArray) -> Grid | None:
+    """The grid for a finite reference in any order; None when
     the reference's centre is a single value or a few values hold much of it (ties:
     buckets cannot split a value, and such data sorts quickly)."""
     n = reference.size
@@ -116,13 +117,13 @@ def make_grid(reference: FloatArray) -> tuple[Grid, npt.NDArray[np.intp]] | None
     buckets = int(central * (1 + 2 * REACH))
     scale = central / (hi - lo)
     built = _build(reference, lo, lo - REACH * central / scale, scale, buckets, keyed=False)
-    fullest = _fullest(built[0])
+    fullest = _fullest(built)
     if fullest > 0.01 * n and (lo >= 0 or hi <= 0):  # skewed, one sign: logarithmic grid
         k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
         scale = central / (k_hi - k_lo)
         keyed = _build(reference, lo, k_lo - REACH * central / scale, scale, buckets, keyed=True)
-        if _fullest(keyed[0]) < fullest:
-            built, fullest = keyed, _fullest(keyed[0])
+        if _fullest(keyed) < fullest:
+            built, fullest = keyed, _fullest(keyed)
     return None if fullest > CROWDED * n else built
 
 
@@ -132,26 +133,25 @@ def _fullest(grid: Grid) -> int:
 
 def _build(
     reference: FloatArray, lo: float, u_lo: float, scale: float, buckets: int, *, keyed: bool
-) -> tuple[Grid, npt.NDArray[np.intp]]:
+) -> Grid:
     t = reference - lo
-    empty = Grid(lo, u_lo, scale, buckets, keyed, np.empty(0, np.int64), np.empty(0), 0.0, 0.0)
+    none = np.empty(0, np.int32)
+    empty = Grid(lo, u_lo, scale, buckets, keyed, none.astype(np.int64), np.empty(0), 0, 0, none)
     idx = empty.index(reference)
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
     tsum: FloatArray = np.bincount(idx, weights=t, minlength=buckets + 2).astype(np.float64)
-    grid = Grid(lo, u_lo, scale, buckets, keyed, before, tsum, float(t.min()), float(t.max()))
-    return grid, idx
+    t_min, t_max = float(t.min()), float(t.max())
+    return Grid(lo, u_lo, scale, buckets, keyed, before, tsum, t_min, t_max, idx.astype(np.int32))
 
 
-def order_statistics(
-    reference: FloatArray, grid: Grid, idx: npt.NDArray[np.intp], ranks: npt.NDArray[np.intp]
-) -> FloatArray:
+def order_statistics(reference: FloatArray, grid: Grid, ranks: npt.NDArray[np.intp]) -> FloatArray:
     """The reference's ``ranks``-th smallest values (0-based): found through the bucket
     counts, with only the buckets that hold them sorted."""
     where = np.searchsorted(grid.ref_before, ranks, side="right") - 1
     wanted = np.zeros(grid.buckets + 2, dtype=bool)
     wanted[where] = True
-    chosen = wanted[idx]
+    chosen = wanted[grid.ref_idx]
     values = np.sort(reference[chosen])  # buckets are intervals: sorted by bucket too
     sizes = np.where(wanted, np.diff(grid.ref_before), 0)
     chosen_before = np.cumsum(sizes) - sizes  # chosen values in the buckets before
@@ -159,16 +159,14 @@ def order_statistics(
     return out
 
 
-def quantiles(
-    reference: FloatArray, grid: Grid, idx: npt.NDArray[np.intp], qs: FloatArray
-) -> FloatArray:
+def quantiles(reference: FloatArray, grid: Grid, qs: FloatArray) -> FloatArray:
     """``np.quantile(reference, qs)`` (linear interpolation between order statistics)."""
     n = reference.size
     q = np.asarray(qs, dtype=np.float64)
     h = n * q + (1.0 - q) - 1.0  # numpy's virtual index for the linear method
     below = np.floor(h).astype(np.intp)
     above = np.minimum(below + 1, n - 1)
-    stats = order_statistics(reference, grid, idx, np.concatenate([below, above]))
+    stats = order_statistics(reference, grid, np.concatenate([below, above]))
     a, b = stats[: below.size], stats[below.size :]
     frac = h - below
     out: FloatArray = np.where(frac >= 0.5, b - (b - a) * (1 - frac), a + (b - a) * frac)
@@ -244,7 +242,7 @@ def _refined(  # noqa: PLR0917
     n1, n2 = reference.size, current.size
     before1 = grid.ref_before
     cur_mask = refine[idx]
-    ref_idx = grid.index(reference)
+    ref_idx = grid.ref_idx
     ref_mask = refine[ref_idx]
     ref_x = reference[ref_mask]
     x = np.concatenate([ref_x, current[cur_mask]])

@@ -12,10 +12,11 @@ for ``n > 140`` picks one of three formulas by ``n * d**2`` (Simard & L'Ecuyer 2
   ``smirnov(n, d) <= exp(-2 n d**2)`` (Massart 1990) puts the value below
   :data:`NEGLIGIBLE` once ``n d**2 > 14.2``; it is reported as 0 then. Past
   :data:`SMIRNOV_MAX_N` scipy itself switches to a closed-form approximation, used as is;
-- below: ``1 - P(D_n <= d)`` with the Pelz-Good series (or, for ``n <= 100 000`` and
-  small ``n d**1.5``, the Durbin matrix), ported here term by term from scipy.
+- below: ``1 - P(D_n <= d)`` with the Pelz-Good series, ported here term by term from
+  scipy (for ``n <= 100 000`` and small ``n d**1.5`` scipy uses the Durbin matrix
+  instead: that case goes to scipy).
 
-Everything else (small n, ``d`` near 0 or 1) is left to scipy itself. The result equals
+Everything else (small n, ``d`` near 0 or 1) is left to scipy itself too. The result equals
 scipy's to 1e-12 (the tests compare over a grid). Importing ``scipy.stats`` costs more
 than half a second; the common cases here need only ``scipy.special``, or nothing.
 """

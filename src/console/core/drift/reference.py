@@ -125,19 +125,19 @@ def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> Column
     side = numeric_side(series, sort=False)
     values = side.values
     column = ColumnProfile(name, kind, numeric=side)
-    built = ecdf.make_grid(values) if values.size > stats.EXACT_KS_MAX_N else None
-    if built is None:  # small or tie-heavy: compared by sorting, so sort once, here
+    grid = ecdf.make_grid(values) if values.size > stats.EXACT_KS_MAX_N else None
+    if grid is None:  # small or tie-heavy: compared by sorting, so sort once, here
         side.values = values = np.sort(values)
         side.is_sorted = True
+    column.grid = grid
     if values.size:
         column.mean = float(values.mean())
         column.std = float(values.std())
-        if built is None:
+        if grid is None:
             column.edges = stats.quantile_edges(values, bins)
         else:
-            column.grid, idx = built
             inner = np.linspace(0, 1, bins + 1)[1:-1]
-            column.edges = np.unique(ecdf.quantiles(values, column.grid, idx, inner))
+            column.edges = np.unique(ecdf.quantiles(values, grid, inner))
         column.bin_counts = stats.bin_counts(values, column.edges)
     return column
 
