@@ -10,6 +10,8 @@ import pytest
 
 from console.core import audit
 from console.core.db import write_transaction
+from console.core.errors import JobCancelled
+from console.core.jobs import JobContext
 from console.core.security import checkpoints, settings
 from console.core.workspace import Workspace
 
@@ -24,6 +26,21 @@ def chain(workspace: Workspace) -> Workspace:
 def test_intact_chain_verifies(chain: Workspace) -> None:
     report = audit.verify(chain.conn)
     assert (report.ok, report.entries, report.first_bad) == (True, 5, None)
+
+
+def test_verify_as_a_job_reports_progress_and_can_be_cancelled(
+    chain: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "PROGRESS_EVERY", 2)
+    seen: list[str] = []
+    report = audit.verify(chain.conn, ctx=JobContext(lambda f, m: seen.append(m), min_interval=0))
+    assert report.ok
+    assert seen[:2] == ["Checking entry 2 of 5", "Checking entry 4 of 5"]
+    assert seen[-1] == "Checking the signed checkpoints"
+    ctx = JobContext()
+    ctx.cancel()
+    with pytest.raises(JobCancelled):
+        audit.verify(chain.conn, ctx=ctx)
 
 
 def test_entries_are_linked(chain: Workspace) -> None:

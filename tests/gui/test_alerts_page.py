@@ -4,6 +4,8 @@ from there, and the page shows it with its plot, history, silences and rollback.
 from __future__ import annotations
 
 import sys
+import threading
+import time
 import types
 from collections.abc import Iterator
 from datetime import timedelta
@@ -78,14 +80,50 @@ def test_a_critical_shows_in_badge_and_banner_and_is_acknowledged(
 
 
 def test_timer_tick_evaluates_the_latest_report(
-    window: MainWindow, ws: Workspace, tray: TrayController, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    window: MainWindow,
+    ws: Workspace,
+    tray: TrayController,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(engine, "latest_report", lambda _ws: report(0.5))
     tray.tick()
-    assert tray.worst == "critical"
+    qtbot.waitUntil(lambda: tray.evaluation is None and tray.worst == "critical")
     alerts_page = page(window)
     assert alerts_page.table.rowCount() >= 2
     assert alerts_page.table.item(0, 2).text() == "f1_critical"
+
+
+def test_evaluate_now_runs_as_a_job(
+    qtbot: QtBot, window: MainWindow, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "latest_report", lambda _ws: report(0.5))
+    p = page(window)
+    with qtbot.waitSignal(p.changed, timeout=10_000):
+        p.evaluate_action.trigger()
+    assert "f1_critical" in [a.rule for a in engine.open_alerts(ws) if a.state == "firing"]
+
+
+def test_a_slow_delivery_never_holds_up_the_window(
+    qtbot: QtBot, tray: TrayController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def slow_relay(*args: object, **kwargs: object) -> list[object]:
+        calls.append("evaluated")
+        release.wait(5)  # an SMTP relay that does not answer
+        return []
+
+    monkeypatch.setattr(engine, "evaluate_latest", slow_relay)
+    started = time.perf_counter()
+    tray.tick()
+    tray.tick()  # while the first runs: evaluated once more afterwards, not twice at once
+    assert time.perf_counter() - started < 0.5
+    qtbot.waitUntil(lambda: len(calls) == 1)
+    assert tray.evaluation is not None
+    release.set()
+    qtbot.waitUntil(lambda: len(calls) == 2 and tray.evaluation is None)
 
 
 def test_page_shows_alert_plot_history_and_acts(

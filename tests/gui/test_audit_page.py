@@ -48,15 +48,22 @@ def test_lists_filters_and_searches(qtbot: QtBot, page: AuditPage) -> None:
     assert f"1 of {total}" in page.count_label.text()
 
 
-def test_verify_intact_and_broken(page: AuditPage, ws: Workspace) -> None:
-    report = page.verify()
-    assert report is not None
+def _verified(qtbot: QtBot, page: AuditPage) -> audit.ChainReport:
+    job = page.verify()
+    assert job is not None
+    with qtbot.waitSignal(job.ended, timeout=10_000):
+        pass
+    assert page.last_report is not None
+    return page.last_report
+
+
+def test_verify_intact_and_broken(qtbot: QtBot, page: AuditPage, ws: Workspace) -> None:
+    report = _verified(qtbot, page)
     assert report.ok
     assert "intact" in page.banner.text()
     ws.conn.execute("UPDATE audit SET target = 'mallory' WHERE seq = 3")
     page.action_box.setCurrentIndex(page.action_box.findData("ingest"))  # hides entry 3
-    report = page.verify()
-    assert report is not None
+    report = _verified(qtbot, page)
     assert (report.ok, report.first_bad) == (False, 3)
     assert "BROKEN at entry 3" in page.banner.text()
     assert page.selected_entry() is not None

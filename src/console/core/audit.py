@@ -14,10 +14,16 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.core import clock
 from console.core.security import checkpoints
+
+if TYPE_CHECKING:
+    from console.core.jobs import JobContext
+
+#: entries between progress reports of :func:`verify`
+PROGRESS_EVERY = 2_000
 
 GENESIS = "0" * 64
 _HASHED = ("seq", "ts", "user", "role", "action", "target", "outcome", "details", "prev_hash")
@@ -148,15 +154,19 @@ class ChainReport:
         return dict(self.__dict__)
 
 
-def verify(conn: sqlite3.Connection) -> ChainReport:
+def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainReport:
     """Walk the chain from the start, then the signed checkpoints; report the first
-    entry that does not fit (an edit, deletion, reordering or truncation)."""
+    entry that does not fit (an edit, deletion, reordering or truncation). As a job it
+    reports progress every :data:`PROGRESS_EVERY` entries and can be cancelled."""
     prev = GENESIS
     expected_seq = 1
     count = 0
     hashes: dict[int, str] = {}
+    total = int(conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]) if ctx else 0
     for row in conn.execute("SELECT * FROM audit ORDER BY seq"):
         count += 1
+        if ctx is not None and count % PROGRESS_EVERY == 0:
+            ctx.progress(0.9 * count / max(total, 1), f"Checking entry {count:,} of {total:,}")
         if row["seq"] != expected_seq:
             return ChainReport(False, count, row["seq"], f"entry {expected_seq} is missing")
         if row["prev_hash"] != prev:
@@ -169,6 +179,8 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
         expected_seq += 1
     if count == 0:
         return ChainReport(False, 0, 1, "the log is empty: even the workspace's creation is gone")
+    if ctx is not None:
+        ctx.progress(0.9, "Checking the signed checkpoints")
     cps = checkpoints.check(conn, hashes)
     if not cps.ok:
         return ChainReport(False, count, cps.first_bad, cps.reason, cps.checkpoints, cps.signed)

@@ -3,7 +3,9 @@
 :class:`TrayController` shows the worst severity among firing alerts and their count,
 offers a menu (open console, recent alerts, acknowledge), pops a desktop notification
 when a critical fires, beeps for the ``sound`` channel, and runs the alert evaluation on
-a timer (``[alerts] evaluate_every``) so a console left open keeps alerting. Without a
+a timer (``[alerts] evaluate_every``) so a console left open keeps alerting. The
+evaluation runs as a quiet background job: e-mail through a slow or unreachable relay
+and site commands never hold up the window. Without a
 system tray (``QSystemTrayIcon.isSystemTrayAvailable()`` is False, e.g. offscreen or a
 bare X server) a badge in the status bar and a banner above the pages do the same job.
 
@@ -30,9 +32,10 @@ from PySide6.QtWidgets import (
 
 from console.core import access
 from console.core.alerts import engine, notify
-from console.core.alerts.records import Alert
+from console.core.alerts.records import Alert, AlertEvent
 from console.core.alerts.rules import load_settings
 from console.core.errors import ConsoleError
+from console.gui import workers
 from console.gui.style import THEME, icon
 
 log = logging.getLogger("console.gui")
@@ -54,6 +57,8 @@ class TrayController(QObject):
         self.worst, self.count = "", 0
         self.firing: list[Alert] = []
         self.last_message = ""
+        self.evaluation: workers.RunningJob | None = None
+        self._again = False  # a tick came while an evaluation ran: evaluate once more
         self.menu = QMenu()
         self.recent_menu = self.menu.addMenu("Recent alerts")
         self.ack_menu = self.menu.addMenu("Acknowledge")
@@ -117,14 +122,30 @@ class TrayController(QObject):
 
     # ------------------------------------------------------------------ updating
     def tick(self, *_args: object) -> None:
-        """Timer: evaluate (when the role allows it), then refresh what is shown."""
-        if access.allowed(self.role, "alert.evaluate"):
-            try:
-                if engine.evaluate_latest(self.ws, self.user):
-                    self.window.refresh_pages()
-            except ConsoleError as exc:
-                log.warning("alert evaluation failed: %s", exc)
+        """Timer or a change: evaluate in the background (when the role allows it), then
+        refresh what is shown; one evaluation at a time."""
+        if not access.allowed(self.role, "alert.evaluate"):
+            self.refresh()
+            return
+        if self.evaluation is not None:
+            self._again = True
+            return
+        self.evaluation = workers.run_job(
+            self.window, "Evaluating alerts", engine.evaluate_latest, self.ws, self.user,
+            on_done=self._evaluated, quiet=True,
+        )  # fmt: skip
+        self.evaluation.ended.connect(self._evaluation_ended)
+
+    def _evaluated(self, events: list[AlertEvent]) -> None:
+        if events:
+            self.window.refresh_pages()
+
+    def _evaluation_ended(self, _outcome: str) -> None:
+        self.evaluation = None
         self.refresh()
+        if self._again:
+            self._again = False
+            self.tick()
 
     def refresh(self) -> None:
         opened = engine.open_alerts(self.ws)
@@ -223,5 +244,8 @@ class TrayController(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.evaluation is not None:
+            self.evaluation.detach()
+            self.evaluation = None
         if self.tray is not None:
             self.tray.hide()

@@ -63,9 +63,11 @@ class RunningJob(QObject):
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
         on_cancelled: Callable[[], None] | None,
+        quiet: bool = False,
     ) -> None:
         super().__init__()
         self.title = title
+        self.quiet = quiet
         self.ctx = JobContext(self.progressed.emit)
         self.outcome = "running"
         self._parent = parent
@@ -74,8 +76,10 @@ class RunningJob(QObject):
         self._error: BaseException | None = None
         self._detached = False
         self.worker: FunctionWorker[Any] | None = None
-        self.dialog: JobProgressDialog | None = JobProgressDialog(title, parent, self.cancel)
-        self.progressed.connect(self.dialog.set_progress)
+        self.dialog: JobProgressDialog | None = None
+        if not quiet:
+            self.dialog = JobProgressDialog(title, parent, self.cancel)
+            self.progressed.connect(self.dialog.set_progress)
 
     def cancel(self) -> None:
         """Ask the job to stop at its next progress report (thread-safe)."""
@@ -116,7 +120,10 @@ class RunningJob(QObject):
             elif self.outcome == "failed" and exc is not None:
                 if not isinstance(exc, ConsoleError):
                     log.error("job %r failed", self.title, exc_info=exc)
-                show_error(self._parent, self.title, exc)
+                if self.quiet:
+                    log.warning("%s: %s", self.title, describe_error(exc)[0])
+                else:
+                    show_error(self._parent, self.title, exc)
                 if on_error:
                     on_error(exc)
             elif self.outcome == "done" and on_done:
@@ -206,15 +213,20 @@ def run_job(
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
     on_cancelled: Callable[[], None] | None = None,
+    quiet: bool = False,
     **kwargs: Any,
 ) -> RunningJob:
     """Run ``fn(*args, ctx=..., **kwargs)`` in the thread pool with a progress dialog.
 
     ``on_done(result)`` runs on the GUI thread when the job returns; a failure goes to
     :func:`show_error` first and then to ``on_error(exc)``; a cancel calls
-    ``on_cancelled()`` and shows nothing.
+    ``on_cancelled()`` and shows nothing. A ``quiet`` job (work the operator did not
+    ask for, such as the alert timer's) shows no dialog and logs its failure instead.
     """
-    job = RunningJob(parent, title, on_done=on_done, on_error=on_error, on_cancelled=on_cancelled)
+    job = RunningJob(
+        parent, title, on_done=on_done, on_error=on_error, on_cancelled=on_cancelled,
+        quiet=quiet,
+    )  # fmt: skip
     worker = create_worker(
         _cancellable(fn, job.ctx),
         *args,

@@ -38,6 +38,7 @@ from console.core.errors import BadInput, ConfigError
 from console.core.monitoring.checks import CheckReport, latest_report
 
 if TYPE_CHECKING:
+    from console.core.jobs import JobContext
     from console.core.workspace import Workspace
 
 MAX_NOTE = 500
@@ -73,8 +74,13 @@ def evaluate(
     return events
 
 
-def evaluate_latest(ws: Workspace, user: str, *, now: datetime | None = None) -> list[AlertEvent]:
-    """Evaluate on the latest stored check report (the timer and ``console alerts evaluate``)."""
+def evaluate_latest(
+    ws: Workspace, user: str, *, now: datetime | None = None, ctx: JobContext | None = None
+) -> list[AlertEvent]:
+    """Evaluate on the latest stored check report (the timer and ``console alerts evaluate``);
+    as a job, a cancel before it starts stops it."""
+    if ctx is not None:
+        ctx.check()
     return evaluate(ws, user, latest_report(ws), now=now)
 
 

@@ -230,7 +230,11 @@ class AlertsPage(Page):
         return True
 
     def evaluate_now(self) -> None:
-        self._do("Evaluate alerts", engine.evaluate_latest, self.ws, self.user)
+        """Evaluate as a job: delivering e-mail may wait on a slow relay."""
+        workers.run_job(
+            self.window(), "Evaluate alerts", engine.evaluate_latest, self.ws, self.user,
+            on_done=lambda _events: self.changed.emit(),
+        )  # fmt: skip
 
     def acknowledge_selected(self, alert: Alert | None = None) -> None:
         alert = alert if isinstance(alert, Alert) else self.table.current_alert()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import qdebounced
 
 from console.core import access, audit, clock
+from console.core.jobs import JobContext
 from console.core.security import audit_export
 from console.core.workspace import Workspace
 from console.gui import workers
@@ -58,6 +59,7 @@ class AuditPage(Page):
         )
         self.export_action.setEnabled(self.may_export)
         self.verify_action.setEnabled(self.may_read)
+        self.last_report: audit.ChainReport | None = None
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
         self.body.addWidget(self.banner)
@@ -189,14 +191,20 @@ class AuditPage(Page):
         self.banner.setText(text)
 
     # ------------------------------------------------------------------ actions
-    def verify(self) -> audit.ChainReport | None:
-        """Check the chain and checkpoints; show the outcome and select the bad entry."""
+    def verify(self) -> workers.RunningJob | None:
+        """Check the chain and checkpoints as a job (a long log takes a while); show the
+        outcome and select the first bad entry."""
         try:
             self.ws.authorize(self.user, "audit.read", "audit")
         except Exception as exc:  # PermissionDenied: explained in the message box
             workers.show_error(self, "Cannot verify the audit log", exc)
             return None
-        report = audit.verify(self.ws.conn)
+        return workers.run_job(
+            self.window(), "Verify the audit log", _verify, self.ws, on_done=self._verified
+        )
+
+    def _verified(self, report: audit.ChainReport) -> None:
+        self.last_report = report
         self.model.mark_bad(report.first_bad)
         if report.ok:
             notes = f" — {'; '.join(report.notes)}" if report.notes else ""
@@ -210,7 +218,6 @@ class AuditPage(Page):
                 f"Audit log BROKEN at entry {report.first_bad}: {report.reason}.", "danger"
             )
             self._select_seq(report.first_bad)
-        return report
 
     def _select_seq(self, seq: int | None) -> None:
         if seq is None:
@@ -263,3 +270,8 @@ def _table_view(model: AuditTableModel) -> QTableView:
     widths = {"seq": 56, "ts": 150, "user": 90, "role": 76, "action": 150, "outcome": 84}
     columns = {n: widths.get(field, 200) for n, (_title, field) in enumerate(COLUMNS)}
     return style_table(table, columns)
+
+
+def _verify(ws: Workspace, *, ctx: JobContext) -> audit.ChainReport:
+    """The Verify job: on the job thread's own connection to the workspace."""
+    return audit.verify(ws.conn, ctx=ctx)
