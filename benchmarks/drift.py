@@ -80,7 +80,7 @@ if mode in ("console", "console-warm"):
     from console.core.drift import reference
     from console.core.drift.report import compare_profile
     from console.core.drift.settings import DriftSettings
-    from console.core.jobs import JobContext
+    from console.core.base.jobs import JobContext
     kinds = {**{c: "number" for c in numeric}, **{c: "category" for c in category}}
     settings = DriftSettings(multivariate=False, correction="none")
 

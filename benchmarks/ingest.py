@@ -27,7 +27,7 @@ from pathlib import Path
 def make_csv(path: Path, rows: int, days: int) -> None:
     import numpy as np
 
-    from console.core.demo_data import generate_transactions
+    from console.core.demo.data import generate_transactions
 
     per_day = int(rows / days * 1.15) + 1  # the generator varies volume by weekday
     frame = generate_transactions(dt.date(2026, 1, 5), days, per_day, seed=3).head(rows)
@@ -57,8 +57,8 @@ def child(mode: str, csv_path: Path, folder: Path) -> None:
     import pyarrow.csv
     import pyarrow.parquet as pq
 
-    from console.core import ingest
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
+    from console.core.data import ingest
 
     if mode == "console":
         ws = Workspace.create(folder / "ws", "bench")

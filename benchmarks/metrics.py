@@ -44,8 +44,8 @@ def build(root: Path, rows: int) -> None:
     import numpy as np
     import pyarrow as pa
 
-    from console.core import ingest
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
+    from console.core.data import ingest
 
     ws = Workspace.create(root, "bench")
     rng = np.random.default_rng(1)
@@ -93,8 +93,8 @@ def peak_mb() -> float:
 
 
 def child_console(root: Path) -> dict[str, float]:
+    from console.core.base.workspace import Workspace
     from console.core.monitoring import performance
-    from console.core.workspace import Workspace
 
     ws = Workspace.open(root)
     base_mb = peak_mb()
@@ -110,8 +110,8 @@ def child_baseline(root: Path) -> dict[str, float]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from console.core import store
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
+    from console.core.data import store
 
     ws = Workspace.open(root)
     base_mb = peak_mb()
@@ -147,7 +147,7 @@ def child_gui(root: Path) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
     from console.gui import workers
     from console.gui.main_window import MainWindow
     from console.gui.pages.performance import load_performance
@@ -216,9 +216,9 @@ def child_system(root: Path) -> dict[str, float]:
     import psutil
     from PySide6.QtWidgets import QApplication
 
-    from console.core.db import write_transaction
+    from console.core.base.db import write_transaction
+    from console.core.base.workspace import Workspace
     from console.core.monitoring import system
-    from console.core.workspace import Workspace
     from console.gui.pages.system import SystemPage
 
     app = QApplication([])

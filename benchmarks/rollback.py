@@ -40,8 +40,8 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=10_000)
     args = parser.parse_args()
 
-    from console.core import deploy
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
+    from console.core.models import deploy
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "ws"

@@ -72,9 +72,9 @@ def row(label: str, baseline: float, console: float, unit: str = "s") -> None:
 def bench_datasets(root: Path, rows: int, repeat: int) -> None:
     import datetime as dt
 
-    from console.core import datasets
-    from console.core.demo_data import generate_transactions
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
+    from console.core.data import datasets
+    from console.core.demo.data import generate_transactions
 
     frame = generate_transactions(dt.date(2026, 1, 5), 14, rows // 14 + 1, seed=5).head(rows)
     results = {}
@@ -97,8 +97,8 @@ def bench_datasets(root: Path, rows: int, repeat: int) -> None:
 
 
 def bench_files(root: Path, mb: int, repeat: int) -> None:
+    from console.core.base.workspace import Workspace
     from console.core.security import crypto
-    from console.core.workspace import Workspace
 
     ws = Workspace.create(root / "files", "bench")
     src = root / "data.bin"
@@ -116,9 +116,9 @@ def bench_files(root: Path, mb: int, repeat: int) -> None:
 
 
 def bench_audit(root: Path, repeat: int) -> None:
-    from console.core.db import write_transaction
+    from console.core.base.db import write_transaction
+    from console.core.base.workspace import Workspace
     from console.core.security import settings
-    from console.core.workspace import Workspace
 
     per_entry = {}
     entries = 200
@@ -138,8 +138,8 @@ def bench_audit(root: Path, repeat: int) -> None:
 
 
 def bench_database(demo_db: Path | None, root: Path, repeat: int) -> None:
+    from console.core.base.workspace import Workspace
     from console.core.security import crypto
-    from console.core.workspace import Workspace
 
     if demo_db is None or not demo_db.is_file():
         print("(no demo database given: --demo-db PATH to measure whole-database encryption)")

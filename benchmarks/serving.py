@@ -8,7 +8,7 @@ Prints, side by side with their baselines:
   the same batches;
 * under continuous load from a second process (``--rate``, default 250 requests/s):
   p99 latency with no switch beside p99 during ``--cycles`` promote/rollback cycles
-  (``console.core.deploy.promote`` / ``rollback``, the real checked switch with its
+  (``console.core.models.deploy.promote`` / ``rollback``, the real checked switch with its
   smoke test against the running service), failed requests, and responses from a
   version that was neither in production when the request was received nor the one
   before it.
@@ -46,7 +46,7 @@ def build(root: Path) -> None:
 
 
 def distinct_records(n: int, seed: int) -> list[dict]:
-    from console.core import traffic
+    from console.core.demo import traffic
 
     seen, out = set(), []
     for rec in traffic.records(seed=seed):
@@ -132,7 +132,7 @@ def load_process(
 
 
 def run_load(url: str, rate: float, seconds: float, stop_file: Path, out: Path) -> None:
-    from console.core import traffic
+    from console.core.demo import traffic
 
     result = traffic.send(url, rate=rate, duration=seconds, until=stop_file.exists)
     answers = [
@@ -175,9 +175,9 @@ def main() -> None:
         return
 
     os.environ["CONSOLE_USER"] = USER
-    from console.core import deploy
+    from console.core.base.workspace import Workspace
+    from console.core.models import deploy
     from console.core.serving import control
-    from console.core.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="serving-bench-") as tmp:
         root = Path(tmp) / "ws"

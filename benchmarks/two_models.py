@@ -8,9 +8,9 @@ from pathlib import Path
 
 
 def build_two_models(root: Path, user: str, *, days: int, per_day: int, golden_rows: int) -> None:
-    from console.core import registry, training
-    from console.core.demo_data import generate_transactions
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
+    from console.core.demo.data import generate_transactions
+    from console.core.models import registry, training
 
     with Workspace.create(root, user) as ws:
         features = dict(ws.config.data_schema.features)

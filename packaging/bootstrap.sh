@@ -103,7 +103,7 @@ case "$action" in
       say "No display: run this from a desktop session (or set DISPLAY, e.g. under Xvfb)."
       exit 2
     fi
-    demo_dir="$("$venv/bin/python" -c 'from console.core.workspace import demo_root; print(demo_root())')"
+    demo_dir="$("$venv/bin/python" -c 'from console.core.base.workspace import demo_root; print(demo_root())')"
     if [ ! -f "$demo_dir/console.toml" ]; then
       say "Building the demo workspace in $demo_dir (about a minute, once) ..."
       "$venv/bin/console" --workspace "$demo_dir" init --demo

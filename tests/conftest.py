@@ -76,7 +76,7 @@ def make_predictions(days: int = 2, per_day: int = 200, seed: int = 1, start: st
 
     import numpy as np
 
-    from console.core.demo_data import generate_transactions
+    from console.core.demo.data import generate_transactions
 
     frame = generate_transactions(dt.date.fromisoformat(start), days, per_day, seed=seed)
     rng = np.random.default_rng(seed)
@@ -88,7 +88,7 @@ def make_predictions(days: int = 2, per_day: int = 200, seed: int = 1, start: st
 @pytest.fixture
 def workspace(workspace_root: Path):
     """A fresh workspace whose admin is alice (the test user)."""
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
     ws = Workspace.create(workspace_root, "alice")
     yield ws

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from console import cli
-from console.core import clock
 from console.core.alerts import engine
-from console.core.alerts.rules import parse_settings
-from console.core.config import Thresholds
+from console.core.base import clock
+from console.core.base.alert_rules import parse_settings
+from console.core.base.config import Thresholds
 from console.core.monitoring.checks import Check, CheckReport
 
 

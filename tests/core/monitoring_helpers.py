@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from console.core import ingest
+from console.core.base.workspace import Workspace
+from console.core.data import ingest
 from console.core.monitoring import partners
-from console.core.workspace import Workspace
 from tests.conftest import make_predictions
 
 START = "2026-11-01"
@@ -84,7 +84,6 @@ def fake_partners(
     monkeypatch.setattr(partners, "drift_check", lambda ws, now=None: dict(check))
     monkeypatch.setattr(partners, "latest_drift", lambda ws: None)
     monkeypatch.setattr(partners, "running_service", lambda ws: service)
-    monkeypatch.setattr(partners, "open_alerts", lambda ws: [])
 
 
 def labels_array(frame: pd.DataFrame) -> np.ndarray:

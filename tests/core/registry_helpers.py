@@ -9,9 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from console.core import demo_data, registry, training
-from console.core.registry import ModelVersion
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.demo import data as demo_data
+from console.core.models import registry, training
+from console.core.models.registry import ModelVersion
 from tests.conftest import make_predictions
 
 FEATURES = dict(demo_data.FEATURES)

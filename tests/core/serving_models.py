@@ -11,10 +11,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from console.core import db, registry
+from console.core.base import db
+from console.core.base.workspace import Workspace
+from console.core.models import registry
 from console.core.serving.server import ScoringService
 from console.core.serving.settings import ServiceSettings
-from console.core.workspace import Workspace
 from tests.conftest import make_predictions
 
 FEATURES = {"amount": "number", "hour": "integer", "card_age_days": "integer"}

@@ -10,8 +10,12 @@ import pytest
 from sklearn.metrics import f1_score
 
 from console import cli
-from console.core import audit, datasets, demo, deploy, registry, store, verification
-from console.core.workspace import Workspace
+from console.core.base import audit
+from console.core.base.workspace import Workspace
+from console.core.data import datasets, store
+from console.core.demo import build as demo
+from console.core.models import deploy, registry
+from console.core.models import deploy_checks as verification
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 from pytestqt.qtbot import QtBot
 
-from console.core import ingest
-from console.core.demo_data import generate_transactions
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.data import ingest
+from console.core.demo.data import generate_transactions
 from console.gui import workers
 from console.gui.main_window import MainWindow
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from console.core import clock
 from console.core.alerts import engine, silences
+from console.core.base import clock
+from console.core.base.workspace import Workspace
 from console.core.monitoring.checks import Check, CheckReport
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.dialogs.alert_ack import AckDialog
 from console.gui.dialogs.alert_silence import SilenceDialog, SilenceRequest

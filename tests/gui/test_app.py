@@ -12,10 +12,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from console.core import demo
-from console.core.errors import ConfigError, WorkspaceError
-from console.core.jobs import JobContext
-from console.core.workspace import Workspace
+from console.core.base.errors import ConfigError, WorkspaceError
+from console.core.base.jobs import JobContext
+from console.core.base.workspace import Workspace
+from console.core.demo import build as demo
 from console.gui import app as gui_app
 from console.gui import workers
 from console.gui.dialogs.workspace_choice import WorkspaceChoiceDialog

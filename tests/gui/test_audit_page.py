@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from console.core import audit
+from console.core.base import audit
+from console.core.base.workspace import Workspace
 from console.core.security import crypto
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.dialogs.audit_export import AuditExportDialog, ExportChoice
 from console.gui.main_window import MainWindow

@@ -9,13 +9,13 @@ import pytest
 from PySide6.QtCore import QPointF
 from pytestqt.qtbot import QtBot
 
+from console.core.base.workspace import Workspace
 from console.core.drift import concept_run, report
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.main_window import MainWindow
 from console.gui.pages.drift import DriftPage
 from console.gui.widgets.drift_table import DriftTableModel
-from tests.core.test_drift_report import drift_ws  # noqa: F401 - the fixture
+from tests.core.drift.test_drift_report import drift_ws  # noqa: F401 - the fixture
 
 
 @pytest.fixture

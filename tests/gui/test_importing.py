@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt, QThreadPool
 from pytestqt.qtbot import QtBot
 
-from console.core import ingest, store
-from console.core.errors import BadInput
-from console.core.jobs import JobContext
+from console.core.base.errors import BadInput
+from console.core.base.jobs import JobContext
+from console.core.data import ingest, store
 from console.gui import workers
 from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.main_window import MainWindow

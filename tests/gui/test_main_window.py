@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from console import __version__
-from console.core.errors import PermissionDenied
-from console.core.workspace import Workspace
+from console.core.base.errors import PermissionDenied
+from console.core.base.workspace import Workspace
 from console.gui import workers
 from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.main_window import MainWindow

@@ -9,9 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from console.core import deploy, registry, verification
-from console.core.deploy import CheckResult, Deployment
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.models import deploy, registry
+from console.core.models import deploy_checks as verification
+from console.core.models.deploy import CheckResult, Deployment
 from console.gui import workers
 from console.gui.dialogs.promote import ALL_STEPS, DeploymentDialog, PromoteDialog
 from console.gui.dialogs.rollback import RollbackDialog

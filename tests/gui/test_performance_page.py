@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
 from console.gui import workers
 from console.gui.main_window import MainWindow
 from console.gui.pages.performance import ExportDialog, PerformancePage

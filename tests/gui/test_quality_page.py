@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from console.core.base.workspace import Workspace
 from console.core.monitoring import checks
-from console.core.workspace import Workspace
 from console.gui.main_window import MainWindow
 from console.gui.pages.quality import QualityPage
 from tests.core.monitoring_helpers import at, fake_partners, fill
@@ -50,7 +50,7 @@ def test_quality_page_shows_missing_per_day(qtbot: QtBot, window: MainWindow) ->
 def test_overview_tiles_follow_the_stored_report(qtbot: QtBot, window: MainWindow) -> None:
     tiles = window.overview_page.status
     assert tiles.f1.value.text() == "–"  # no report yet
-    checks.run_checks(window.ws, "alice", now=at(3))
+    checks.run_daily_checks(window.ws, "alice", now=at(3))
     window.refresh_pages()
     assert tiles.f1.value.text() == "1.000"
     assert tiles.f1.state == "ok"

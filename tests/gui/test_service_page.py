@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 from console.core.serving import control, state
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.main_window import MainWindow
 from console.gui.pages.service import ServicePage

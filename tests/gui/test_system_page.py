@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from console.core.base.workspace import Workspace
 from console.core.monitoring import system
-from console.core.workspace import Workspace
 from console.gui.pages.system import SystemPage
 from tests.core.monitoring_helpers import fake_partners
 

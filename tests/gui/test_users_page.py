@@ -7,10 +7,10 @@ import keyring.backends.fail
 import pytest
 from pytestqt.qtbot import QtBot
 
-from console.core import audit
-from console.core.errors import PermissionDenied
+from console.core.base import audit
+from console.core.base.errors import PermissionDenied
+from console.core.base.workspace import Workspace
 from console.core.security import accounts, credentials
-from console.core.workspace import Workspace
 from console.gui import app, workers
 from console.gui.dialogs.account import PasswordDialog, RoleDialog
 from console.gui.dialogs.credentials import CredentialsDialog, SecretDialog

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, QThread, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from console.core.errors import BadInput, ConsoleError, PermissionDenied
-from console.core.jobs import JobContext
+from console.core.base.errors import BadInput, ConsoleError, PermissionDenied
+from console.core.base.jobs import JobContext
 from console.gui import workers
 from console.gui.dialogs.job_progress import JobProgressDialog
 

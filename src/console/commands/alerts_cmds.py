@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time
-from console.core import clock
 from console.core.alerts import engine, notify, silences
 from console.core.alerts.records import Alert
-from console.core.alerts.rules import parse_duration
-from console.core.errors import BadInput
-from console.core.workspace import Workspace
+from console.core.base import clock
+from console.core.base.alert_rules import parse_duration
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 
 ORDER = 50
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time
 from console.commands.sign_in import acting_user
-from console.core import audit
-from console.core.errors import BadInput
+from console.core.base import audit
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 from console.core.security import audit_export
-from console.core.workspace import Workspace
 
 ORDER = 90
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, terminal_job
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 from console.core.monitoring import checks, performance, report_html, system
-from console.core.workspace import Workspace
 
 ORDER = 30
 MARKS = {"ok": "ok", "warning": "WARN", "critical": "CRIT", "no_data": "n/a"}
@@ -64,7 +64,7 @@ def run_check(args: argparse.Namespace, ws: Workspace, user: str) -> int:
             raise BadInput("no check report is stored yet: run 'console check'")
         report = found
     else:
-        report = checks.run_checks(ws, user, ctx=terminal_job(args))
+        report = checks.run_daily_checks(ws, user, ctx=terminal_job(args))
         from console.core.alerts import engine  # alerts run after every check, headless too
 
         engine.evaluate(ws, user, report)
@@ -135,23 +135,26 @@ def run_system(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     if args.sample:
         system.compact(ws, time.time())
     series = system.stored_series(ws, time.time() - args.hours * 3600)
-    data = {
-        "samples": [
-            {"ts": float(series["ts"][i])}
-            | {
+    samples: list[dict[str, float | None]] = [
+        {
+            "ts": float(series["ts"][i]),
+            **{
                 f: (None if math.isnan(series[f][i]) else float(series[f][i]))
                 for f in system.FIELDS
-            }
-            for i in range(len(series["ts"]))
-        ]
-    }
+            },
+        }
+        for i in range(len(series["ts"]))
+    ]
+    data = {"samples": samples}
 
     def text() -> str:
         n = len(series["ts"])
         if not n:
             return "No system samples stored in that span (take some with --sample N)."
-        last = data["samples"][-1]
-        stamp = dt.datetime.fromtimestamp(last["ts"], dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        last = samples[-1]
+        stamp = dt.datetime.fromtimestamp(float(last["ts"] or 0), dt.UTC).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
         parts = [f"{n} samples; last at {stamp} UTC:"]
         for f in system.FIELDS:
             parts.append(f"  {f:<15} {_fmt(last[f], '.3f')}")

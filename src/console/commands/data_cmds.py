@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
-from console.core import ingest
-from console.core.errors import ConsoleError
-from console.core.workspace import Workspace
+from console.core.base.errors import ConsoleError
+from console.core.base.workspace import Workspace
+from console.core.data import ingest
 
 ORDER = 20
 

@@ -7,10 +7,10 @@ import argparse
 from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 from console.core.drift import concept_run, report
 from console.core.drift.settings import CORRECTIONS, DriftSettings, FeatureRule, for_workspace
-from console.core.errors import BadInput
-from console.core.workspace import Workspace
 
 ORDER = 40
 

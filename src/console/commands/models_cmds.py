@@ -15,10 +15,10 @@ from console.commands.output import (
     short_time,
     terminal_job,
 )
-from console.core import deploy, model_import, registry
-from console.core.deploy import CheckResult, Deployment
-from console.core.errors import BadInput
-from console.core.workspace import Workspace
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
+from console.core.models import deploy, model_import, registry
+from console.core.models.deploy import CheckResult, Deployment
 
 ORDER = 60
 KEY_METRICS = ("roc_auc", "f1", "precision", "recall", "fpr")

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from console.core.jobs import JobContext
+from console.core.base.jobs import JobContext
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_DENIED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time
 from console.commands.sign_in import acting_user
-from console.core import clock
-from console.core.errors import BadInput
+from console.core.base import clock
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 from console.core.security import (
     accounts,
     credentials,
@@ -23,7 +24,6 @@ from console.core.security import (
     review,
     tls,
 )
-from console.core.workspace import Workspace
 
 ORDER = 95
 
@@ -224,6 +224,6 @@ def run_certificate(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     emit(
         args,
         data,
-        lambda: f"{cert}\n  SHA-256 {data['sha256']}\n  expires {short_time(data['expires'])}",
+        lambda: f"{cert}\n  SHA-256 {data['sha256']}\n  expires {short_time(str(data['expires']))}",
     )
     return EXIT_OK

@@ -8,13 +8,13 @@ import threading
 from typing import Any
 
 from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
-from console.core import traffic
-from console.core.errors import BadInput, JobCancelled
-from console.core.jobs import JobContext
+from console.core.base.errors import BadInput, JobCancelled
+from console.core.base.jobs import JobContext
+from console.core.base.workspace import Workspace
+from console.core.demo import traffic
 from console.core.serving import control, security, state
 from console.core.serving.server import ScoringService
 from console.core.serving.settings import DEFAULT_HOST, DEFAULT_PORT, ServiceSettings
-from console.core.workspace import Workspace
 
 ORDER = 70
 

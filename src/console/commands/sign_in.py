@@ -14,9 +14,9 @@ import os
 import stat
 from pathlib import Path
 
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
 from console.core.security import accounts
-from console.core.workspace import Workspace
 
 PASSWORD_FILE_ENV = "CONSOLE_PASSWORD_FILE"
 _signed_in: dict[tuple[str, str], str] = {}

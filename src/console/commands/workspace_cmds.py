@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
-from console.core import access, registry, store
-from console.core.errors import ConsoleError
-from console.core.workspace import Workspace
+from console.core.base import access
+from console.core.base.errors import ConsoleError
+from console.core.base.workspace import Workspace
+from console.core.data import store
+from console.core.models import registry
 
 ORDER = 10
 
@@ -47,7 +49,7 @@ def run_init(args: argparse.Namespace, root: Path, user: str) -> int:
     made: dict[str, Any] = {}
     populate: Callable[[Workspace], None] | None = None
     if args.demo:
-        from console.core.demo import build_demo
+        from console.core.demo.build import build_demo
 
         def populate(ws: Workspace) -> None:
             made.update(build_demo(ws, user, terminal_job(args)))

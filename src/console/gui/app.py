@@ -14,11 +14,11 @@ from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
 from console import __version__
-from console.core import access
-from console.core.errors import ConsoleError
-from console.core.jobs import JobContext
+from console.core.base import access
+from console.core.base.errors import ConsoleError
+from console.core.base.jobs import JobContext
+from console.core.base.workspace import CONFIG_FILE, Workspace
 from console.core.security import accounts
-from console.core.workspace import CONFIG_FILE, Workspace
 from console.gui import workers
 from console.gui.dialogs.sign_in import SignInDialog
 from console.gui.dialogs.workspace_choice import DEMO, WorkspaceChoiceDialog
@@ -94,7 +94,7 @@ def create_with_progress(root: Path, user: str, *, demo: bool) -> bool:
 def create_workspace(root: Path, user: str, demo: bool, ctx: JobContext) -> Path:
     """The job: create the workspace (and build the demo in it); nothing is left at
     ``root`` if it fails or is cancelled."""
-    from console.core.demo import build_demo
+    from console.core.demo.build import build_demo
 
     ctx.progress(0.0, "Creating the workspace")
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from console import __version__
-from console.core import access
-from console.core.workspace import Workspace
+from console.core.base import access
+from console.core.base.workspace import Workspace
 from console.gui import workers
 from console.gui.pages import page_classes
 from console.gui.pages.base import Page

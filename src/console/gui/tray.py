@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from console.core import access
 from console.core.alerts import engine, notify
 from console.core.alerts.records import Alert, AlertEvent
-from console.core.alerts.rules import load_settings
-from console.core.errors import ConsoleError
+from console.core.base import access
+from console.core.base.alert_rules import load_settings
+from console.core.base.errors import ConsoleError
 from console.gui import workers
 from console.gui.style import THEME, icon
 

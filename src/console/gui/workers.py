@@ -27,8 +27,8 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 from superqt.utils import FunctionWorker, create_worker
 
-from console.core.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
-from console.core.jobs import JobContext
+from console.core.base.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
+from console.core.base.jobs import JobContext
 from console.gui.dialogs.job_progress import JobProgressDialog
 
 log = logging.getLogger("console.gui")

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from console.core import clock
 from console.core.alerts import notify
 from console.core.alerts.planning import Plan, make_plan
 from console.core.alerts.records import (
@@ -31,15 +30,16 @@ from console.core.alerts.records import (
     save_state,
     state_from_row,
 )
-from console.core.alerts.rules import AlertSettings, load_settings, parse_settings
 from console.core.alerts.silences import active, silencing
 from console.core.alerts.state import OPEN_STATES, AlertState
-from console.core.errors import BadInput, ConfigError
+from console.core.base import clock
+from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
+from console.core.base.errors import BadInput, ConfigError
 from console.core.monitoring.checks import CheckReport, latest_report
 
 if TYPE_CHECKING:
-    from console.core.jobs import JobContext
-    from console.core.workspace import Workspace
+    from console.core.base.jobs import JobContext
+    from console.core.base.workspace import Workspace
 
 MAX_NOTE = 500
 

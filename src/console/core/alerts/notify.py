@@ -21,17 +21,17 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from console.core import clock, db
 from console.core.alerts.records import (
     AlertEvent,
     Notification,
     event_from_row,
     notification_from_row,
 )
-from console.core.alerts.rules import AlertSettings, Command, Smtp
+from console.core.base import clock, db
+from console.core.base.alert_rules import AlertSettings, Command, Smtp
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 log = logging.getLogger(__name__)
 DESKTOP_CHANNELS = ("tray", "desktop", "sound")

@@ -14,9 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from console.core import clock
 from console.core.alerts.records import state_from_row
-from console.core.alerts.rules import AlertRule, AlertSettings, EscalationStep
 from console.core.alerts.silences import active, silencing
 from console.core.alerts.state import (
     AlertState,
@@ -26,6 +24,8 @@ from console.core.alerts.state import (
     _seconds,
     advance,
 )
+from console.core.base import clock
+from console.core.base.alert_rules import AlertRule, AlertSettings, EscalationStep
 from console.core.monitoring.checks import Check, CheckReport
 
 #: (alert, kind, from_state, to_state, detail)

@@ -14,13 +14,13 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from console.core import clock
 from console.core.alerts.records import Silence, silence_from_row
 from console.core.alerts.state import AlertState
-from console.core.errors import BadInput
+from console.core.base import clock
+from console.core.base.errors import BadInput
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 MATCHER_KEYS = ("rule", "metric", "severity")
 MAX_REASON = 500

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from console.core import clock
-from console.core.alerts.rules import AlertRule
+from console.core.base import clock
+from console.core.base.alert_rules import AlertRule
 
 OPEN_STATES = ("pending", "firing", "no_data")
 Outcome = Literal["holds", "clear", "no_data"]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.core.jobs import JobContext
+from console.core.base.jobs import JobContext
 
 DETECTORS = ("ddm", "page_hinkley")
 

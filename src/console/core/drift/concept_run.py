@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from console.core import clock, store
+from console.core.base import clock
+from console.core.base.jobs import JobContext
+from console.core.data import store
 from console.core.drift import concept, segments
 from console.core.drift.report import json_safe
-from console.core.jobs import JobContext
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 
 @dataclass(frozen=True)

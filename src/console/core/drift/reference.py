@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from console.core.base.jobs import JobContext
 from console.core.drift import ecdf, stats
-from console.core.jobs import JobContext
 
 if TYPE_CHECKING:
     import pandas as pd

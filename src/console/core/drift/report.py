@@ -13,15 +13,15 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core import clock
+from console.core.base import clock
+from console.core.base.jobs import JobContext
 from console.core.drift import multivariate, reference, sources, univariate
 from console.core.drift.settings import DriftSettings, for_workspace
-from console.core.jobs import JobContext
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
 
 NUMERIC_METHODS = ("ks", "psi", "wasserstein", "js")
 CATEGORY_METHODS = ("chi2", "psi", "js")

@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.core import datasets, registry, store
-from console.core.errors import BadInput
-from console.core.files import sha256_file
+from console.core.base.errors import BadInput
+from console.core.base.files import sha256_file
+from console.core.data import datasets, store
+from console.core.models import registry
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 WINDOW = re.compile(r"^window:(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 LAST = re.compile(r"^last:(\d+)d?$")

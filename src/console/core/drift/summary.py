@@ -1,6 +1,6 @@
 """What other parts of the console need to know about drift, in plain dicts.
 
-* :func:`drift_check` - the daily check "data_drift" (engineer C's run_checks turns the
+* :func:`drift_check` - the daily check "data_drift" (run_daily_checks turns the
   dict into a Check): the latest day of the prediction log against the production
   model's training data.
 * :func:`latest_drift` - the last stored analysis (for the Overview and the alerts).
@@ -12,13 +12,14 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from console.core import clock, registry
+from console.core.base import clock
+from console.core.base.errors import ConsoleError
 from console.core.drift import report, sources
 from console.core.drift.settings import for_workspace
-from console.core.errors import ConsoleError
+from console.core.models import registry
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 CHECK_NAME = "data_drift"
 
@@ -84,7 +85,7 @@ def drift_check(ws: Workspace, *, now: dt.datetime | None = None) -> dict[str, A
 
 
 def _quiet() -> Any:
-    from console.core.jobs import JobContext
+    from console.core.base.jobs import JobContext
 
     return JobContext()
 

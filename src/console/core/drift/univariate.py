@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from console.core.base.jobs import JobContext
 from console.core.drift import stats
 from console.core.drift.reference import (
     CategorySide,
@@ -24,7 +25,6 @@ from console.core.drift.reference import (
     run_columns,
 )
 from console.core.drift.settings import DriftSettings
-from console.core.jobs import JobContext
 
 if TYPE_CHECKING:
     import pandas as pd

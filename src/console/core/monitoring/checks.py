@@ -1,6 +1,6 @@
 """The daily check report: every check with value, threshold, status and explanation.
 
-:func:`run_checks` computes all checks (performance, data quality, pipeline, system,
+:func:`run_daily_checks` computes all checks (performance, data quality, pipeline, system,
 drift), stores the report in one audited transaction and returns it;
 :func:`latest_report` reads the last stored one back.
 """
@@ -17,8 +17,8 @@ STATUSES = ("ok", "warning", "critical", "no_data")
 LOOKBACK_DAYS = 45  # days of predictions the performance checks read
 
 if TYPE_CHECKING:
-    from console.core.jobs import JobContext
-    from console.core.workspace import Workspace
+    from console.core.base.jobs import JobContext
+    from console.core.base.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,12 @@ class CheckReport:
         return next((c for c in self.checks if c.name == name), None)
 
 
-def run_checks(
+def run_daily_checks(
     ws: Workspace, user: str, *, ctx: JobContext | None = None, now: datetime | None = None
 ) -> CheckReport:
     """Run every daily check, store the report (role check.run) and return it."""
-    from console.core import clock
-    from console.core.jobs import JobContext
+    from console.core.base import clock
+    from console.core.base.jobs import JobContext
     from console.core.monitoring import daily, health_checks, partners, performance, quality
     from console.core.monitoring.settings import settings
     from console.core.monitoring.windows import load_rows

@@ -19,8 +19,8 @@ from console.core.monitoring.settings import MonitoringSettings
 from console.core.monitoring.windows import US
 
 if TYPE_CHECKING:
-    from console.core.config import Thresholds
-    from console.core.workspace import Workspace
+    from console.core.base.config import Thresholds
+    from console.core.base.workspace import Workspace
 
 
 def _day(table: MetricTable, i: int) -> str:

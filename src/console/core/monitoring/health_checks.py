@@ -17,7 +17,7 @@ from console.core.monitoring.settings import MonitoringSettings
 DISK_FULL = 0.95
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 
 def quality_checks(

@@ -1,7 +1,8 @@
 """What the daily checks read from the other parts of the console, in one place.
 
-The scoring service (``console.core.serving.state``), drift (``console.core.drift
-.summary``) and alerts (``console.core.alerts.engine``); tests replace these functions.
+The scoring service (``console.core.serving.state``) and drift (``console.core.drift
+.summary``); tests replace these functions. The checks never read the alerts: the alerts
+read the checks' reports.
 Backups are recorded in a ``backups`` table once that work lands.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from console.core.alerts import engine as alerts_engine
 from console.core.drift import summary as drift_summary
 from console.core.serving import security as service_security
 from console.core.serving import state as service_state
@@ -17,8 +17,8 @@ from console.core.serving import state as service_state
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from console.core.base.workspace import Workspace
     from console.core.serving.state import ServiceInfo
-    from console.core.workspace import Workspace
 
 
 def running_service(ws: Workspace) -> ServiceInfo | None:
@@ -41,10 +41,6 @@ def drift_check(ws: Workspace, now: datetime | None = None) -> dict[str, Any]:
 
 def latest_drift(ws: Workspace) -> dict[str, Any] | None:
     return drift_summary.latest_drift(ws)
-
-
-def open_alerts(ws: Workspace) -> list[Any]:
-    return list(alerts_engine.open_alerts(ws))
 
 
 def last_verified_backup(ws: Workspace) -> str | None:

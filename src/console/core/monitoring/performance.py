@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from console.core.errors import BadInput
-from console.core.jobs import JobContext
+from console.core.base.errors import BadInput
+from console.core.base.jobs import JobContext
 from console.core.monitoring import estimation
 from console.core.monitoring.metrics import STATUS_TEXT, column_rows, group_metrics
 from console.core.monitoring.settings import MonitoringSettings, settings
@@ -31,7 +31,7 @@ from console.core.monitoring.windows import (
 )
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from console.core import registry, store
-from console.core.jobs import JobContext
+from console.core.base.jobs import JobContext
+from console.core.data import store
+from console.core.models import registry
 from console.core.monitoring.windows import F64, I64, US, bincount, window_ids, window_width
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class QualityTable:
 
 def training_profile(ws: Workspace) -> Profile | None:
     """Ranges and categories of the production model's training data (None without one)."""
-    from console.core import datasets
+    from console.core.data import datasets
 
     model = registry.production(ws)
     if model is None or model.dataset is None:

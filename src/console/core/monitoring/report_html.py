@@ -8,11 +8,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.files import atomic_write_text
+from console.core.base.files import atomic_write_text
 from console.core.monitoring.checks import CheckReport, stored_series
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 COLOURS = {"ok": "#2e7d4f", "warning": "#b25e09", "critical": "#b3261e", "no_data": "#5d6677"}
 
@@ -146,7 +146,7 @@ def export_html(ws: Workspace, user: str, report: CheckReport, path: Path) -> Pa
     """Write the report to ``path`` atomically (role report.export)."""
     ws.authorize(user, "report.export", str(path))
     if path.exists() and path.is_dir():
-        from console.core.errors import BadInput
+        from console.core.base.errors import BadInput
 
         raise BadInput(f"{path}: is a folder; give a file name ending in .html")
     atomic_write_text(path, render(ws, report))

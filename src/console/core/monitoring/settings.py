@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from console.core.config import Monitoring
+from console.core.base.config import Monitoring
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 WINDOW_SECONDS: Final[dict[str, int]] = {"hour": 3600, "day": 86_400, "week": 7 * 86_400}
 

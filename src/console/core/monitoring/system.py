@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from console.core.db import write_transaction
+from console.core.base.db import write_transaction
 from console.core.monitoring import partners
 from console.core.monitoring.settings import settings
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from console.core import store
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
+from console.core.data import store
 from console.core.monitoring.settings import WINDOW_SECONDS
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]

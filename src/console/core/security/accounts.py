@@ -19,14 +19,14 @@ import os
 import sqlite3
 from typing import TYPE_CHECKING, Final
 
-from console.core import audit, clock, db
-from console.core.errors import BadInput, ConsoleError
+from console.core.base import audit, clock, db
+from console.core.base.errors import BadInput, ConsoleError
 from console.core.security import settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 SIGN_IN: Final = "auth.sign_in"
 MIN_LENGTH: Final = 10

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from console.core import audit, clock
-from console.core.errors import BadInput
-from console.core.files import atomic_write_bytes, sha256_bytes
+from console.core.base import audit, clock
+from console.core.base.errors import BadInput
+from console.core.base.files import atomic_write_bytes, sha256_bytes
 from console.core.security import checkpoints, crypto
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 FORMATS: Final = ("json", "csv")
 _COLUMNS: Final = ("seq", "ts", "user", "role", "action", "target", "outcome", "details")
@@ -68,7 +68,7 @@ def export_audit(
 ) -> ExportResult:
     """Write the (filtered) log to ``path``; encrypted when a passphrase is given.
 
-    ``filters`` are keyword arguments of :func:`console.core.audit.entries` (action,
+    ``filters`` are keyword arguments of :func:`console.core.base.audit.entries` (action,
     user, outcome, search, since, until).
     """
     if fmt not in FORMATS:

@@ -20,7 +20,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.core import clock
+from console.core.base import clock
 from console.core.security import credentials, settings
 
 log = logging.getLogger(__name__)

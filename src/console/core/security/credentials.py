@@ -18,12 +18,12 @@ import keyring
 import keyring.backends.fail
 import keyring.errors
 
-from console.core import clock
-from console.core.errors import BadInput, ConsoleError
+from console.core.base import clock
+from console.core.base.errors import BadInput, ConsoleError
 from console.core.security import settings
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 #: credentials an admin sets through the console, and what each is for
 CREDENTIALS: Final[dict[str, str]] = {

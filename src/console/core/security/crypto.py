@@ -26,15 +26,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final
 
-from console.core.errors import BadInput
-from console.core.files import atomic_path
+from console.core.base.errors import BadInput
+from console.core.base.files import atomic_path
 from console.core.security import credentials
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from console.core.jobs import JobContext
-    from console.core.workspace import Workspace
+    from console.core.base.jobs import JobContext
+    from console.core.base.workspace import Workspace
 
 MAGIC: Final = b"MOCENC1\n"
 DATA_KEY: Final = "data-key"

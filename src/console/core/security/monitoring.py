@@ -12,11 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Final
 
-from console.core import clock
+from console.core.base import clock
 from console.core.security.accounts import SIGN_IN
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 FAILED_SIGN_INS: Final = 3
 DENIALS: Final = 5

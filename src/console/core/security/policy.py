@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from console.core.security import credentials, settings
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 
 @dataclass(frozen=True)

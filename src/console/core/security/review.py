@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core import clock
+from console.core.base import clock
 from console.core.security.accounts import SIGN_IN
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 REVIEW_DAYS = 90
 

@@ -15,12 +15,12 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.core import clock
-from console.core.errors import WorkspaceError
-from console.core.files import atomic_path, atomic_write_bytes
+from console.core.base import clock
+from console.core.base.errors import WorkspaceError
+from console.core.base.files import atomic_path, atomic_write_bytes
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 TLS_FOLDER = "tls"
 VALID_DAYS = 397

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
 from console.core.serving.batcher import BatchScorer
 from console.core.serving.cache import PredictionCache
 from console.core.serving.metrics import ServiceMetrics
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from contextlib import AbstractAsyncContextManager
 
-    from console.core.config import Schema
+    from console.core.base.config import Schema
 
 log = logging.getLogger(__name__)
 

@@ -16,15 +16,15 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from console.core.errors import BadInput, WorkspaceError
-from console.core.jobs import JobContext
+from console.core.base.errors import BadInput, WorkspaceError
+from console.core.base.jobs import JobContext
 from console.core.serving import security, state
 from console.core.serving.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core import registry
-from console.core.errors import ConsoleError, WorkspaceError
+from console.core.base.errors import ConsoleError, WorkspaceError
+from console.core.models import registry
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from console.core import ingest, store
+from console.core.data import ingest, store
 from console.core.serving.metrics import ServiceMetrics
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from console.core.base.workspace import Workspace
     from console.core.serving.scoring import ScoredBatch
-    from console.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 #: id, timestamp, feature values by name, score, decision, model version, latency (ms)

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from console.core import clock
-from console.core.errors import BadInput
+from console.core.base import clock
+from console.core.base.errors import BadInput
 from console.core.serving.cache import PredictionCache
 from console.core.serving.model_holder import LoadedModel
 
 if TYPE_CHECKING:
-    from console.core.config import Schema
+    from console.core.base.config import Schema
 
 MAX_PROBLEMS = 10
 

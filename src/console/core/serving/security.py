@@ -16,10 +16,10 @@ import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.errors import BadInput
+from console.core.base.errors import BadInput
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 TOKEN_NAME = "service-token"
 

@@ -18,8 +18,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from console.core import clock
-from console.core.errors import BadInput
+from console.core.base import clock
+from console.core.base.errors import BadInput
 from console.core.serving import security, state
 from console.core.serving.app import Runtime, build_app
 from console.core.serving.cache import PredictionCache
@@ -31,7 +31,7 @@ from console.core.serving.settings import ServiceSettings
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,16 @@
 """The service's limits and timings: ``[service]`` of console.toml plus command-line
-overrides (the defaults are declared once, in :class:`console.core.config.Service`)."""
+overrides (the defaults are declared once, in :class:`console.core.base.config.Service`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from console.core.config import Service
-from console.core.errors import BadInput
+from console.core.base.config import Service
+from console.core.base.errors import BadInput
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 _DEFAULTS = Service()
 DEFAULT_HOST = _DEFAULTS.host

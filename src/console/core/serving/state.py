@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core import clock
+from console.core.base import clock
 from console.core.serving import security
 
 if TYPE_CHECKING:
-    from console.core.workspace import Workspace
+    from console.core.base.workspace import Workspace
 
 #: How closely a recorded process start time must match the live process (seconds).
 _START_TOLERANCE = 2.0

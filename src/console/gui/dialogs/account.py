@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import access
+from console.core.base import access
 from console.core.security import accounts
 
 

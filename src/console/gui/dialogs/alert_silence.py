@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import clock
 from console.core.alerts.records import Alert
+from console.core.base import clock
 
 DURATIONS = [("30 minutes", 30), ("1 hour", 60), ("4 hours", 240), ("1 day", 1440),
              ("1 week", 10080)]  # fmt: skip

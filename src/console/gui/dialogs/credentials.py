@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.errors import ConsoleError
+from console.core.base.errors import ConsoleError
+from console.core.base.workspace import Workspace
 from console.core.security import credentials
-from console.core.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
 

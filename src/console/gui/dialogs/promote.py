@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import deploy, registry
-from console.core.deploy import CheckResult, Deployment
-from console.core.verification import STEPS
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.models import deploy, registry
+from console.core.models.deploy import CheckResult, Deployment
+from console.core.models.deploy_checks import STEPS
 from console.gui import workers
 from console.gui.style import THEME, icon
 from console.gui.widgets.deployment_history import check_item

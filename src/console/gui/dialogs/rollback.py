@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from console.core import deploy, registry
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.models import deploy, registry
 from console.gui.dialogs.promote import DeploymentDialog
 
 

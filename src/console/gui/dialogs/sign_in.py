@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.errors import ConsoleError
+from console.core.base.errors import ConsoleError
+from console.core.base.workspace import Workspace
 from console.core.security import accounts
-from console.core.workspace import Workspace
 from console.gui.style import THEME
 
 

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import access
 from console.core.alerts import engine, notify, silences
 from console.core.alerts.records import Alert
-from console.core.alerts.rules import AlertSettings, load_settings, parse_settings
-from console.core.errors import ConfigError, WorkspaceError
-from console.core.workspace import Workspace
+from console.core.base import access
+from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
+from console.core.base.errors import ConfigError, WorkspaceError
+from console.core.base.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.dialogs.alert_ack import AckDialog

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced
 
-from console.core import access, audit, clock
-from console.core.jobs import JobContext
+from console.core.base import access, audit, clock
+from console.core.base.jobs import JobContext
+from console.core.base.workspace import Workspace
 from console.core.security import audit_export
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.dialogs.audit_export import AuditExportDialog
 from console.gui.pages.base import Page

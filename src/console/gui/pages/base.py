@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from console.core import access
-from console.core.workspace import Workspace
+from console.core.base import access
+from console.core.base.workspace import Workspace
 from console.gui.style import icon
 
 

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import ingest
-from console.core.ingest import IngestResult
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.data import ingest
+from console.core.data.ingest import IngestResult
 from console.gui import workers
 from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.pages.base import Page

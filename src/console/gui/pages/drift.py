@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import datasets
+from console.core.base.workspace import Workspace
+from console.core.data import datasets
 from console.core.drift import concept_run, report
 from console.core.drift.explain import explain
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.formatting import timestamp
 from console.gui.pages.base import Page

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import deploy, registry
-from console.core.deploy import CheckResult, Deployment
-from console.core.registry import ModelVersion
-from console.core.workspace import Workspace
+from console.core.base.workspace import Workspace
+from console.core.models import deploy, registry
+from console.core.models.deploy import CheckResult, Deployment
+from console.core.models.registry import ModelVersion
 from console.gui import formatting, workers
 from console.gui.dialogs.promote import PromoteDialog
 from console.gui.dialogs.rollback import RollbackDialog

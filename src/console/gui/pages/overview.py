@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import registry, store
+from console.core.base.workspace import Workspace
+from console.core.data import store
+from console.core.models import registry
+from console.core.models.registry import ModelVersion
 from console.core.monitoring import checks
-from console.core.registry import ModelVersion
-from console.core.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page
@@ -108,7 +109,7 @@ class OverviewPage(Page):
         self.check_job = workers.run_job(
             self,
             "Running the daily checks",
-            checks.run_checks,
+            checks.run_daily_checks,
             self.ws,
             self.user,
             on_done=lambda _report: self.changed.emit(),

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import clock
-from console.core.jobs import JobContext
+from console.core.base import clock
+from console.core.base.jobs import JobContext
+from console.core.base.workspace import Workspace
 from console.core.monitoring import performance
 from console.core.monitoring.performance import MetricTable
 from console.core.monitoring.settings import settings
 from console.core.monitoring.windows import US
-from console.core.workspace import Workspace
 from console.gui import workers
 from console.gui.pages.base import Page
 from console.gui.style import icon

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import clock
-from console.core.jobs import JobContext
+from console.core.base import clock
+from console.core.base.jobs import JobContext
+from console.core.base.workspace import Workspace
 from console.core.monitoring import quality
 from console.core.monitoring.quality import PipelineHealth, QualityTable
-from console.core.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page

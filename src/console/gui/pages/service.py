@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.errors import ConsoleError
+from console.core.base.errors import ConsoleError
+from console.core.base.workspace import Workspace
 from console.core.serving import control, security, state
-from console.core.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page

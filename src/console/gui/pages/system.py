@@ -11,9 +11,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from console.core.base.workspace import Workspace
 from console.core.monitoring import partners, system
 from console.core.monitoring.settings import settings
-from console.core.workspace import Workspace
 from console.gui.pages.base import Page
 from console.gui.widgets.metric_plot import MetricPlot
 

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core import access, clock
-from console.core.errors import ConsoleError
+from console.core.base import access, clock
+from console.core.base.errors import ConsoleError
+from console.core.base.workspace import Workspace
 from console.core.security import accounts, monitoring, review
-from console.core.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.dialogs.account import PasswordDialog, RoleDialog

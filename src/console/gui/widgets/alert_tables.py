@@ -7,8 +7,8 @@ from datetime import datetime
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
-from console.core import clock
 from console.core.alerts.records import Alert, AlertEvent
+from console.core.base import clock
 from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
 from console.gui.widgets.tables import style_table

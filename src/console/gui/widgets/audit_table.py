@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from console.core.audit import AuditEntry
+from console.core.base.audit import AuditEntry
 from console.gui import formatting as fmt
 from console.gui.style import THEME
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.deploy import CheckResult, Deployment
+from console.core.models.deploy import CheckResult, Deployment
 from console.gui import formatting
 from console.gui.style import THEME, icon
 

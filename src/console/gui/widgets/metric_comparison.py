@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from console.core.registry import ModelVersion
+from console.core.models.registry import ModelVersion
 from console.gui import formatting
 from console.gui.style import THEME
 

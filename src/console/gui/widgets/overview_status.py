@@ -9,9 +9,10 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from console.core.alerts import engine as alerts_engine
+from console.core.base.workspace import Workspace
 from console.core.monitoring import checks, partners
 from console.core.monitoring.checks import Check, CheckReport
-from console.core.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui.pages import page_classes
 from console.gui.widgets.status_tile import StatusTile
@@ -159,7 +160,7 @@ class StatusTiles(QWidget):
         )
 
     def show_alerts(self) -> None:
-        alerts = partners.open_alerts(self.ws)
+        alerts = alerts_engine.open_alerts(self.ws)
         # counted as the tray/badge counts: firing and not inhibited by a critical
         loud = [
             a

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
-from console.core.registry import ModelVersion
+from console.core.models.registry import ModelVersion
 from console.gui import formatting
 from console.gui.style import THEME
 

@@ -1,0 +1,188 @@
+"""The audit log: append-only, hash-chained, written in the change's own transaction.
+
+Each entry's hash covers its fields and the previous entry's hash, so editing,
+deleting or reordering an entry breaks the chain at that point; every N entries a
+checkpoint signed with the workspace's Ed25519 key (see
+:mod:`console.core.security.checkpoints`) makes truncation show too. :func:`verify`
+names the first entry that does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from console.core.base import clock
+from console.core.security import checkpoints
+
+if TYPE_CHECKING:
+    from console.core.base.jobs import JobContext
+
+#: entries between progress reports of :func:`verify`
+PROGRESS_EVERY = 2_000
+
+GENESIS = "0" * 64
+_HASHED = ("seq", "ts", "user", "role", "action", "target", "outcome", "details", "prev_hash")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    ts: str
+    user: str
+    role: str
+    action: str
+    target: str
+    outcome: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _digest(fields: Sequence[object]) -> str:
+    """SHA-256 over an entry's fields (seq … prev_hash) in canonical JSON."""
+    body = json.dumps(list(fields), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    user: str,
+    role: str,
+    action: str,
+    target: str,
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. The caller holds the write transaction of the change."""
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = (last["seq"] + 1) if last else 1
+    prev = last["hash"] if last else GENESIS
+    ts = clock.iso()
+    text = json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False)
+    digest = _digest([seq, ts, user, role, action, target, outcome, text, prev])
+    conn.execute(
+        "INSERT INTO audit (seq, ts, user, role, action, target, outcome, details, prev_hash,"
+        " hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (seq, ts, user, role, action, target, outcome, text, prev, digest),
+    )
+    checkpoints.after_append(conn, seq, digest)
+    return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
+
+
+def entries(
+    conn: sqlite3.Connection,
+    *,
+    limit: int | None = None,
+    action: str | None = None,
+    user: str | None = None,
+    outcome: str | None = None,
+    search: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[AuditEntry]:
+    """Newest first. ``action`` matches the action or its family (``user`` matches
+    ``user.set_role``); ``search`` is a case-insensitive substring of target, action,
+    user or details; ``since``/``until`` are ISO timestamps (inclusive, exclusive)."""
+    sql = "SELECT * FROM audit"
+    where: list[str] = []
+    args: list[Any] = []
+    if action:
+        where.append("(action = ? OR action LIKE ?)")
+        args += [action, action + ".%"]
+    if user:
+        where.append("user = ?")
+        args.append(user)
+    if outcome:
+        where.append("outcome = ?")
+        args.append(outcome)
+    if search:
+        where.append(
+            "(instr(lower(target), ?) OR instr(lower(action), ?) OR instr(lower(user), ?)"
+            " OR instr(lower(details), ?))"
+        )
+        args += [search.lower()] * 4
+    if since:
+        where.append("ts >= ?")
+        args.append(since)
+    if until:
+        where.append("ts < ?")
+        args.append(until)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_entry(row) for row in conn.execute(sql, args)]
+
+
+def _entry(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        row["seq"],
+        row["ts"],
+        row["user"],
+        row["role"],
+        row["action"],
+        row["target"],
+        row["outcome"],
+        json.loads(row["details"]),
+        row["prev_hash"],
+        row["hash"],
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad: int | None
+    reason: str
+    checkpoints: int = 0
+    signed_checkpoints: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainReport:
+    """Walk the chain from the start, then the signed checkpoints; report the first
+    entry that does not fit (an edit, deletion, reordering or truncation). As a job it
+    reports progress every :data:`PROGRESS_EVERY` entries and can be cancelled."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    hashes: dict[int, str] = {}
+    total = int(conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]) if ctx else 0
+    for row in conn.execute("SELECT * FROM audit ORDER BY seq"):
+        count += 1
+        if ctx is not None and count % PROGRESS_EVERY == 0:
+            ctx.progress(0.9 * count / max(total, 1), f"Checking entry {count:,} of {total:,}")
+        if row["seq"] != expected_seq:
+            return ChainReport(False, count, row["seq"], f"entry {expected_seq} is missing")
+        if row["prev_hash"] != prev:
+            return ChainReport(False, count, row["seq"], "does not follow the previous entry")
+        digest = _digest([row[name] for name in _HASHED])
+        if digest != row["hash"]:
+            return ChainReport(False, count, row["seq"], "content does not match its hash")
+        prev = row["hash"]
+        hashes[row["seq"]] = row["hash"]
+        expected_seq += 1
+    if count == 0:
+        return ChainReport(False, 0, 1, "the log is empty: even the workspace's creation is gone")
+    if ctx is not None:
+        ctx.progress(0.9, "Checking the signed checkpoints")
+    cps = checkpoints.check(conn, hashes)
+    if not cps.ok:
+        return ChainReport(False, count, cps.first_bad, cps.reason, cps.checkpoints, cps.signed)
+    reason = "chain intact" + (f", {cps.signed} signed checkpoint(s) valid" if cps.signed else "")
+    return ChainReport(True, count, None, reason, cps.checkpoints, cps.signed, cps.notes)

@@ -1,0 +1,302 @@
+"""console.toml: typed, validated on load, with errors that name file, line and key.
+
+The defaults are the operations guide's; the commented default file shipped in
+``resources/console.toml`` is what ``console init`` writes, and a test keeps it equal
+to the defaults declared here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from console.core.base.alert_rules import parse_settings
+from console.core.base.errors import ConfigError
+
+CONFIG_VERSION = 1
+FeatureType = Literal["number", "integer", "category"]
+Role = Literal["viewer", "operator", "auditor", "admin"]
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Thresholds(_Section):
+    """Alert thresholds, as fractions (0.01 = 1 %)."""
+
+    f1_critical: float = Field(0.70, gt=0, lt=1)
+    f1_warning: float = Field(0.75, gt=0, lt=1)
+    fpr_critical: float = Field(0.01, gt=0, lt=1)
+    resource_warning: float = Field(0.80, gt=0, le=1)
+    mild_drop: float = Field(0.05, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.f1_warning < self.f1_critical:
+            raise ValueError(
+                f"f1_warning ({self.f1_warning}) must not be below f1_critical ({self.f1_critical})"
+            )
+        return self
+
+
+class Logging(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: str = "logs/console.log"
+    max_bytes: int = Field(5_000_000, ge=10_000)
+    backup_count: int = Field(5, ge=0, le=100)
+
+
+class Limits(_Section):
+    max_ingest_rows: int = Field(20_000_000, ge=1)
+    max_ingest_file_mb: int = Field(4096, ge=1)
+    max_problems_reported: int = Field(20, ge=1, le=10_000)
+    memory_limit_mb: int = Field(8192, ge=256)
+    job_threads: int = Field(2, ge=1, le=64)
+
+
+class Paths(_Section):
+    """Folders inside the workspace (relative) or absolute paths elsewhere."""
+
+    artifacts: str = "artifacts"
+    datasets: str = "datasets"
+    predictions: str = "predictions"
+    labels: str = "labels"
+    backups: str = "backups"
+
+
+class Schema(_Section):
+    """The columns of the prediction log and the labels that join it by id."""
+
+    id: str = Field("transaction_id", pattern=_NAME)
+    timestamp: str = Field("ts", pattern=_NAME)
+    score: str = Field("score", pattern=_NAME)
+    decision: str = Field("decision", pattern=_NAME)
+    label: str = Field("label", pattern=_NAME)
+    features: dict[str, FeatureType] = Field(min_length=1)
+    segments: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Schema:
+        reserved = [self.id, self.timestamp, self.score, self.decision, self.label]
+        if len(set(reserved)) != len(reserved):
+            raise ValueError("id, timestamp, score, decision and label must be distinct columns")
+        for name in self.features:
+            if not re.match(_NAME, name):
+                raise ValueError(f"feature name {name!r} is not a valid column name")
+            if name in reserved:
+                raise ValueError(f"feature {name!r} clashes with a reserved column")
+        for seg in self.segments:
+            if seg not in self.features:
+                raise ValueError(f"segment {seg!r} is not a feature")
+            if self.features[seg] == "number":
+                raise ValueError(f"segment {seg!r} must be a category or integer feature")
+        return self
+
+    @property
+    def prediction_columns(self) -> list[str]:
+        """Columns of a predictions file, in order."""
+        return [self.id, self.timestamp, *self.features, self.score, self.decision]
+
+    @property
+    def label_columns(self) -> list[str]:
+        return [self.id, self.label]
+
+
+class Access(_Section):
+    default_role: Role = "viewer"
+
+
+class Monitoring(_Section):
+    """Daily checks and system health (console check, the Performance/Quality/System pages)."""
+
+    window: Literal["hour", "day", "week"] = "day"  # default window of the Performance page
+    min_labels: int = Field(100, ge=1)  # fewer labelled rows in a window: "too few labels"
+    min_label_coverage: float = Field(0.5, gt=0, le=1)  # a day counts as labelled from this
+    baseline_days: int = Field(7, ge=1, le=90)  # trailing baseline of the mild-drop check
+    ingest_cadence_hours: float = Field(24.0, gt=0)  # a predictions ingest is expected this often
+    volume_tolerance: float = Field(0.5, gt=0, lt=1)  # a day's rows off the median by this much
+    missing_warning: float = Field(0.05, gt=0, lt=1)  # share of missing values per feature
+    out_of_range_warning: float = Field(0.01, gt=0, lt=1)  # share outside the training range
+    sample_seconds: float = Field(60.0, ge=1)  # how often system samples are stored
+    raw_retention_days: int = Field(7, ge=1)  # samples kept at full resolution
+    hour_retention_days: int = Field(365, ge=1)  # then hourly means for this long
+    latency_p99_warning_ms: float = Field(250.0, gt=0)  # the scoring service's p99
+    error_rate_warning: float = Field(0.01, gt=0, lt=1)  # service errors per request
+    error_rate_critical: float = Field(0.05, gt=0, lt=1)
+    backup_max_age_hours: float = Field(48.0, gt=0)  # a verified backup older than this
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Monitoring:
+        if self.hour_retention_days < self.raw_retention_days:
+            raise ValueError("hour_retention_days must not be below raw_retention_days")
+        if self.error_rate_critical < self.error_rate_warning:
+            raise ValueError("error_rate_critical must not be below error_rate_warning")
+        return self
+
+
+class DriftFeature(_Section):
+    """A per-feature override of the drift test."""
+
+    # number: ks | psi | wasserstein | js; category: chi2 | psi | js
+    method: Literal["ks", "psi", "wasserstein", "js", "chi2"]
+    threshold: float | None = Field(None, gt=0)  # alpha for ks/chi2, a distance otherwise
+
+
+class Drift(_Section):
+    """Drift analysis (console drift, the Drift page, the data_drift check)."""
+
+    alpha: float = Field(0.05, gt=0, lt=1)
+    correction: Literal["none", "bonferroni", "holm"] = "holm"
+    drift_share: float = Field(0.3, gt=0, le=1)  # dataset drift from this share of features
+    min_rows: int = Field(30, ge=2)  # fewer values on a side: "not meaningful"
+    bins: int = Field(10, ge=2, le=100)  # PSI bins from reference quantiles
+    max_categories: int = Field(1000, ge=2)
+    min_effect_numeric: float = Field(0.1, ge=0)  # Wasserstein / reference std
+    min_effect_category: float = Field(0.05, ge=0)  # PSI
+    min_missing_change: float = Field(0.05, ge=0, le=1)
+    multivariate: bool = True
+    features: dict[str, DriftFeature] = Field(default_factory=dict)
+
+
+class Service(_Section):
+    """The scoring service (``console serve``)."""
+
+    host: str = "127.0.0.1"  # beyond loopback it needs the service-token credential and HTTPS
+    port: int = Field(8765, ge=0, le=65535)  # 0 picks a free port
+    max_batch: int = Field(1000, ge=1, le=100_000)
+    max_body_bytes: int = Field(5_000_000, ge=1_000, le=1_000_000_000)
+    request_timeout_s: float = Field(10.0, gt=0, le=600)
+    cache_size: int = Field(10_000, ge=0, le=10_000_000)  # 0 turns the cache off
+    flush_seconds: float = Field(30.0, gt=0, le=3600)
+    flush_rows: int = Field(20_000, ge=1, le=10_000_000)
+    poll_seconds: float = Field(0.25, ge=0.05, le=10)
+
+
+class Config(_Section):
+    config_version: int = CONFIG_VERSION
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    logging: Logging = Field(default_factory=Logging)
+    limits: Limits = Field(default_factory=Limits)
+    paths: Paths = Field(default_factory=Paths)
+    access: Access = Field(default_factory=Access)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    drift: Drift = Field(default_factory=Drift)
+    service: Service = Field(default_factory=Service)
+    #: alert rules, escalation and channels: the [alerts] schema in console.core.base.alert_rules
+    alerts: dict[str, Any] = Field(default_factory=dict)
+    data_schema: Schema = Field(alias="schema")
+
+    @model_validator(mode="after")
+    def _drift_features_exist(self) -> Config:
+        unknown = [name for name in self.drift.features if name not in self.data_schema.features]
+        if unknown:
+            raise ValueError(f"drift.features names unknown feature(s): {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _version(self) -> Config:
+        if self.config_version > CONFIG_VERSION:
+            raise ValueError(
+                f"config_version {self.config_version} is newer than this console "
+                f"understands ({CONFIG_VERSION})"
+            )
+        return self
+
+
+def default_config_text() -> str:
+    """The commented default console.toml shipped with the console."""
+    return (resources.files("console.resources") / "console.toml").read_text(encoding="utf-8")
+
+
+def parse_config(text: str, source: str = "console.toml") -> Config:
+    """Parse and validate TOML text; raise ConfigError naming source, line and key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(err, text, source, data) for err in exc.errors()]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more, problems=problems) from None
+    parse_settings(config.alerts, config.thresholds, source)
+    return config
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(text, str(path))
+
+
+def _describe(err: Any, text: str, source: str, data: dict[str, Any]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    if loc and loc[-1] == "[key]":  # dict key errors report the key itself
+        loc = loc[:-1]
+    key = ".".join(loc)
+    line = _line_of(text, loc)
+    where = f"{source}:{line}" if line else source
+    if err["type"] == "extra_forbidden":
+        parent = _section_model(loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        known = [("schema" if k == "data_schema" else k) for k in known]
+        hint = difflib.get_close_matches(loc[-1], known, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {', '.join(known)})"
+        return f"{where}: {key}: unknown key{suggestion}"
+    if err["type"] == "missing":
+        return f"{where}: {key}: required key is missing"
+    value = err.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {key or 'config'}: {msg}{shown}"
+
+
+_SECTIONS: dict[str, type[_Section]] = {
+    "thresholds": Thresholds,
+    "logging": Logging,
+    "limits": Limits,
+    "paths": Paths,
+    "access": Access,
+    "monitoring": Monitoring,
+    "drift": Drift,
+    "service": Service,
+    "schema": Schema,
+}
+
+
+def _section_model(loc: list[str]) -> type[BaseModel] | None:
+    if not loc:
+        return Config
+    return _SECTIONS.get(loc[0]) if len(loc) == 1 else None
+
+
+def _line_of(text: str, loc: list[str]) -> int | None:
+    """Best-effort line number of a dotted key in TOML text (1-based)."""
+    if not loc:
+        return None
+    table: list[str] = []
+    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        m = header.match(raw)
+        if m:
+            table = [p.strip().strip('"') for p in m.group(1).split(".")]
+            if table == loc:
+                return number
+            continue
+        key = re.match(r"^\s*\"?([A-Za-z0-9_\-]+)\"?\s*=", raw)
+        if key and [*table, key.group(1)] == loc[: len(table) + 1] and len(table) < len(loc):
+            return number
+    return None

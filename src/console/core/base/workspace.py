@@ -1,0 +1,244 @@
+"""A workspace: one folder with console.toml, the SQLite database and the data folders.
+
+``Workspace.open`` validates the config and migrates the database; ``Workspace.create``
+builds a new one in a temporary sibling folder and renames it into place, so a crash
+during creation leaves no half-made workspace. State changes go through
+:meth:`Workspace.change`, which checks the acting user's role and writes the audit
+entry in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from console.core.base import access, audit, clock, db, logs
+from console.core.base.config import Config, default_config_text, load_config, parse_config
+from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
+from console.core.base.files import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "console.toml"
+DB_FILE = "console.db"
+APP_NAME = "model-ops-console"
+
+
+def default_root() -> Path:
+    """``--workspace`` > ``CONSOLE_WORKSPACE`` > the per-user data folder."""
+    env = os.environ.get("CONSOLE_WORKSPACE")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
+
+
+def demo_root() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "demo"
+
+
+@dataclass
+class Change:
+    """An open state change: its transaction, who acts, and what the audit will say."""
+
+    conn: sqlite3.Connection
+    user: str
+    role: str
+    action: str
+    target: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Workspace:
+    """An open workspace. Each thread gets its own database connection."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
+        self.config = config
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.log_file = logs.configure(config.logging, root)
+
+    # ------------------------------------------------------------------ open/create
+    @classmethod
+    def open(cls, root: Path) -> Workspace:
+        root = root.expanduser().resolve()
+        if not (root / CONFIG_FILE).is_file():
+            raise WorkspaceError(
+                f"{root}: not a console workspace (no {CONFIG_FILE}); create one with "
+                "'console init'"
+            )
+        config = load_config(root / CONFIG_FILE)
+        ws = cls(root, config)
+        ws.conn  # noqa: B018 - connect now so a bad database is reported at open
+        return ws
+
+    @classmethod
+    def create(
+        cls,
+        root: Path,
+        user: str,
+        *,
+        config_text: str | None = None,
+        populate: Callable[[Workspace], None] | None = None,
+    ) -> Workspace:
+        """Create a workspace at ``root`` (absent or an empty folder) with ``user`` as admin.
+
+        ``populate`` (e.g. the demo builder) runs on the new workspace before it is
+        moved into place: if it fails or is cancelled, nothing appears at ``root``.
+        """
+        root = root.expanduser().resolve()
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            what = "a workspace" if (root / CONFIG_FILE).exists() else "not empty"
+            raise WorkspaceError(f"{root}: already exists and is {what}; choose another folder")
+        text = config_text if config_text is not None else default_config_text()
+        config = parse_config(text, CONFIG_FILE)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.creating-", dir=root.parent))
+        try:
+            atomic_write_text(staging / CONFIG_FILE, text)
+            ws = cls(staging, config)
+            for folder in ws.data_folders():
+                folder.mkdir(parents=True, exist_ok=True)
+            with db.write_transaction(ws.conn) as conn:
+                conn.execute(
+                    "INSERT INTO users (name, role, created_at, created_by) VALUES (?,?,?,?)",
+                    (user, "admin", clock.iso(), user),
+                )
+                audit.append(
+                    conn,
+                    user=user,
+                    role="admin",
+                    action="workspace.init",
+                    target=str(root),
+                    details={"config_version": config.config_version},
+                )
+            if populate:
+                populate(ws)
+            ws.close()
+            if root.exists():
+                root.rmdir()
+            os.replace(staging, root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        log.info("created workspace %s for %s", root, user)
+        return cls.open(root)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = db.connect(self.root / DB_FILE, create=True)
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def folder(self, name: str) -> Path:
+        """A data folder named in [paths] (relative to the workspace unless absolute)."""
+        path = Path(getattr(self.config.paths, name))
+        return path if path.is_absolute() else self.root / path
+
+    def relative(self, path: Path) -> str:
+        """How the database records a path: relative to the workspace when inside it."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def data_folders(self) -> list[Path]:
+        return [self.folder(n) for n in type(self.config.paths).model_fields]
+
+    # ------------------------------------------------------------------ access
+    def role_of(self, user: str) -> str:
+        return access.role_of(self.conn, user, self.config.access.default_role)
+
+    def authorize(self, user: str, action: str, target: str = "") -> str:
+        """Return ``user``'s role if it may do ``action``; else audit the denial and raise."""
+        role = self.role_of(user)
+        if not access.allowed(role, action):
+            with db.write_transaction(self.conn) as conn:
+                audit.append(
+                    conn, user=user, role=role, action=action, target=target, outcome="denied"
+                )
+            raise PermissionDenied(user, role, action)
+        return role
+
+    @contextmanager
+    def change(self, user: str, action: str, target: str) -> Iterator[Change]:
+        """One audited state change: role check, work, audit entry, one transaction.
+
+        A BadInput raised inside rolls the change back and is itself audited as refused.
+        """
+        self.authorize(user, action, target)
+        conn = self.conn
+        try:
+            with db.write_transaction(conn):
+                role = self.role_of(user)  # re-read under the write lock
+                if not access.allowed(role, action):
+                    raise PermissionDenied(user, role, action)
+                ch = Change(conn, user, role, action, target)
+                yield ch
+                audit.append(
+                    conn, user=user, role=role, action=action, target=target, details=ch.details
+                )
+        except BadInput as exc:
+            with db.write_transaction(conn):
+                audit.append(
+                    conn,
+                    user=user,
+                    role=self.role_of(user),
+                    action=action,
+                    target=target,
+                    outcome="refused",
+                    details={"error": str(exc)},
+                )
+            raise
+
+    def set_role(self, user: str, name: str, role: str) -> None:
+        """Give ``name`` a role (admin only)."""
+        if role not in access.ROLES:
+            raise BadInput(f"role {role!r} is not one of {', '.join(access.ROLES)}")
+        with self.change(user, "user.set_role", name) as ch:
+            before = ch.conn.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+            admins = ch.conn.execute("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetchone()
+            if before and before["role"] == "admin" and role != "admin" and admins[0] == 1:
+                raise BadInput(f"{name} is the last admin; make someone else admin first")
+            ch.conn.execute(
+                "INSERT INTO users (name, role, created_at, created_by) VALUES (?,?,?,?) "
+                "ON CONFLICT(name) DO UPDATE SET role = excluded.role",
+                (name, role, clock.iso(), user),
+            )
+            ch.details = {"before": before["role"] if before else None, "after": role}
+
+    def users(self) -> list[dict[str, str]]:
+        rows = self.conn.execute(
+            "SELECT name, role, created_at, created_by FROM users ORDER BY name"
+        )
+        return [dict(r) for r in rows]

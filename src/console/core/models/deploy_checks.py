@@ -1,0 +1,147 @@
+"""The checks a model version passes before it may serve: one function per step.
+
+``run_deploy_checks`` runs them in order and stops at the first failure (a version whose
+artifact does not hash right is not loaded; one that does not load is not scored):
+artifact hash, safe load, input schema against the workspace schema, known-answer test
+on the golden set (scores reproduce to :data:`KAT_TOLERANCE`), single-row latency.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from console.core.base.errors import ConsoleError, JobCancelled
+from console.core.models import registry
+
+if TYPE_CHECKING:
+    from console.core.base.jobs import JobContext
+    from console.core.base.workspace import Workspace
+    from console.core.models.registry import ModelVersion
+
+KAT_TOLERANCE = 1e-9
+LATENCY_P99_MS = 200.0
+LATENCY_CALLS = 25
+STEPS = ("artifact_hash", "safe_load", "input_schema", "known_answer", "latency")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+class StepFailed(Exception):
+    """A verification step found a problem (the message says which)."""
+
+
+@dataclass
+class _State:
+    ws: Workspace
+    model: ModelVersion
+    data: bytes = b""
+    pipeline: Any = None
+    golden: Any = None
+
+
+def run_deploy_checks(
+    ws: Workspace,
+    model: ModelVersion,
+    ctx: JobContext,
+    on_step: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
+    """Run the steps on ``model``; ``on_step`` sees each result as it completes."""
+    state = _State(ws, model)
+    results: list[CheckResult] = []
+    steps = (_artifact_hash, _safe_load, _input_schema, _known_answer, _latency)
+    for n, (name, fn) in enumerate(zip(STEPS, steps, strict=True)):
+        ctx.progress(0.85 * n / len(steps), f"Checking {name.replace('_', ' ')}")
+        t0 = time.perf_counter()
+        try:
+            result = CheckResult(name, True, fn(state), time.perf_counter() - t0)
+        except JobCancelled:
+            raise
+        except (StepFailed, ConsoleError) as exc:
+            result = CheckResult(name, False, str(exc), time.perf_counter() - t0)
+        except Exception as exc:  # a broken artifact may fail in any way when used
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            result = CheckResult(name, False, detail, time.perf_counter() - t0)
+        results.append(result)
+        if on_step is not None:
+            on_step(result)
+        if not result.ok:
+            break
+    ctx.progress(0.85, "Checks done")
+    return results
+
+
+def _artifact_hash(s: _State) -> str:
+    s.data = registry.read_artifact(s.ws, s.model)
+    return f"SHA-256 {s.model.sha256[:12]}… matches ({len(s.data):,} bytes)"
+
+
+def _safe_load(s: _State) -> str:
+    registry.refuse_untrusted(s.model.trusted, f"model {s.model.version}")
+    s.pipeline = registry.load_bytes(s.model, s.data)
+    return f"skops load with {len(s.model.trusted)} recorded trusted types"
+
+
+def _input_schema(s: _State) -> str:
+    workspace = dict(s.ws.config.data_schema.features)
+    problems = []
+    for name, kind in s.model.features.items():
+        if name not in workspace:
+            problems.append(f"{name} is not in the workspace schema")
+        elif workspace[name] != kind:
+            problems.append(f"{name} is {kind} in the model but {workspace[name]} in the workspace")
+    fitted = getattr(s.pipeline, "feature_names_in_", None)
+    if fitted is not None:
+        unknown = [str(n) for n in fitted if str(n) not in s.model.features]
+        if unknown:
+            problems.append(f"the pipeline was fitted on undeclared columns {unknown[:3]}")
+    if problems:
+        raise StepFailed("; ".join(problems[:3]))
+    return f"{len(s.model.features)} features match the workspace schema"
+
+
+def _known_answer(s: _State) -> str:
+    import numpy as np
+
+    from console.core.models import training
+
+    s.golden = registry.load_golden(s.ws, s.model)
+    expected = s.golden[registry.EXPECTED_SCORE].to_numpy(dtype=np.float64)
+    scores = training.score(s.pipeline, s.golden, s.model.features)
+    diff = np.abs(scores - expected)
+    worst = float(np.max(diff)) if diff.size else 0.0
+    if not np.isfinite(diff).all() or worst > KAT_TOLERANCE:
+        bad = int(np.sum(~(diff <= KAT_TOLERANCE)))
+        raise StepFailed(
+            f"{bad} of {len(expected):,} golden rows score differently "
+            f"(largest difference {worst:.3g} > {KAT_TOLERANCE:g})"
+        )
+    return f"{len(expected):,} golden rows reproduce (max difference {worst:.1e})"
+
+
+def _latency(s: _State) -> str:
+    import numpy as np
+
+    from console.core.models import training
+
+    rows = s.golden.drop(columns=[registry.EXPECTED_SCORE]).head(LATENCY_CALLS)
+    x = training._feature_frame(rows, s.model.features)  # same encoding as score()
+    times = []
+    with training._thread_limit():  # as the service scores: one OpenMP thread per core less
+        for i in range(len(x)):
+            one = x.iloc[i : i + 1]
+            t0 = time.perf_counter()
+            s.pipeline.predict_proba(one)
+            times.append((time.perf_counter() - t0) * 1000.0)
+    p99 = float(np.percentile(times, 99)) if times else 0.0
+    if p99 > LATENCY_P99_MS:
+        raise StepFailed(f"single-row p99 {p99:.1f} ms is over the {LATENCY_P99_MS:g} ms bound")
+    return f"single-row p99 {p99:.1f} ms (bound {LATENCY_P99_MS:g} ms, {len(times)} calls)"

@@ -1,0 +1,117 @@
+"""Credentials only in the OS keyring; a clear message when there is none; TLS files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from console.core.base import audit, clock
+from console.core.base.errors import BadInput, PermissionDenied
+from console.core.base.workspace import Workspace
+from console.core.security import credentials, settings, tls
+
+
+def test_set_and_rotate_a_secret(workspace: Workspace) -> None:
+    assert credentials.get_secret(workspace, "service-token") is None
+    credentials.set_secret(workspace, "alice", "service-token", "first-token-value")
+    credentials.set_secret(workspace, "alice", "service-token", "second-token-value")
+    assert credentials.get_secret(workspace, "service-token") == "second-token-value"
+    service = settings.keyring_service(workspace.conn)
+    assert _memory()[(service, "service-token")] == "second-token-value"
+    entries = audit.entries(workspace.conn, action="credential.set")
+    assert [e.details for e in entries] == [
+        {"name": "service-token", "rotated": True},
+        {"name": "service-token", "rotated": False},
+    ]
+    info = {c.name: c for c in credentials.list_credentials(workspace)}
+    assert info["service-token"].set_by == "alice"
+    assert info["smtp-password"].set_at is None
+
+
+def test_two_workspaces_do_not_share_secrets(workspace: Workspace, tmp_path) -> None:
+    other = Workspace.create(tmp_path / "other", "alice")
+    credentials.set_secret(workspace, "alice", "smtp-password", "password-one")
+    assert credentials.get_secret(other, "smtp-password") is None
+    other.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("api-key", "long-enough-value", "not one of"),
+        ("service-token", "short", "shorter than 8"),
+        ("service-token", " padded-value ", "edge spaces"),
+        ("service-token", "two\nlines-value", "one line"),
+    ],
+)
+def test_bad_credentials_are_refused_and_change_nothing(
+    workspace: Workspace, name: str, value: str, message: str
+) -> None:
+    with pytest.raises(BadInput, match=message):
+        credentials.set_secret(workspace, "alice", name, value)
+    assert _memory() == {}
+    assert workspace.conn.execute("SELECT COUNT(*) FROM credentials").fetchone()[0] == 0
+
+
+def test_only_admin_sets_credentials(workspace: Workspace) -> None:
+    workspace.set_role("alice", "olga", "operator")
+    with pytest.raises(PermissionDenied):
+        credentials.set_secret(workspace, "olga", "service-token", "olga-token-value")
+    assert _memory() == {}
+    assert audit.entries(workspace.conn, limit=1)[0].outcome == "denied"
+
+
+def test_no_usable_keyring_says_how_to_enable_one(workspace: Workspace) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with pytest.raises(credentials.KeyringUnavailable) as err:
+        credentials.set_secret(workspace, "alice", "service-token", "some-token-value")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "gnome-keyring-daemon --unlock --components=secrets" in message
+    assert "dbus-run-session" in message
+    assert "never stores secrets in plain text" in message
+    with pytest.raises(credentials.KeyringUnavailable):
+        credentials.get_secret(workspace, "service-token")
+    # nothing recorded, nothing written in plain text anywhere
+    assert workspace.conn.execute("SELECT COUNT(*) FROM credentials").fetchone()[0] == 0
+    assert all(b"some-token-value" not in p.read_bytes() for p in _files(workspace))
+
+
+def _files(ws: Workspace) -> list:
+    return [p for p in ws.root.rglob("*") if p.is_file()]
+
+
+def test_generated_certificate_is_reused_and_renewed(workspace: Workspace, monkeypatch) -> None:
+    from cryptography import x509
+
+    cert, key = tls.ensure_certificate(workspace)
+    assert key.stat().st_mode & 0o077 == 0
+    loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+    names = loaded.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    first = cert.read_bytes()
+    assert tls.ensure_certificate(workspace) == (cert, key)
+    assert cert.read_bytes() == first
+    later = clock.now() + dt.timedelta(days=tls.VALID_DAYS - 10)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    tls.ensure_certificate(workspace)
+    assert cert.read_bytes() != first
+
+
+def test_site_certificate_wins(workspace: Workspace) -> None:
+    folder = tls.tls_folder(workspace)
+    folder.mkdir()
+    (folder / "site.crt").write_text("cert")
+    with pytest.raises(Exception, match="must both be present"):
+        tls.ensure_certificate(workspace)
+    (folder / "site.key").write_text("key")
+    assert tls.ensure_certificate(workspace) == (folder / "site.crt", folder / "site.key")
+
+
+def _memory() -> dict[tuple[str, str], str]:
+    """The secrets of the in-memory keyring tests/conftest.py installs."""
+    secrets: dict[tuple[str, str], str] = keyring.get_keyring().secrets  # type: ignore[attr-defined]
+    return secrets

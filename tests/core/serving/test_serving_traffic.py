@@ -1,0 +1,108 @@
+"""The traffic generator and the CLI over the service: serve, traffic, service."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from console import cli
+from console.core.base.errors import BadInput
+from console.core.base.workspace import Workspace
+from console.core.demo import data as demo_data
+from console.core.demo import traffic
+from console.core.serving import control, state
+from tests.core.serving_models import running, with_models
+
+
+def test_records_are_realistic_unique_and_sometimes_repeat_features() -> None:
+    source = traffic.records(seed=123, chunk=200)
+    rows = [next(source) for _ in range(500)]  # crosses a chunk boundary
+    assert len({r["transaction_id"] for r in rows}) == 500
+    assert all(set(r) == {"transaction_id", *demo_data.FEATURES} for r in rows)
+    assert all(isinstance(r["channel"], str) and isinstance(r["hour"], int) for r in rows)
+    assert any(r["distance_from_home_km"] is None for r in rows)  # missing values as null
+    features = [tuple(sorted((k, v) for k, v in r.items() if k != "transaction_id")) for r in rows]
+    assert 0 < 500 - len(set(features)) < 100  # about one in ten repeats
+
+
+def test_traffic_reaches_the_service_and_every_request_is_answered(workspace: Workspace) -> None:
+    ws = with_models(workspace)
+    with running(ws) as service:
+        result = traffic.send(service.info.url, rate=100, duration=0.5, seed=5)
+        health = service.metrics.health(service.cache.hits, service.cache.misses)
+    assert result.sent >= 40
+    assert (result.ok, result.failed) == (result.sent, 0)
+    assert dict(result.versions) == {"1.0.0": result.sent}
+    assert health["requests"] == result.sent
+    assert health["cache_hits"] > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rate": 0, "duration": 1}, "rate 0 must be above 0"),
+        ({"rate": 10, "duration": -1}, "duration -1 s must be above 0"),
+        ({"rate": 10, "duration": 1, "batch": 0}, "batch 0 must be 1-1000"),
+    ],
+)
+def test_traffic_refuses_bad_settings(kwargs, message) -> None:
+    with pytest.raises(BadInput, match=message):
+        traffic.send("http://127.0.0.1:9", **kwargs)
+
+
+def run_cli(capsys, root, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["--workspace", str(root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_status_and_traffic(workspace: Workspace, capsys) -> None:
+    ws = with_models(workspace)
+    code, out, _ = run_cli(capsys, ws.root, "service", "status", "--json")
+    assert (code, json.loads(out)["running"]) == (1, False)
+    code, _, err = run_cli(capsys, ws.root, "traffic", "--duration", "1")
+    assert code == 2
+    assert "no scoring service is running" in err
+    with running(ws):
+        code, out, _ = run_cli(capsys, ws.root, "service", "status", "--json")
+        status = json.loads(out)
+        assert (code, status["running"], status["health"]["model_version"]) == (0, True, "1.0.0")
+        code, out, _ = run_cli(capsys, ws.root, "traffic", "--rate", "50", "--duration", "0.3")
+        assert code == 0
+        assert out.startswith("Sent ")
+        assert "0 failed" in out
+        code, out, _ = run_cli(capsys, ws.root, "service", "status")
+        assert "Serving at http://127.0.0.1:" in out
+        assert "model 1.0.0" in out
+    code, _, err = run_cli(capsys, ws.root, "service", "stop")
+    assert (code, err.strip()) == (2, "console: no scoring service is running for this workspace")
+
+
+def test_service_start_and_stop_as_a_subprocess(workspace: Workspace, capsys) -> None:
+    ws = with_models(workspace)
+    code, out, err = run_cli(capsys, ws.root, "service", "start", "--port", "0", "--json")
+    assert code == 0, err
+    started = json.loads(out)
+    try:
+        info = state.running_service(ws)
+        assert info is not None
+        assert info.pid == started["pid"]
+        assert info.port > 0
+        with pytest.raises(BadInput, match="already runs at"):
+            control.start_service(ws, "alice", port=0)
+    finally:
+        code, out, err = run_cli(capsys, ws.root, "service", "stop")
+    assert code == 0, err
+    assert state.running_service(ws) is None
+    assert state.recent_runs(ws)[0]["stopped_at"] is not None  # stopped gracefully
+
+
+def test_viewer_may_not_control_the_service(workspace: Workspace) -> None:
+    from console.core.base.errors import PermissionDenied
+
+    with_models(workspace)
+    workspace.set_role("alice", "victor", "viewer")
+    with pytest.raises(PermissionDenied):
+        control.start_service(workspace, "victor", port=0)
+    assert state.recent_runs(workspace) == []
