@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import access, audit, clock
+from console.core.base import access, audit, clock, events
 from console.core.base.db import write_transaction
 from console.core.base.errors import BadInput, JobCancelled, PermissionDenied
 from console.core.base.files import fsync_dir, sha256_bytes, sha256_file
@@ -109,6 +109,9 @@ class _Batch:
         details: dict[str, Any] = {"kind": self.kind, "batch": batch_id, "rows": rows}
         details.update({"sha256": self.sha} if self.sha else {})
         details.update({"outcome": outcome, "error": message} if outcome != "ok" else {})
+        events.after_commit(
+            conn, "ingested", batch=batch_id, kind=self.kind, outcome=outcome, rows=rows
+        )
         audit.append(
             conn,
             user=self.user,
