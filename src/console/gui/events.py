@@ -52,9 +52,7 @@ class EventBridge(QObject):
         self.feed: ChangeFeed | None = None
 
     # ------------------------------------------------------------------ listening
-    def listen(
-        self, names: Iterable[str], handler: Handler, owner: QObject | None = None
-    ) -> None:
+    def listen(self, names: Iterable[str], handler: Handler, owner: QObject | None = None) -> None:
         """Call ``handler(event)`` on the GUI thread for each event named (``"*"``: all),
         until ``owner`` (the listening widget) is destroyed.
 

@@ -21,6 +21,7 @@ from console import __version__
 from console.core.base import access
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
+from console.gui.events import bridge_for
 from console.gui.pages import page_classes
 from console.gui.pages.base import Page
 from console.gui.pages.data import DataPage
@@ -48,8 +49,12 @@ class MainWindow(QMainWindow):
         self.ws = ws
         self.user = user
         self.role = ws.role_of(user)
-        self.setWindowTitle(f"{APP_TITLE} — {ws.root.name}")
+        # the window system adds " — Model Operations Console" (the application's display
+        # name) itself; naming it here too showed it twice
+        self.setWindowTitle(ws.root.name)
         self.setMinimumSize(MINIMUM_SIZE)
+        # core events of this workspace, on the GUI thread; other processes' changes too
+        self.events = bridge_for(ws)
         self._make_actions()
 
         self.navigation = QListWidget()
@@ -62,7 +67,7 @@ class MainWindow(QMainWindow):
         self.page_actions.setExclusive(True)
         for page_class in page_classes():
             page = page_class.create(self)
-            page.changed.connect(self.refresh_pages)
+            page.changed.connect(self.refresh_soon)
             page.open_page.connect(self.show_page)
             self._add_page(page)
         self._make_menus()
@@ -81,12 +86,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.workspace_label)
         self.statusBar().addPermanentWidget(self.user_label)
 
+        self.overview_page.checked.connect(lambda text: self.statusBar().showMessage(text, 30_000))
         self._restore_window_state()
         self.refresh_pages()
         self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
         # once the window is up: import what jobs need and freeze the start-up objects,
         # so neither stalls the GUI later while a job runs
         QTimer.singleShot(WARM_UP_AFTER_MS, warmup.warm_up)
+        self.events.start_polling()
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:
@@ -194,6 +201,12 @@ class MainWindow(QMainWindow):
             log.exception("refresh failed")
             workers.show_error(self, "Refresh failed", exc)
 
+    def refresh_soon(self) -> None:
+        """After a page's change: the shown page refreshes shortly, the others when next
+        shown (the change's own events usually have done this already)."""
+        for page in self.pages():
+            page.refresh_soon()
+
     def roll_back(self) -> None:
         """Open the Rollback dialog with the previous production version preselected."""
         from console.gui.dialogs.rollback import RollbackDialog
@@ -264,6 +277,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.tray.stop()
+        self.events.close()
+        for page in self.pages():
+            page.shut_down()
         if workers.running_jobs():
             self.statusBar().showMessage("Cancelling running jobs…")
             if not workers.cancel_running_jobs(CLOSE_WAIT_MS):

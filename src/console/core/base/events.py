@@ -38,6 +38,7 @@ NAMES: frozenset[str] = frozenset(
         "config_changed",  # console.toml changed through the console
         "service_changed",  # the scoring service started, stopped or swapped models
         "backup_verified",  # a backup snapshot was created or verified
+        "drift_analysed",  # a drift analysis (data or concept) was stored
         "security_changed",  # users, roles or security settings changed
         "external_change",  # another process committed to the database
     }
@@ -48,6 +49,7 @@ NAMES: frozenset[str] = frozenset(
 ACTION_EVENTS: dict[str, str] = {
     "ingest": "ingested",
     "check.run": "report_stored",
+    "drift.run": "drift_analysed",
     "alert": "alerts_changed",
     "model.promote": "deployed",
     "model.rollback": "deployed",
