@@ -21,15 +21,17 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
-from superqt.utils import FunctionWorker, create_worker
 
 from console.core.base.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
 from console.core.base.jobs import JobContext
 from console.gui.dialogs.job_progress import JobProgressDialog
+
+if TYPE_CHECKING:  # superqt loads its every widget module: imported with the first job
+    from superqt.utils import FunctionWorker
 
 log = logging.getLogger("console.gui")
 
@@ -188,6 +190,22 @@ def warm_up() -> None:
     gc.freeze()
 
 
+def start_warm_up() -> None:
+    """Run :func:`warm_up` on a background thread, so the GUI thread stays free to paint
+    and answer while the job libraries load."""
+    if _warmed.is_set():
+        return
+    threading.Thread(target=_warm_up_quietly, name="warm-up", daemon=True).start()
+
+
+def _warm_up_quietly() -> None:
+    lower_thread_priority()
+    try:
+        warm_up()
+    except Exception:  # a broken optional import must not take the window down
+        log.exception("warm-up failed")
+
+
 def lower_thread_priority() -> None:
     """Make the calling (job) thread nicer than the GUI thread, where the OS allows it.
 
@@ -227,6 +245,8 @@ def run_job(
         parent, title, on_done=on_done, on_error=on_error, on_cancelled=on_cancelled,
         quiet=quiet,
     )  # fmt: skip
+    from superqt.utils import create_worker
+
     worker = create_worker(
         _cancellable(fn, job.ctx),
         *args,
