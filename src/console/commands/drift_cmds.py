@@ -9,7 +9,6 @@ from typing import Any
 from console.commands.output import add_json, emit, short_time, terminal_job
 from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
-from console.core.drift import concept_run, report
 from console.core.drift.settings import CORRECTIONS, DriftSettings, FeatureRule, for_workspace
 
 ORDER = 40
@@ -82,6 +81,8 @@ def _num(value: float | None, spec: str = ".3g") -> str:
 
 
 def run_drift(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.drift import report  # numpy and pandas: only when drift runs
+
     result = report.run_drift(
         ws, user, args.reference, args.current, settings=settings_from(args, ws),
         ctx=terminal_job(args), store_result=not args.no_store,
@@ -135,6 +136,8 @@ def _date(text: str | None, flag: str) -> Any:
 
 
 def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.drift import concept_run  # numpy and pandas: only when it runs
+
     result = concept_run.run_concept(
         ws, user, start=_date(args.start, "--start"), end=_date(args.end, "--end"),
         ctx=terminal_job(args),
