@@ -167,6 +167,8 @@ def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 
 def run_history(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.drift import report  # numpy and pandas: only when it runs
+
     runs = report.run_history(ws, args.limit)
 
     def text() -> str:
