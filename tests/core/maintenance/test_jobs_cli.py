@@ -37,15 +37,20 @@ def test_jobs_list_run_history_show(
     assert data["schedules"][0]["next_run"] is not None
     code, data, _ = _cli(capsys, root, "run", "drift", "--json")
     assert code == 1  # the job found a problem
-    assert data["state"] == "done" and data["report"]["findings"] == ["amount drifted"]
+    assert data["state"] == "done"
+    assert data["report"]["findings"] == ["amount drifted"]
     code, data, _ = _cli(capsys, root, "history", "--json")
-    assert code == 0 and [r["kind"] for r in data["runs"]] == ["drift"]
+    assert code == 0
+    assert [r["kind"] for r in data["runs"]] == ["drift"]
     page = tmp_path / "run.html"
     code, text, _ = _cli(capsys, root, "show", str(data["runs"][0]["id"]), "--html", str(page))
-    assert code == 0 and "drift found" in text and "- amount drifted" in text
+    assert code == 0
+    assert "drift found" in text
+    assert "- amount drifted" in text
     assert "<li>amount drifted</li>" in page.read_text()
     code, data, _ = _cli(capsys, root, "run-due", "--json")
-    assert code == 0 and data["ran"] == []
+    assert code == 0
+    assert data["ran"] == []
 
 
 def test_jobs_bad_input_and_roles(
@@ -53,12 +58,17 @@ def test_jobs_bad_input_and_roles(
 ) -> None:
     root = workspace.root
     code, _, err = _cli(capsys, root, "show", "99")
-    assert code == 2 and "job run 99 does not exist" in err
+    assert code == 2
+    assert "job run 99 does not exist" in err
     code, _, err = _cli(capsys, root, "schedule", "drift", "61 * * * *")
-    assert code == 2 and err.count("\n") == 1 and "not a cron expression" in err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "not a cron expression" in err
     code, data, _ = _cli(capsys, root, "schedule", "drift", "0 5 * * 2", "--json")
-    assert code == 0 and data["expression"] == "0 5 * * 2"
+    assert code == 0
+    assert data["expression"] == "0 5 * * 2"
     workspace.set_role("alice", "vera", "viewer")
     monkeypatch.setenv("CONSOLE_USER", "vera")
     code, _, err = _cli(capsys, root, "run", "daily_checks")
-    assert code == 3 and "permission denied" in err
+    assert code == 3
+    assert "permission denied" in err

@@ -41,7 +41,9 @@ def validated_ws(workspace: Workspace) -> Workspace:
 def test_validation_backtests_every_model_on_the_same_rows(validated_ws: Workspace) -> None:
     report = validation.run_validation(validated_ws, "alice")
     assert [m["version"] for m in report.models] == ["1.0.0", "1.1.0"]
-    assert report.rows == 1905 and report.start == "2026-10-08" and report.end == "2026-11-04"
+    assert report.rows == 1905
+    assert report.start == "2026-10-08"
+    assert report.end == "2026-11-04"
     for model in report.models:
         assert model["overall"]["n_rows"] == report.rows  # the same rows for every model
         assert [d["day"] for d in model["per_day"]] == [f"2026-11-0{i}" for i in range(1, 5)]
@@ -67,23 +69,28 @@ def test_metrics_review_says_what_moved_beyond_tolerance() -> None:
     said = validation.review(result, "2026-11-01..2026-11-28", 0.05, 0.005)
     assert len(said) == 2  # f1 moved 0.02 only
     assert said[0].startswith("1.0.0 (production): recall fell from 0.800 on its card to 0.600")
-    assert "fpr rose from 0.004" in said[1] and "worse" in said[1]
+    assert "fpr rose from 0.004" in said[1]
+    assert "worse" in said[1]
 
 
 def test_adopting_the_threshold_registers_a_patch_candidate(validated_ws: Workspace) -> None:
     done = runner.run_job(validated_ws, "alice", "validation")
-    assert done.state == "done" and done.report is not None
+    assert done.state == "done"
+    assert done.report is not None
     validated_ws.set_role("alice", "olga", "operator")
     with pytest.raises(PermissionDenied):
         validation.adopt_threshold(validated_ws, "olga", done.report, reason="x")
     model = validation.adopt_threshold(
         validated_ws, "alice", done.report, reason="FPR headroom", run_id=done.id
     )
-    assert model.version == "1.1.1" and model.stage == "candidate"
+    assert model.version == "1.1.1"
+    assert model.stage == "candidate"
     assert model.threshold == done.report["threshold"]["proposed"]
-    assert model.card["derived_from"] == "1.0.0" and model.card["validation_run"] == done.id
+    assert model.card["derived_from"] == "1.0.0"
+    assert model.card["validation_run"] == done.id
     production = registry.production(validated_ws)
-    assert production is not None and production.version == "1.0.0"  # promote is separate
+    assert production is not None
+    assert production.version == "1.0.0"
     assert model.golden_rows == production.golden_rows  # the same pipeline, a new threshold
     before = registry.load_golden(validated_ws, production)[registry.EXPECTED_SCORE]
     after = registry.load_golden(validated_ws, model)[registry.EXPECTED_SCORE]

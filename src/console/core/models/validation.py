@@ -91,7 +91,8 @@ def backtest(
     y = frame[schema.label].to_numpy()
     stamps = frame[schema.timestamp].dt.tz_convert("UTC")
     days = stamps.dt.strftime("%Y-%m-%d").to_numpy()
-    weeks = (stamps.dt.normalize() - pd_days(stamps.dt.day_of_week)).dt.strftime("%Y-%m-%d").to_numpy()
+    monday = stamps.dt.normalize() - pd_days(stamps.dt.day_of_week)
+    weeks = monday.dt.strftime("%Y-%m-%d").to_numpy()
     segments = {
         seg: _grouped(y, scores, frame[seg].astype(str).to_numpy(), model.threshold, "value")
         for seg in schema.segments
