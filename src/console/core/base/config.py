@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from console.core.base.alert_rules import parse_settings
 from console.core.base.errors import ConfigError
+from console.core.base.maintenance_config import Cluster, Retraining, Schedules, Validation
 
 CONFIG_VERSION = 1
 FeatureType = Literal["number", "integer", "category"]
@@ -195,6 +196,10 @@ class Config(_Section):
     monitoring: Monitoring = Field(default_factory=Monitoring)
     drift: Drift = Field(default_factory=Drift)
     service: Service = Field(default_factory=Service)
+    schedules: Schedules = Field(default_factory=Schedules)
+    validation: Validation = Field(default_factory=Validation)
+    retraining: Retraining = Field(default_factory=Retraining)
+    cluster: Cluster = Field(default_factory=Cluster)
     #: alert rules, escalation and channels: the [alerts] schema in console.core.base.alert_rules
     alerts: dict[str, Any] = Field(default_factory=dict)
     data_schema: Schema = Field(alias="schema")
@@ -269,7 +274,7 @@ def _describe(err: Any, text: str, source: str, data: dict[str, Any]) -> str:
     return f"{where}: {key or 'config'}: {msg}{shown}"
 
 
-_SECTIONS: dict[str, type[_Section]] = {
+_SECTIONS: dict[str, type[BaseModel]] = {
     "thresholds": Thresholds,
     "logging": Logging,
     "limits": Limits,
@@ -278,6 +283,10 @@ _SECTIONS: dict[str, type[_Section]] = {
     "monitoring": Monitoring,
     "drift": Drift,
     "service": Service,
+    "schedules": Schedules,
+    "validation": Validation,
+    "retraining": Retraining,
+    "cluster": Cluster,
     "schema": Schema,
 }
 
