@@ -36,10 +36,10 @@ log = logging.getLogger("console.gui")
 
 APP_TITLE = "Model Operations Console"
 DEFAULT_SIZE = QSize(1280, 800)
-#: Explicit, so the layout never changes the window's minimum size after it is shown
-#: (each change is a round trip to the window system).
 #: how long after the window is built its job modules are imported
 WARM_UP_AFTER_MS = 300
+#: Explicit, so the layout never changes the window's minimum size after it is shown
+#: (each change is a round trip to the window system).
 MINIMUM_SIZE = QSize(760, 520)
 CLOSE_WAIT_MS = 10_000
 GEOMETRY_KEY, STATE_KEY, PAGE_KEY = "main_window/geometry", "main_window/state", "main_window/page"
