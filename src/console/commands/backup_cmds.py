@@ -8,18 +8,11 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import (
-    EXIT_OK,
-    EXIT_PROBLEM,
-    add_json,
-    emit,
-    short_time,
-    terminal_job,
-)
+from console.commands.output import add_json, emit, short_time, terminal_job
 from console.commands.sign_in import acting_user
 from console.core.backup import contents, locations, snapshots, verify
 from console.core.backup.repository import Repository
-from console.core.base.errors import BadInput
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 
 ORDER = 70
