@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
-from console.core.base.errors import BadInput
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.files import atomic_write_text
 from console.core.base.maintenance_config import JOB_NAMES
 from console.core.base.workspace import Workspace
