@@ -151,6 +151,7 @@ class DriftFeature(_Section):
     # number: ks | psi | wasserstein | js; category: chi2 | psi | js
     method: Literal["ks", "psi", "wasserstein", "js", "chi2"]
     threshold: float | None = Field(None, gt=0)  # alpha for ks/chi2, a distance otherwise
+    gate: float | None = Field(None, ge=0, le=1)  # ks/chi2: main effect gate, 0 = off
 
 
 class Drift(_Section):
@@ -162,9 +163,11 @@ class Drift(_Section):
     min_rows: int = Field(30, ge=2)  # fewer values on a side: "not meaningful"
     bins: int = Field(10, ge=2, le=100)  # PSI bins from reference quantiles
     max_categories: int = Field(1000, ge=2)
-    min_effect_numeric: float = Field(0.1, ge=0)  # Wasserstein / reference std
-    min_effect_category: float = Field(0.05, ge=0)  # PSI
-    min_missing_change: float = Field(0.05, ge=0, le=1)
+    min_ks_distance: float = Field(0.02, ge=0, le=1)  # numbers: largest change of a CDF
+    min_effect_numeric: float = Field(0.1, ge=0)  # numbers: Wasserstein / reference std
+    min_share_change: float = Field(0.02, ge=0, le=1)  # categories: one category's share
+    min_psi: float = Field(0.2, ge=0)  # either kind: PSI over the reference's bins
+    min_missing_change: float = Field(0.02, ge=0, le=1)  # drift by itself when significant
     multivariate: bool = True
     features: dict[str, DriftFeature] = Field(default_factory=dict)
 
