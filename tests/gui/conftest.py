@@ -109,7 +109,7 @@ def settle(qtbot: QtBot, window: MainWindow, timeout: int = 15_000) -> None:
     """Wait until every page has finished its background refresh (and none is due)."""
 
     def quiet() -> bool:
-        return not any(p.loading() or p._refresh_timer.isActive() for p in window.pages())
+        return not any(p.loading() or p._refresh_timer.isActive() for p in window.built_pages())
 
     qtbot.waitUntil(quiet, timeout=timeout)
 
