@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from console.core.base import access, audit, clock, db, logs
+from console.core.base import access, audit, clock, config_versions, db, logs
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
@@ -82,6 +82,7 @@ class Workspace:
         config = load_config(root / CONFIG_FILE)
         ws = cls(root, config)
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
+        config_versions.note_outside_edit(ws)
         return ws
 
     @classmethod
@@ -124,6 +125,7 @@ class Workspace:
                     target=str(root),
                     details={"config_version": config.config_version},
                 )
+                config_versions.record_initial(conn, user, text, "workspace created")
             if populate:
                 populate(ws)
             ws.close()
@@ -150,6 +152,10 @@ class Workspace:
         self.close()
 
     # ------------------------------------------------------------------ paths
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
     @property
     def conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
