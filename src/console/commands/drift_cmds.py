@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
-from console.core.base.errors import BadInput
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
-from console.core.drift import concept_run, report
 from console.core.drift.settings import CORRECTIONS, DriftSettings, FeatureRule, for_workspace
 
 ORDER = 40
@@ -82,6 +81,8 @@ def _num(value: float | None, spec: str = ".3g") -> str:
 
 
 def run_drift(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.drift import report  # numpy and pandas: only when drift runs
+
     result = report.run_drift(
         ws, user, args.reference, args.current, settings=settings_from(args, ws),
         ctx=terminal_job(args), store_result=not args.no_store,
@@ -135,6 +136,8 @@ def _date(text: str | None, flag: str) -> Any:
 
 
 def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.drift import concept_run  # numpy and pandas: only when it runs
+
     result = concept_run.run_concept(
         ws, user, start=_date(args.start, "--start"), end=_date(args.end, "--end"),
         ctx=terminal_job(args),
@@ -164,23 +167,20 @@ def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 
 def run_history(args: argparse.Namespace, ws: Workspace, user: str) -> int:
-    rows = ws.conn.execute(
-        "SELECT id, kind, created_at, user, reference, current, dataset_drift, share_drifted,"
-        " drifted_columns FROM drift_runs ORDER BY id DESC LIMIT ?",
-        (args.limit,),
-    ).fetchall()
-    runs = [dict(r) for r in rows]
+    from console.core.drift import report  # numpy and pandas: only when it runs
+
+    runs = report.run_history(ws, args.limit)
 
     def text() -> str:
         lines = [f"{'id':>4}  {'when':<19}  {'kind':<8} {'drift':<6} {'share':>6}  current"]
         for r in runs:
-            share = "-" if r["share_drifted"] is None else f"{r['share_drifted']:.0%}"
-            flag = {1: "yes", 0: "no"}.get(r["dataset_drift"], "-")
+            share = "-" if r.share_drifted is None else f"{r.share_drifted:.0%}"
+            flag = "-" if r.dataset_drift is None else ("yes" if r.dataset_drift else "no")
             lines.append(
-                f"{r['id']:>4}  {short_time(r['created_at']):<19}  {r['kind']:<8} {flag:<6} "
-                f"{share:>6}  {r['current'] or '-'}"
+                f"{r.id:>4}  {short_time(r.created_at):<19}  {r.kind:<8} {flag:<6} "
+                f"{share:>6}  {r.current or '-'}"
             )
         return "\n".join(lines)
 
-    emit(args, {"runs": runs}, text)
+    emit(args, {"runs": [r.as_dict() for r in runs]}, text)
     return EXIT_OK

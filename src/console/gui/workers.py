@@ -14,22 +14,22 @@ when it closes (:func:`cancel_running_jobs`). Errors reach the user through one 
 
 from __future__ import annotations
 
-import gc
-import importlib
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
-from superqt.utils import FunctionWorker, create_worker
 
 from console.core.base.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
 from console.core.base.jobs import JobContext
 from console.gui.dialogs.job_progress import JobProgressDialog
+
+if TYPE_CHECKING:  # superqt loads its every widget module: imported with the first job
+    from superqt.utils import FunctionWorker
 
 log = logging.getLogger("console.gui")
 
@@ -148,46 +148,6 @@ def _cancellable(fn: Callable[..., Any], ctx: JobContext) -> Callable[..., Any]:
     return run
 
 
-#: modules that jobs import on first use; imported up front by :func:`warm_up`
-JOB_MODULES = (
-    "pandas",
-    "pyarrow",
-    "pyarrow.dataset",
-    "pyarrow.compute",
-    "pyarrow.parquet",
-    "pyarrow.csv",
-    "scipy.special",
-    "console.core.monitoring.performance",
-    "console.core.monitoring.daily",
-    "console.core.drift.report",
-)
-
-
-_warmed = threading.Event()
-
-
-def warm_up() -> None:
-    """Import what jobs need, then exempt every object alive now from garbage collection.
-
-    Both would otherwise stall the GUI thread while a job runs: a module imported
-    in a job thread holds the interpreter lock for as long as its code takes to run,
-    and a full collection triggered by a job's allocations walks every object of
-    the window (a 10 M-row Performance job met a 90 ms collection). Run once, when
-    the window has been shown and before the operator starts work; later objects are
-    collected as usual. Only the first call in a process does anything.
-    """
-    if _warmed.is_set():
-        return
-    _warmed.set()
-    for name in JOB_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # an optional part missing: its job will say so
-            log.debug("warm-up: %s not importable", name)
-    gc.collect()
-    gc.freeze()
-
-
 def lower_thread_priority() -> None:
     """Make the calling (job) thread nicer than the GUI thread, where the OS allows it.
 
@@ -227,6 +187,8 @@ def run_job(
         parent, title, on_done=on_done, on_error=on_error, on_cancelled=on_cancelled,
         quiet=quiet,
     )  # fmt: skip
+    from superqt.utils import create_worker
+
     worker = create_worker(
         _cancellable(fn, job.ctx),
         *args,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from console.core.base.alert_rules import parse_settings
 from console.core.base.errors import ConfigError
+from console.core.base.maintenance_config import Cluster, Retraining, Schedules, Validation
 
 CONFIG_VERSION = 1
 FeatureType = Literal["number", "integer", "category"]
@@ -57,6 +58,8 @@ class Logging(_Section):
 class Limits(_Section):
     max_ingest_rows: int = Field(20_000_000, ge=1)
     max_ingest_file_mb: int = Field(4096, ge=1)
+    #: an ingest taking longer is refused at its commit; older unrecorded parts are orphans
+    max_ingest_minutes: float = Field(60.0, ge=1, le=7 * 24 * 60)
     max_problems_reported: int = Field(20, ge=1, le=10_000)
     memory_limit_mb: int = Field(8192, ge=256)
     job_threads: int = Field(2, ge=1, le=64)
@@ -190,6 +193,10 @@ class Config(_Section):
     monitoring: Monitoring = Field(default_factory=Monitoring)
     drift: Drift = Field(default_factory=Drift)
     service: Service = Field(default_factory=Service)
+    schedules: Schedules = Field(default_factory=Schedules)
+    validation: Validation = Field(default_factory=Validation)
+    retraining: Retraining = Field(default_factory=Retraining)
+    cluster: Cluster = Field(default_factory=Cluster)
     #: alert rules, escalation and channels: the [alerts] schema in console.core.base.alert_rules
     alerts: dict[str, Any] = Field(default_factory=dict)
     data_schema: Schema = Field(alias="schema")
@@ -264,7 +271,7 @@ def _describe(err: Any, text: str, source: str, data: dict[str, Any]) -> str:
     return f"{where}: {key or 'config'}: {msg}{shown}"
 
 
-_SECTIONS: dict[str, type[_Section]] = {
+_SECTIONS: dict[str, type[BaseModel]] = {
     "thresholds": Thresholds,
     "logging": Logging,
     "limits": Limits,
@@ -273,6 +280,10 @@ _SECTIONS: dict[str, type[_Section]] = {
     "monitoring": Monitoring,
     "drift": Drift,
     "service": Service,
+    "schedules": Schedules,
+    "validation": Validation,
+    "retraining": Retraining,
+    "cluster": Cluster,
     "schema": Schema,
 }
 

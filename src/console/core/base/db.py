@@ -89,7 +89,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: workspace schema version {version} is newer than this console "
             f"supports ({SCHEMA_VERSION}); upgrade the console"
         )
-    if version == SCHEMA_VERSION and not _pending(conn, version):
+    if version == SCHEMA_VERSION and _has_ledger(conn) and not _pending(conn, version):
         return
     with write_transaction(conn):
         # Re-read inside the lock: another process may have migrated meanwhile.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.core.base import clock
@@ -258,3 +258,44 @@ def stored_runs(ws: Workspace, kind: str = "data", limit: int = 20) -> list[dict
         doc["id"] = row["id"]
         out.append(doc)
     return out
+
+
+@dataclass(frozen=True)
+class DriftRunSummary:
+    """One stored drift analysis, as the history lists it."""
+
+    id: int
+    kind: str  # data | concept
+    created_at: str
+    user: str
+    reference: str | None
+    current: str | None
+    dataset_drift: bool | None
+    share_drifted: float | None
+    drifted_columns: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_history(ws: Workspace, limit: int = 20) -> list[DriftRunSummary]:
+    """The last stored analyses of every kind, newest first."""
+    rows = ws.conn.execute(
+        "SELECT id, kind, created_at, user, reference, current, dataset_drift, share_drifted,"
+        " drifted_columns FROM drift_runs ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [
+        DriftRunSummary(
+            id=int(r["id"]),
+            kind=str(r["kind"]),
+            created_at=str(r["created_at"]),
+            user=str(r["user"]),
+            reference=r["reference"],
+            current=r["current"],
+            dataset_drift=None if r["dataset_drift"] is None else bool(r["dataset_drift"]),
+            share_drifted=r["share_drifted"],
+            drifted_columns=r["drifted_columns"],
+        )
+        for r in rows
+    ]

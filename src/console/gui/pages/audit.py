@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
-from superqt.utils import qdebounced
+from superqt.utils import qdebounced, signals_blocked
 
 from console.core.base import access, audit, clock
 from console.core.base.jobs import JobContext
@@ -51,10 +51,10 @@ class AuditPage(Page):
         super().__init__(ws, user, parent)
         self.may_read = access.allowed(ws.role_of(user), "audit.read")
         self.may_export = access.allowed(ws.role_of(user), "audit.export")
-        self.verify_action = self._header_action(
+        self.verify_action = self.header_action(
             "Verify", "mdi6.shield-check", "Ctrl+Shift+V", self.verify
         )
-        self.export_action = self._header_action(
+        self.export_action = self.header_action(
             "Export…", "mdi6.file-export-outline", "Ctrl+E", self.export
         )
         self.export_action.setEnabled(self.may_export)
@@ -135,7 +135,7 @@ class AuditPage(Page):
         entries = audit.entries(self.ws.conn, limit=SHOWN_LIMIT, **self.filters())
         keep = self.selected_entry()
         self.model.set_entries(entries)
-        total = self.ws.conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        total = audit.count(self.ws.conn)
         more = " (newest shown)" if len(entries) == SHOWN_LIMIT else ""
         self.count_label.setText(f"{len(entries):,} of {total:,}{more}")
         self.subtitle.setText(
@@ -147,23 +147,20 @@ class AuditPage(Page):
             self.detail.clear()
 
     def _fill_choices(self) -> None:
-        conn = self.ws.conn
-        actions = [r[0] for r in conn.execute("SELECT DISTINCT action FROM audit ORDER BY 1")]
+        actions, users = audit.distinct_actors(self.ws.conn)
         families = sorted({a.split(".")[0] for a in actions} | set(actions))
-        users = [r[0] for r in conn.execute("SELECT DISTINCT user FROM audit ORDER BY 1")]
         for box, first, values in (
             (self.action_box, "All actions", families),
             (self.user_box, "All users", users),
         ):
             current = box.currentData()
-            box.blockSignals(True)
-            box.clear()
-            box.addItem(first, None)
-            for value in values:
-                box.addItem(value, value)
-            found = box.findData(current)
-            box.setCurrentIndex(max(found, 0))
-            box.blockSignals(False)
+            with signals_blocked(box):
+                box.clear()
+                box.addItem(first, None)
+                for value in values:
+                    box.addItem(value, value)
+                found = box.findData(current)
+                box.setCurrentIndex(max(found, 0))
 
     @qdebounced(timeout=250)
     def _search_changed(self) -> None:
@@ -257,11 +254,6 @@ class AuditPage(Page):
         )
         self.changed.emit()
         return result
-
-    def _header_action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
-        action = self.page_action(text, icon_name, shortcut, slot)
-        self.add_header_button(action)
-        return action
 
 
 def _table_view(model: AuditTableModel) -> QTableView:

@@ -12,25 +12,26 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from console.core.base import clock
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
+from console.core.data import ingest
 from console.core.monitoring import quality
 from console.core.monitoring.quality import PipelineHealth, QualityTable
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page
-from console.gui.widgets.confusion_table import setup_table, table_item
+from console.gui.widgets.confusion_table import table_item
 from console.gui.widgets.metric_plot import MetricPlot
+from console.gui.widgets.panel import panel
+from console.gui.widgets.tables import style_grid
 
 SHARES = (
     ("missing", "missing"),
@@ -61,7 +62,7 @@ class QualityPage(Page):
             self.plot.add_series(key, f"worst feature: {label}")
         self.features = QTableWidget(0, 4)
         self.features.setHorizontalHeaderLabels(["Feature", "Missing", "Out of range", "Unseen"])
-        setup_table(self.features)
+        style_grid(self.features)
         self.features.verticalHeader().hide()
         self.features.setAlternatingRowColors(True)
         header = self.features.horizontalHeader()
@@ -71,9 +72,9 @@ class QualityPage(Page):
         self.pipeline.setWordWrap(True)
         self.features_title = QLabel("Per feature, last day")
         self.features_title.setProperty("role", "section")
-        left = _panel("Share of bad values per day (worst feature)", self.plot)
-        right = _panel("", self.features_title, self.features)
-        pipe = _panel("Pipeline health", self.pipeline)
+        left = panel("Share of bad values per day (worst feature)", self.plot)
+        right = panel("", self.features_title, self.features)
+        pipe = panel("Pipeline health", self.pipeline)
         row = QHBoxLayout()
         row.setSpacing(12)
         row.addWidget(left, 5)
@@ -100,9 +101,9 @@ class QualityPage(Page):
 
     def poll(self) -> None:
         """Reload when a batch was ingested since the last load (metadata only)."""
-        row = self.ws.conn.execute("SELECT MAX(id) AS id FROM batches").fetchone()
-        if row["id"] != self._seen_batch:
-            self._seen_batch = row["id"]
+        newest = ingest.newest_batch_id(self.ws)
+        if newest != self._seen_batch:
+            self._seen_batch = newest
             self.load()
 
     def load(self) -> None:
@@ -175,17 +176,3 @@ def _iso(us: int) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(int(us) / 1e6, dt.UTC).isoformat()
-
-
-def _panel(title: str, *widgets: QWidget) -> QFrame:
-    frame = QFrame()
-    frame.setProperty("role", "panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(12, 10, 12, 10)
-    if title:
-        heading = QLabel(title)
-        heading.setProperty("role", "section")
-        layout.addWidget(heading)
-    for w in widgets:
-        layout.addWidget(w, 0 if isinstance(w, QLabel) else 1)
-    return frame
