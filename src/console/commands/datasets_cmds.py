@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from console.commands.lineage_cmds import parse_time
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
-from console.core.base.errors import BadInput
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 from console.core.data import dataset_builds, datasets, derivations
 from console.core.lineage import dataset_diff, graph, integrity

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.commands.output import EXIT_OK, add_json, emit, short_time
+from console.commands.output import add_json, emit, short_time
 from console.core.base import clock
-from console.core.base.errors import BadInput
+from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 from console.core.lineage import at, graph
 

@@ -6,9 +6,9 @@ import argparse
 from typing import Any
 
 from console.commands.lineage_cmds import parse_time
-from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
+from console.commands.output import add_json, emit, short_time, terminal_job
 from console.core.base import clock
-from console.core.base.errors import BadInput
+from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 from console.core.lineage import timeline, what_changed
 
