@@ -148,12 +148,16 @@ def run_drift(
     settings: DriftSettings | None = None,
     ctx: JobContext | None = None,
     store_result: bool = True,
+    allow_overlap: bool = False,
 ) -> DriftReport:
-    """Analyse data drift of ``current_spec`` against ``reference_spec`` (role drift.run)."""
+    """Analyse data drift of ``current_spec`` against ``reference_spec`` (role drift.run).
+
+    Overlapping sides are refused unless ``allow_overlap`` (see sources.check_overlap).
+    """
     settings = settings or for_workspace(ws)
     ctx = ctx or JobContext()
     ws.authorize(user, "drift.run", f"drift:{current_spec}")
-    report = analyze(ws, reference_spec, current_spec, settings, ctx)
+    report = analyze(ws, reference_spec, current_spec, settings, ctx, allow_overlap=allow_overlap)
     if not store_result:
         return report
     ctx.check()  # a cancel that arrives after the last progress report still wins
@@ -162,12 +166,14 @@ def run_drift(
 
 def analyze(
     ws: Workspace, reference_spec: str, current_spec: str, settings: DriftSettings,
-    ctx: JobContext,
+    ctx: JobContext, *, allow_overlap: bool = False,
 ) -> DriftReport:  # fmt: skip
     """Resolve both specs, compare (reference profile cached); no role check, nothing stored."""
     kinds = sources.feature_kinds(ws)
     ref_side = sources.resolve(ws, reference_spec, reference=True)
     cur_side = sources.resolve(ws, current_spec, reference=False)
+    if not allow_overlap:
+        sources.check_overlap(ref_side, cur_side)
     ctx.progress(0.0, f"Reading {ref_side.label}")
     loaded: dict[str, pd.DataFrame] = {}
 
