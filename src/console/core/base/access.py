@@ -44,6 +44,11 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "backup.create": _OPS,
     "backup.verify": _OPS,
     "backup.restore": _ADMIN,
+    "backup.init": _ADMIN,
+    "backup.prune": _ADMIN,
+    "backup.forget": _ADMIN,
+    "backup.export_key": _ADMIN,
+    "backup.recover": _ADMIN,
     # administration
     "config.edit": _ADMIN,
     "user.set_role": _ADMIN,

@@ -186,6 +186,34 @@ class Service(_Section):
     poll_seconds: float = Field(0.25, ge=0.05, le=10)
 
 
+class BackupRepository(_Section):
+    """One place backups go: a second disk, a removable drive or a network share path."""
+
+    path: str = Field(min_length=1)
+    include_logs: bool = True  # the prediction/label log parts (they can be large)
+    include_tls_key: bool = False  # the TLS private key (the certificate always)
+
+
+class Backup(_Section):
+    """Backup repositories and the retention policy (console backup, the Backups page)."""
+
+    repositories: dict[str, BackupRepository] = Field(default_factory=dict)
+    verify_after_create: bool = True  # read back the new snapshot's data right away
+    keep_last: int = Field(7, ge=0)
+    keep_daily: int = Field(14, ge=0)
+    keep_weekly: int = Field(8, ge=0)
+    keep_monthly: int = Field(12, ge=0)
+
+    @model_validator(mode="after")
+    def _names(self) -> Backup:
+        for name in self.repositories:
+            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", name):
+                raise ValueError(f"repository name {name!r}: letters, digits, - and _ only")
+        if not (self.keep_last or self.keep_daily or self.keep_weekly or self.keep_monthly):
+            raise ValueError("the retention policy keeps nothing: set at least one keep_* above 0")
+        return self
+
+
 class Config(_Section):
     config_version: int = CONFIG_VERSION
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -200,6 +228,7 @@ class Config(_Section):
     validation: Validation = Field(default_factory=Validation)
     retraining: Retraining = Field(default_factory=Retraining)
     cluster: Cluster = Field(default_factory=Cluster)
+    backup: Backup = Field(default_factory=Backup)
     #: alert rules, escalation and channels: the [alerts] schema in console.core.base.alert_rules
     alerts: dict[str, Any] = Field(default_factory=dict)
     data_schema: Schema = Field(alias="schema")
@@ -287,6 +316,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "validation": Validation,
     "retraining": Retraining,
     "cluster": Cluster,
+    "backup": Backup,
     "schema": Schema,
 }
 
