@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from console.core.base import access, audit, clock, db, logs, orphans
+from console.core.base import access, audit, clock, config_versions, db, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
@@ -85,6 +85,7 @@ class Workspace:
         ws = cls(root, config)
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
         ws.sweep_orphans()
+        ws.note_config_edit()
         return ws
 
     def sweep_orphans(self) -> orphans.SweepResult:
@@ -98,6 +99,14 @@ class Workspace:
         except (OSError, sqlite3.Error) as exc:
             log.warning("orphan sweep skipped: %s", exc)
         return self.swept
+
+    def note_config_edit(self) -> None:
+        """Record console.toml as a new version when it was edited outside the console
+        (see :mod:`console.core.base.config_versions`); a read-only copy logs it."""
+        try:
+            config_versions.note_outside_edit(self)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("configuration history not updated: %s", exc)
 
     @classmethod
     def create(
@@ -141,6 +150,7 @@ class Workspace:
                     target=str(root),
                     details={"config_version": config.config_version},
                 )
+                config_versions.record_initial(conn, user, text, "workspace created")
             if populate:
                 populate(ws)
             ws.close()
@@ -167,6 +177,10 @@ class Workspace:
         self.close()
 
     # ------------------------------------------------------------------ paths
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
     @property
     def conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
