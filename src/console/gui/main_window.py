@@ -325,13 +325,14 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if workers.running_jobs():
+            self.statusBar().showMessage("Cancelling running jobs…")
         self.tray.stop()
         self.events.close()
         for page in self.built_pages():
             page.shut_down()
-        if workers.running_jobs():
-            self.statusBar().showMessage("Cancelling running jobs…")
-            if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
-                log.warning("closing with jobs still running")
+        # background refreshes too: none may outlive the window's workspace connections
+        if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
+            log.warning("closing with jobs still running")
         self.save_window_state()
         event.accept()

@@ -91,6 +91,7 @@ class RunningJob(QObject):
         self.cancel()
         if self in _RUNNING:  # nobody waits for its outcome any more
             _RUNNING.remove(self)
+            self.outcome = "cancelled"
         self._close_dialog()
 
     # -- worker signals, all delivered on the GUI thread
