@@ -116,18 +116,20 @@ class Workspace:
         *,
         config_text: str | None = None,
         populate: Callable[[Workspace], None] | None = None,
+        config_source: str | None = None,
     ) -> Workspace:
         """Create a workspace at ``root`` (absent or an empty folder) with ``user`` as admin.
 
         ``populate`` (e.g. the demo builder) runs on the new workspace before it is
         moved into place: if it fails or is cancelled, nothing appears at ``root``.
+        ``config_source`` names where ``config_text`` was read, for its errors.
         """
         root = root.expanduser().resolve()
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             what = "a workspace" if (root / CONFIG_FILE).exists() else "not empty"
             raise WorkspaceError(f"{root}: already exists and is {what}; choose another folder")
         text = config_text if config_text is not None else default_config_text()
-        config = parse_config(text, CONFIG_FILE)
+        config = parse_config(text, config_source or CONFIG_FILE)
         root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.creating-", dir=root.parent))
         try:
