@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.base.errors import BadInput, ConsoleError, PermissionDenied
 from console.core.base.jobs import JobContext
-from console.gui import workers
+from console.gui import warmup, workers
 from console.gui.dialogs.job_progress import JobProgressDialog
 
 
@@ -163,12 +163,12 @@ def test_warm_up_imports_job_modules_and_freezes_start_up_objects(
 ) -> None:
     import gc
 
-    monkeypatch.setattr(workers, "_warmed", threading.Event())
+    monkeypatch.setattr(warmup, "_warmed", threading.Event())
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr(workers, "JOB_MODULES", ("colorsys", "no_such_module_here"))
+    monkeypatch.setattr(warmup, "JOB_MODULES", ("colorsys", "no_such_module_here"))
     monkeypatch.delitem(sys.modules, "colorsys", raising=False)
-    workers.warm_up()
-    workers.warm_up()  # once per process
+    warmup.warm_up()
+    warmup.warm_up()  # once per process
     assert "colorsys" in sys.modules
     assert frozen == [True]

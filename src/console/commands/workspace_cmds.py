@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
-from console.core.base import access
+from console.core.base import access, orphans
 from console.core.base.errors import ConsoleError
 from console.core.base.workspace import Workspace
 from console.core.data import store
@@ -87,6 +87,7 @@ def status_report(ws: Workspace, user: str) -> dict[str, Any]:
             "metrics": model.metrics,
         },
         "data": store.summary(ws.conn).as_dict(),
+        "orphans": orphans.report(ws),
     }
 
 
@@ -119,6 +120,7 @@ def run_status(args: argparse.Namespace, ws: Workspace, user: str) -> int:
                 f"Labels:      {labels}",
                 f"Data span:   {short_time(data['first_ts'])} .. {short_time(data['last_ts'])}",
                 f"Last ingest: {ingest}",
+                f"Orphans:     {orphans.describe(report['orphans'])}",
             ]
         )
 

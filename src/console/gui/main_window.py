@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from console import __version__
 from console.core.base import access
 from console.core.base.workspace import Workspace
-from console.gui import workers
+from console.gui import warmup, workers
 from console.gui.pages import page_classes
 from console.gui.pages.base import Page
 from console.gui.pages.data import DataPage
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
         # once the window is up: import what jobs need and freeze the start-up objects,
         # so neither stalls the GUI later while a job runs
-        QTimer.singleShot(WARM_UP_AFTER_MS, workers.warm_up)
+        QTimer.singleShot(WARM_UP_AFTER_MS, warmup.warm_up)
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:

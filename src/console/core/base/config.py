@@ -57,6 +57,8 @@ class Logging(_Section):
 class Limits(_Section):
     max_ingest_rows: int = Field(20_000_000, ge=1)
     max_ingest_file_mb: int = Field(4096, ge=1)
+    #: an ingest taking longer is refused at its commit; older unrecorded parts are orphans
+    max_ingest_minutes: float = Field(60.0, ge=1, le=7 * 24 * 60)
     max_problems_reported: int = Field(20, ge=1, le=10_000)
     memory_limit_mb: int = Field(8192, ge=256)
     job_threads: int = Field(2, ge=1, le=64)

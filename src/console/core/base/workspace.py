@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from console.core.base import access, audit, clock, db, logs
+from console.core.base import access, audit, clock, db, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
@@ -69,6 +69,8 @@ class Workspace:
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.log_file = logs.configure(config.logging, root)
+        #: what the sweep at open removed (files left by crashed ingests)
+        self.swept = orphans.SweepResult()
 
     # ------------------------------------------------------------------ open/create
     @classmethod
@@ -82,7 +84,20 @@ class Workspace:
         config = load_config(root / CONFIG_FILE)
         ws = cls(root, config)
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
+        ws.sweep_orphans()
         return ws
+
+    def sweep_orphans(self) -> orphans.SweepResult:
+        """Remove files crashed ingests left (see :mod:`console.core.base.orphans`).
+
+        Run at every open; a sweep that cannot write (a read-only copy, a viewer's
+        account without write permission) is logged and leaves the files for later.
+        """
+        try:
+            self.swept = orphans.sweep(self)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("orphan sweep skipped: %s", exc)
+        return self.swept
 
     @classmethod
     def create(

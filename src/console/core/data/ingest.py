@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import access, audit, clock
+from console.core.base import access, audit, clock, orphans
+from console.core.base.crash import crash_point
 from console.core.base.db import write_transaction
 from console.core.base.errors import BadInput, JobCancelled, PermissionDenied
 from console.core.base.files import fsync_dir, sha256_bytes, sha256_file
@@ -63,6 +65,8 @@ class _Batch:
     source: InputFile
     source_name: str | None = None  # recorded instead of the path (in-process rows)
     started: str = field(default_factory=clock.iso)
+    #: wall-clock start; a commit later than the ingest limit is refused (see orphans)
+    began: float = field(default_factory=time.time)
     sha: str = ""
     written: list[Path] = field(default_factory=list)
 
@@ -189,8 +193,10 @@ def ingest_file(
         if kind == "labels" and store.LABELLED_AT not in table.column_names:
             table = _with_arrival_time(table)
         parts = _write_parts(batch, table, ctx)
+        crash_point("ingest.parts_written")
         ctx.progress(0.9, "Recording batch")
         batch_id = _commit(batch, table, parts)
+        crash_point("ingest.after_commit")
     except BadInput as exc:
         batch.sha = batch.sha or _hash_or_empty(hashing)
         batch.record_failure("refused", exc)
@@ -317,6 +323,13 @@ def _commit(batch: _Batch, table: pa.Table, parts: list[_Part]) -> int:
         role = ws.role_of(batch.user)
         if not access.allowed(role, "ingest"):
             raise PermissionDenied(batch.user, role, "ingest")
+        limit = orphans.max_age_seconds(ws)
+        if time.time() - batch.began > limit:
+            raise BadInput(
+                f"{batch.name}: the ingest took longer than limits.max_ingest_minutes "
+                f"({limit / 60:g}); its parts may already be swept as orphans, so nothing "
+                "was added (split the file or raise the limit)"
+            )
         if _earlier_batch(conn, batch.kind, batch.sha) is not None:
             raise BadInput(f"{batch.source.path}: was ingested by another process a moment ago")
         _check_against_store(batch, table)
@@ -325,6 +338,8 @@ def _commit(batch: _Batch, table: pa.Table, parts: list[_Part]) -> int:
             "INSERT INTO parts (batch_id, kind, day, path, rows, sha256) VALUES (?,?,?,?,?,?)",
             [(batch_id, batch.kind, p.day, ws.relative(p.path), p.rows, p.sha256) for p in parts],
         )
+        crash_point("ingest.before_commit")
+        crash_point("ingest.inside_commit")  # with CONSOLE_CRASH_DELAY_US: during COMMIT
     return batch_id
 
 

@@ -3,17 +3,18 @@
 Predictions are partitioned by the UTC day of their timestamp, labels by the day they
 arrived; each ingest batch writes one part per day. A part file that exists but has no
 row in ``parts`` (a crash between write and commit) is invisible and is removed by
-:func:`sweep_orphans`.
+:func:`sweep_orphans` when the workspace next opens.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from console.core.base import orphans
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -167,26 +168,11 @@ def daily_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     return out
 
 
-def sweep_orphans(ws: Workspace, *, older_than: float = 3600.0) -> list[Path]:
+def sweep_orphans(ws: Workspace, *, older_than: float | None = None) -> list[Path]:
     """Delete part files that no committed batch recorded (left by a crash).
 
-    Only files older than ``older_than`` seconds: a younger one may belong to an
-    ingest that another process is about to commit.
+    Only files older than ``older_than`` seconds (default: the longest possible ingest,
+    ``[limits] max_ingest_minutes``): a younger one may belong to an ingest that another
+    process is about to commit. The workspace runs this when it opens.
     """
-    recorded = {ws.root / r["path"] for r in ws.conn.execute("SELECT path FROM parts")}
-    cutoff = time.time() - older_than
-    removed: list[Path] = []
-    for kind in KINDS:
-        folder = ws.folder(kind)
-        if not folder.exists():
-            continue
-        for path in folder.rglob("*.parquet"):
-            if path not in recorded and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                removed.append(path)
-        for tmp in folder.rglob(".*.tmp"):
-            if tmp.stat().st_mtime >= cutoff:
-                continue
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
+    return orphans.sweep(ws, older_than=older_than).removed

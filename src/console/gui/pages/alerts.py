@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from console.core.alerts import engine, notify, silences
 from console.core.alerts.records import Alert
@@ -31,7 +32,8 @@ from console.gui.dialogs.alert_silence import SilenceDialog
 from console.gui.pages.base import Page
 from console.gui.style import icon
 from console.gui.widgets.alert_detail import AlertDetail
-from console.gui.widgets.alert_tables import AlertTable, fill_history, history_table, setup_table
+from console.gui.widgets.alert_tables import AlertTable, fill_history, history_table
+from console.gui.widgets.tables import table_with_headers
 
 HISTORY_KINDS = [
     "fired",
@@ -132,7 +134,7 @@ class AlertsPage(Page):
         return tab
 
     def _silences_tab(self) -> QWidget:
-        self.silence_table = setup_table(
+        self.silence_table = table_with_headers(
             QTableWidget(), ["ID", "Matcher", "Until (UTC)", "By", "Reason"], [50, 200, 150, 90]
         )
         self.end_silence = QPushButton(icon("mdi6.bell-ring-outline"), "End silence")
@@ -177,11 +179,10 @@ class AlertsPage(Page):
         self.tabs.setTabText(0, f"Open ({len(opened)})")
         self._show_current()
         keep = self.rule_filter.currentText()
-        self.rule_filter.blockSignals(True)
-        self.rule_filter.clear()
-        self.rule_filter.addItems(["all rules", *(r.name for r in self.settings.rules)])
-        self.rule_filter.setCurrentText(keep or "all rules")
-        self.rule_filter.blockSignals(False)
+        with signals_blocked(self.rule_filter):
+            self.rule_filter.clear()
+            self.rule_filter.addItems(["all rules", *(r.name for r in self.settings.rules)])
+            self.rule_filter.setCurrentText(keep or "all rules")
         self.refresh_history()
         self._fill_silences()
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
-from superqt.utils import qdebounced
+from superqt.utils import qdebounced, signals_blocked
 
 from console.core.base import access, audit, clock
 from console.core.base.jobs import JobContext
@@ -51,10 +51,10 @@ class AuditPage(Page):
         super().__init__(ws, user, parent)
         self.may_read = access.allowed(ws.role_of(user), "audit.read")
         self.may_export = access.allowed(ws.role_of(user), "audit.export")
-        self.verify_action = self._header_action(
+        self.verify_action = self.header_action(
             "Verify", "mdi6.shield-check", "Ctrl+Shift+V", self.verify
         )
-        self.export_action = self._header_action(
+        self.export_action = self.header_action(
             "Export…", "mdi6.file-export-outline", "Ctrl+E", self.export
         )
         self.export_action.setEnabled(self.may_export)
@@ -156,14 +156,13 @@ class AuditPage(Page):
             (self.user_box, "All users", users),
         ):
             current = box.currentData()
-            box.blockSignals(True)
-            box.clear()
-            box.addItem(first, None)
-            for value in values:
-                box.addItem(value, value)
-            found = box.findData(current)
-            box.setCurrentIndex(max(found, 0))
-            box.blockSignals(False)
+            with signals_blocked(box):
+                box.clear()
+                box.addItem(first, None)
+                for value in values:
+                    box.addItem(value, value)
+                found = box.findData(current)
+                box.setCurrentIndex(max(found, 0))
 
     @qdebounced(timeout=250)
     def _search_changed(self) -> None:
@@ -257,11 +256,6 @@ class AuditPage(Page):
         )
         self.changed.emit()
         return result
-
-    def _header_action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
-        action = self.page_action(text, icon_name, shortcut, slot)
-        self.add_header_button(action)
-        return action
 
 
 def _table_view(model: AuditTableModel) -> QTableView:

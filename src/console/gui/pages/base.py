@@ -49,6 +49,7 @@ class Page(QWidget):
         titles.setSpacing(2)
         titles.addWidget(heading)
         titles.addWidget(self.subtitle)
+        self._header_buttons: dict[QAction, QToolButton] = {}
         self.header_actions = QHBoxLayout()
         self.header_actions.setSpacing(8)
         header = QHBoxLayout()
@@ -91,7 +92,31 @@ class Page(QWidget):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setProperty("role", "button")
         self.header_actions.addWidget(button)
+        self._header_buttons[action] = button
         return button
+
+    def header_action(
+        self,
+        text: str,
+        icon_name: str,
+        shortcut: str,
+        slot: Any,
+        *,
+        needs: str | None = None,
+        checkable: bool = False,
+    ) -> QAction:
+        """A page action shown as a header button: the one way pages make their actions.
+
+        Enable, disable or check the *action*; its button and shortcut follow.
+        """
+        action = self.page_action(text, icon_name, shortcut, slot, needs=needs)
+        action.setCheckable(checkable)
+        self.add_header_button(action)
+        return action
+
+    def button_for(self, action: QAction) -> QToolButton:
+        """The header button that shows ``action`` (for tests and focus)."""
+        return self._header_buttons[action]
 
     def refresh(self) -> None:
         """Re-read what the page shows from the workspace (keep it fast: metadata, or

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.core.base import orphans
 from console.core.base.workspace import Workspace
 from console.core.data import ingest
 from console.core.data.ingest import IngestResult
@@ -88,6 +89,7 @@ class DataPage(Page):
         self.subtitle.setText(
             f"{len(batches)} ingest batch{'es' if len(batches) != 1 else ''}{shown}"
             f" · {ok} ok · {refused} refused or failed"
+            f" · orphaned parts: {orphans.describe(orphans.report(self.ws))}"
         )
         if self._select_newest and batches:
             self.select_batch(batches[0]["id"])

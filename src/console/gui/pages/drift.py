@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from console.core.base.workspace import Workspace
 from console.core.data import datasets
@@ -111,16 +112,15 @@ class DriftPage(Page):
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:
         keep = self.reference.currentData()
-        self.reference.blockSignals(True)
-        self.reference.clear()
-        self.reference.addItem("Training data (production model)", "production")
-        for version in datasets.list_versions(self.ws)[:20]:
-            self.reference.addItem(
-                f"Dataset {version.name} ({version.sha256[:8]})", f"dataset:{version.sha256}"
-            )
-        found = self.reference.findData(keep)
-        self.reference.setCurrentIndex(max(found, 0))
-        self.reference.blockSignals(False)
+        with signals_blocked(self.reference):
+            self.reference.clear()
+            self.reference.addItem("Training data (production model)", "production")
+            for version in datasets.list_versions(self.ws)[:20]:
+                self.reference.addItem(
+                    f"Dataset {version.name} ({version.sha256[:8]})", f"dataset:{version.sha256}"
+                )
+            found = self.reference.findData(keep)
+            self.reference.setCurrentIndex(max(found, 0))
         data = report.stored_runs(self.ws, "data", 1)
         concept = report.stored_runs(self.ws, "concept", 1)
         self.show_data(data[0] if data else None)

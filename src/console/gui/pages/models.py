@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from console.core.base.workspace import Workspace
 from console.core.models import deploy, registry
@@ -148,11 +149,10 @@ class ModelsPage(Page):
         )
         for combo, default in zip((self.left, self.right), defaults, strict=True):
             current = combo.currentText()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(names)
-            combo.setCurrentText(current if current in names else default)
-            combo.blockSignals(False)
+            with signals_blocked(combo):
+                combo.clear()
+                combo.addItems(names)
+                combo.setCurrentText(current if current in names else default)
         self.select_version(keep or (production.version if production else None))
         self._compare()
 

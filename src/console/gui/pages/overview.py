@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,9 +22,9 @@ from console.core.monitoring import checks
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page
-from console.gui.style import icon
 from console.gui.widgets.daily_chart import DailyCountsChart
 from console.gui.widgets.overview_status import StatusTiles
+from console.gui.widgets.panel import panel
 from console.gui.widgets.stat_tile import StatTile, tile_row
 
 OUTCOME_STATES = {"ok": "ok", "refused": "warning", "failed": "warning"}
@@ -54,32 +49,25 @@ class OverviewPage(Page):
         self.status = StatusTiles(ws)
         self.status.open_page.connect(self.open_page)
         self.body.addWidget(self.status)
-        self.run_button = QPushButton(icon("mdi6.clipboard-check-outline"), "Run checks")
-        self.run_button.setToolTip("Run the daily checks and store the report (Ctrl+Shift+K)")
-        self.run_button.clicked.connect(self.run_checks)
-        QShortcut(QKeySequence("Ctrl+Shift+K"), self, activated=self.run_checks)
-        self.header_actions.addWidget(self.run_button)
+        self.run_action = self.header_action(
+            "Run checks", "mdi6.clipboard-check-outline", "Ctrl+Shift+K", self.run_checks
+        )
+        self.run_action.setToolTip("Run the daily checks and store the report (Ctrl+Shift+K)")
+        self.run_button = self.button_for(self.run_action)
         self.check_job: workers.RunningJob | None = None
 
-        panel = QFrame()
-        panel.setProperty("role", "panel")
-        heading = QLabel("Rows per day (UTC)")
-        heading.setProperty("role", "section")
         self.chart = DailyCountsChart()
-        header = QHBoxLayout()
-        header.addWidget(heading, 1)
-        header.addWidget(self.chart.legend_label())
         self.empty_note = QLabel(
             "No data ingested yet: import a predictions file on the Data page."
         )
         self.empty_note.setProperty("role", "muted")
-        panel_layout = QVBoxLayout(panel)
-        panel_layout.setContentsMargins(14, 12, 14, 10)
-        panel_layout.setSpacing(8)
-        panel_layout.addLayout(header)
-        panel_layout.addWidget(self.empty_note)
-        panel_layout.addWidget(self.chart, 1)
-        self.body.addWidget(panel, 1)
+        chart_panel = panel(
+            "Rows per day (UTC)",
+            self.empty_note,
+            self.chart,
+            legend=self.chart.legend_label(),
+        )
+        self.body.addWidget(chart_panel, 1)
 
     def tiles(self) -> list[StatTile]:
         return [

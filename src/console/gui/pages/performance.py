@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from console.core.base import clock
 from console.core.base.jobs import JobContext
@@ -31,6 +32,7 @@ from console.gui.pages.base import Page
 from console.gui.style import icon
 from console.gui.widgets.confusion_table import ConfusionTable, SegmentTable
 from console.gui.widgets.metric_plot import MetricPlot
+from console.gui.widgets.panel import panel
 
 METRICS = {
     "f1": "F1",
@@ -105,7 +107,7 @@ class PerformancePage(Page):
         self.note = QLabel("")
         self.note.setProperty("role", "muted")
         self.note.setWordWrap(True)
-        left = _panel("Metric over time", self.plot, self.note)
+        left = panel("Metric over time", self.plot, self.note, stretch=(MetricPlot,))
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -169,12 +171,11 @@ class PerformancePage(Page):
         now_us = int(clock.now().timestamp() * US)
         self.selected = performance.last_labelled(self.table, now_us, settings(self.ws))
         current = self.segment_box.currentText()
-        self.segment_box.blockSignals(True)
-        self.segment_box.clear()
-        self.segment_box.addItems(list(self.segments))
-        if current in self.segments:
-            self.segment_box.setCurrentText(current)
-        self.segment_box.blockSignals(False)
+        with signals_blocked(self.segment_box):
+            self.segment_box.clear()
+            self.segment_box.addItems(list(self.segments))
+            if current in self.segments:
+                self.segment_box.setCurrentText(current)
         self.show_metric()
         self.show_confusion()
         self.show_segments()
@@ -266,16 +267,3 @@ class ExportDialog:
             parent, f"Export {kind.upper()}", f"performance.{kind}", f"*.{kind}"
         )
         return Path(name) if name else None
-
-
-def _panel(title: str, *widgets: QWidget) -> QFrame:
-    frame = QFrame()
-    frame.setProperty("role", "panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 12, 14, 12)
-    heading = QLabel(title)
-    heading.setProperty("role", "section")
-    layout.addWidget(heading)
-    for w in widgets:
-        layout.addWidget(w, 1 if isinstance(w, MetricPlot) else 0)
-    return frame

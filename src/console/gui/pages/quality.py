@@ -12,12 +12,10 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,8 +27,10 @@ from console.core.monitoring.quality import PipelineHealth, QualityTable
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page
-from console.gui.widgets.confusion_table import setup_table, table_item
+from console.gui.widgets.confusion_table import table_item
 from console.gui.widgets.metric_plot import MetricPlot
+from console.gui.widgets.panel import panel
+from console.gui.widgets.tables import style_grid
 
 SHARES = (
     ("missing", "missing"),
@@ -61,7 +61,7 @@ class QualityPage(Page):
             self.plot.add_series(key, f"worst feature: {label}")
         self.features = QTableWidget(0, 4)
         self.features.setHorizontalHeaderLabels(["Feature", "Missing", "Out of range", "Unseen"])
-        setup_table(self.features)
+        style_grid(self.features)
         self.features.verticalHeader().hide()
         self.features.setAlternatingRowColors(True)
         header = self.features.horizontalHeader()
@@ -71,9 +71,9 @@ class QualityPage(Page):
         self.pipeline.setWordWrap(True)
         self.features_title = QLabel("Per feature, last day")
         self.features_title.setProperty("role", "section")
-        left = _panel("Share of bad values per day (worst feature)", self.plot)
-        right = _panel("", self.features_title, self.features)
-        pipe = _panel("Pipeline health", self.pipeline)
+        left = panel("Share of bad values per day (worst feature)", self.plot)
+        right = panel("", self.features_title, self.features)
+        pipe = panel("Pipeline health", self.pipeline)
         row = QHBoxLayout()
         row.setSpacing(12)
         row.addWidget(left, 5)
@@ -175,17 +175,3 @@ def _iso(us: int) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(int(us) / 1e6, dt.UTC).isoformat()
-
-
-def _panel(title: str, *widgets: QWidget) -> QFrame:
-    frame = QFrame()
-    frame.setProperty("role", "panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(12, 10, 12, 10)
-    if title:
-        heading = QLabel(title)
-        heading.setProperty("role", "section")
-        layout.addWidget(heading)
-    for w in widgets:
-        layout.addWidget(w, 0 if isinstance(w, QLabel) else 1)
-    return frame

@@ -12,14 +12,9 @@ import subprocess
 import time
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,7 +24,7 @@ from console.core.serving import control, security, state
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.pages.base import Page
-from console.gui.style import icon
+from console.gui.widgets.panel import panel
 from console.gui.widgets.service_chart import ServiceLiveChart
 from console.gui.widgets.stat_tile import StatTile, tile_row
 
@@ -51,15 +46,25 @@ class ServicePage(Page):
         self.traffic: subprocess.Popen[bytes] | None = None
         self._last: tuple[float, int] | None = None  # (monotonic time, requests) of last poll
 
-        self.start_button = self._button("Start", "mdi6.play", "Ctrl+Shift+S", self.start_service)
-        self.stop_button = self._button("Stop", "mdi6.stop", "Ctrl+Shift+X", self.stop_service)
-        self.restart_button = self._button(
+        self.start_action = self.header_action(
+            "Start", "mdi6.play", "Ctrl+Shift+S", self.start_service
+        )
+        self.stop_action = self.header_action(
+            "Stop", "mdi6.stop", "Ctrl+Shift+X", self.stop_service
+        )
+        self.restart_action = self.header_action(
             "Restart", "mdi6.restart", "Ctrl+Shift+R", self.restart_service
         )
-        self.traffic_button = self._button(
-            "Live traffic", "mdi6.swap-horizontal", "Ctrl+Shift+T", self.toggle_traffic
+        self.traffic_action = self.header_action(
+            "Live traffic",
+            "mdi6.swap-horizontal",
+            "Ctrl+Shift+T",
+            self.toggle_traffic,
+            checkable=True,
         )
-        self.traffic_button.setCheckable(True)
+        self.start_button = self.button_for(self.start_action)
+        self.stop_button = self.button_for(self.stop_action)
+        self.traffic_button = self.button_for(self.traffic_action)
 
         self.status_tile = StatTile("Status", "mdi6.power")
         self.url_tile = StatTile("Port", "mdi6.web")
@@ -69,24 +74,14 @@ class ServicePage(Page):
         self.cache_tile = StatTile("Cache hit rate", "mdi6.cached")
         self.body.addLayout(tile_row(self.tiles()))
 
-        panel = QFrame()
-        panel.setProperty("role", "panel")
-        heading = QLabel("Live traffic (one sample a second)")
-        heading.setProperty("role", "section")
         self.chart = ServiceLiveChart()
         self.note = QLabel("")
         self.note.setProperty("role", "muted")
         self.note.setWordWrap(True)
-        header = QHBoxLayout()
-        header.addWidget(heading, 1)
-        header.addWidget(self.chart.legend())
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(14, 12, 14, 10)
-        layout.setSpacing(8)
-        layout.addLayout(header)
-        layout.addWidget(self.note)
-        layout.addWidget(self.chart, 1)
-        self.body.addWidget(panel, 1)
+        live = panel(
+            "Live traffic (one sample a second)", self.note, self.chart, legend=self.chart.legend()
+        )
+        self.body.addWidget(live, 1)
 
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -95,18 +90,6 @@ class ServicePage(Page):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop_traffic)
-
-    def _button(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QPushButton:
-        button = QPushButton(icon(icon_name), text)
-        button.setToolTip(f"{text} ({shortcut})")
-        button.clicked.connect(slot)
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(button.click)
-        self.addAction(action)
-        self.header_actions.addWidget(button)
-        return button
 
     def tiles(self) -> list[StatTile]:
         return [
@@ -159,11 +142,11 @@ class ServicePage(Page):
         traffic_on = self.traffic is not None and self.traffic.poll() is None
         if self.traffic is not None and not traffic_on:
             self.traffic = None
-        self.start_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-        self.restart_button.setEnabled(running)
-        self.traffic_button.setEnabled(running or traffic_on)
-        self.traffic_button.setChecked(traffic_on)
+        self.start_action.setEnabled(not running)
+        self.stop_action.setEnabled(running)
+        self.restart_action.setEnabled(running)
+        self.traffic_action.setEnabled(running or traffic_on)
+        self.traffic_action.setChecked(traffic_on)
         if info is None:
             self.status_tile.show_value("stopped", "start it to score requests", state="warning")
             self.url_tile.show_value("–", "")

@@ -9,13 +9,14 @@ import time
 import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QWidget
 
 from console.core.base.workspace import Workspace
 from console.core.monitoring import partners, system
 from console.core.monitoring.settings import settings
 from console.gui.pages.base import Page
 from console.gui.widgets.metric_plot import MetricPlot
+from console.gui.widgets.panel import panel
 
 HISTORY_DAYS = 7
 MACHINE = (("cpu", "CPU"), ("memory", "memory"), ("disk", "disk"))
@@ -53,7 +54,7 @@ class SystemPage(Page):
             for key, label in series:
                 plot.add_series(key, label)
             self.plots.append(plot)
-            grid.addWidget(_panel(title, plot), n // 2, n % 2)
+            grid.addWidget(panel(title, plot), n // 2, n % 2)
         self.now_label = QLabel("Starting the sampler…")
         self.now_label.setProperty("role", "muted")
         self.backup_label = QLabel("")
@@ -129,15 +130,3 @@ class SystemPage(Page):
     def points(self) -> int:
         """How many points the first plot shows (for tests and the benchmark)."""
         return len(self.plots[0].points("cpu")[0])
-
-
-def _panel(title: str, plot: MetricPlot) -> QFrame:
-    frame = QFrame()
-    frame.setProperty("role", "panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(12, 10, 12, 8)
-    heading = QLabel(title)
-    heading.setProperty("role", "section")
-    layout.addWidget(heading)
-    layout.addWidget(plot, 1)
-    return frame

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from console.core.base import access, clock
 from console.core.base.errors import ConsoleError
@@ -54,17 +54,17 @@ class UsersPage(Page):
         role = ws.role_of(user)
         self.is_admin = access.allowed(role, "user.manage")
         self.may_review = access.allowed(role, "audit.read")
-        self.role_action = self._header_action(
+        self.role_action = self.header_action(
             "Set role…", "mdi6.account-edit", "Ctrl+Shift+R", self.set_role
         )
-        self.password_action = self._header_action(
+        self.password_action = self.header_action(
             "Set password…", "mdi6.form-textbox-password", "Ctrl+P", self.set_password
         )
-        self.accounts_action = self._header_action(
+        self.accounts_action = self.header_action(
             "Require sign-in", "mdi6.login-variant", "", self.toggle_accounts
         )
         self.accounts_action.setCheckable(True)
-        self.credentials_action = self._header_action(
+        self.credentials_action = self.header_action(
             "Credentials…", "mdi6.key-chain", "Ctrl+K", self.open_credentials
         )
         for action in (self.role_action, self.password_action, self.accounts_action):
@@ -99,9 +99,8 @@ class UsersPage(Page):
     # ------------------------------------------------------------------ refresh
     def refresh(self) -> None:
         on = accounts.enabled(self.ws)
-        self.accounts_action.blockSignals(True)
-        self.accounts_action.setChecked(on)
-        self.accounts_action.blockSignals(False)
+        with signals_blocked(self.accounts_action):
+            self.accounts_action.setChecked(on)
         sign_in = "console accounts: sign-in required" if on else "identity: the OS user"
         self.subtitle.setText(f"Periodic access review · {sign_in}")
         if self.may_review:
@@ -208,8 +207,3 @@ class UsersPage(Page):
     def open_credentials(self) -> None:
         CredentialsDialog.manage(self.window(), self.ws, self.user)
         self.changed.emit()
-
-    def _header_action(self, text: str, icon_name: str, shortcut: str, slot: Any) -> QAction:
-        action = self.page_action(text, icon_name, shortcut, slot)
-        self.add_header_button(action)
-        return action

@@ -11,7 +11,7 @@ from console.core.alerts.records import Alert, AlertEvent
 from console.core.base import clock
 from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
-from console.gui.widgets.tables import style_table
+from console.gui.widgets.tables import table_with_headers
 
 SEVERITY_COLOURS = {"critical": THEME.danger, "warning": THEME.warning}
 SEVERITY_TINTS = {"critical": THEME.danger_soft, "warning": THEME.warning_soft}
@@ -35,14 +35,6 @@ def age(since: str | None, now: datetime | None = None) -> str:
     return f"{minutes} min"
 
 
-def setup_table(table: QTableWidget, headers: list[str], widths: list[int]) -> QTableWidget:
-    """Read-only, row-selecting, compact: how every table of the console looks."""
-    table.setColumnCount(len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    style_table(table, dict(enumerate(widths)))
-    return table
-
-
 class AlertTable(QTableWidget):
     """Open alerts: severity, state, rule, value, condition, age, why it is quiet."""
 
@@ -50,7 +42,7 @@ class AlertTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        setup_table(self, list(self.HEADERS), [100, 90, 150, 80, 190, 90])
+        table_with_headers(self, list(self.HEADERS), [100, 90, 150, 80, 190, 90])
         self.alerts: list[Alert] = []
 
     def set_alerts(self, alerts: list[Alert], now: datetime | None = None) -> None:
@@ -100,7 +92,7 @@ class AlertTable(QTableWidget):
 
 def history_table() -> QTableWidget:
     headers = ["When (UTC)", "Severity", "Rule", "Event", "State", "Value", "User", "Detail"]
-    return setup_table(QTableWidget(), headers, [150, 80, 140, 110, 150, 70, 80])
+    return table_with_headers(QTableWidget(), headers, [150, 80, 140, 110, 150, 70, 80])
 
 
 def fill_history(table: QTableWidget, events: list[AlertEvent]) -> None:

@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
 from console.gui import formatting as fmt
+from console.gui.widgets.tables import style_grid
 
 
 def table_item(text: str, *, align_right: bool = True) -> QTableWidgetItem:
@@ -19,12 +20,6 @@ def table_item(text: str, *, align_right: bool = True) -> QTableWidgetItem:
     return item
 
 
-def setup_table(table: QTableWidget) -> None:
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-
-
 class ConfusionTable(QTableWidget):
     """Rows: actual fraud / genuine; columns: flagged / passed / total."""
 
@@ -32,7 +27,7 @@ class ConfusionTable(QTableWidget):
         super().__init__(3, 3)
         self.setHorizontalHeaderLabels(["Flagged", "Passed", "Total"])
         self.setVerticalHeaderLabels(["Fraud", "Genuine", "Total"])
-        setup_table(self)
+        style_grid(self)
         self.setFixedHeight(118)
         self.setToolTip("Rows: the label (fraud = 1). Columns: the model's decision.")
 
@@ -65,7 +60,7 @@ class SegmentTable(QTableWidget):
     def __init__(self) -> None:
         super().__init__(0, len(SEGMENT_COLUMNS))
         self.setHorizontalHeaderLabels([title for _, title in SEGMENT_COLUMNS])
-        setup_table(self)
+        style_grid(self)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
         self.setAlternatingRowColors(True)

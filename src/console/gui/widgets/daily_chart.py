@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from console.gui.formatting import day_start_seconds
 from console.gui.style import THEME
+from console.gui.widgets.legend import legend_label
 
 DAY = 86_400.0
 BAR_WIDTH = 0.38 * DAY
@@ -80,17 +80,12 @@ class DailyCountsChart(pg.PlotWidget):
     @staticmethod
     def legend_label() -> QLabel:
         """The legend as a label for the panel's header (it never covers a bar)."""
-        swatch = '<span style="color:{};">&#9632;</span>&nbsp;{}'
-        label = QLabel(
-            "&nbsp;&nbsp;&nbsp;".join(
-                [
-                    swatch.format(THEME.predictions, "Predictions (by day scored)"),
-                    swatch.format(THEME.labels, "Labels (by day confirmed)"),
-                ]
-            )
+        return legend_label(
+            [
+                (THEME.predictions, "Predictions (by day scored)"),
+                (THEME.labels, "Labels (by day confirmed)"),
+            ]
         )
-        label.setTextFormat(Qt.TextFormat.RichText)
-        return label
 
     def set_counts(self, counts: dict[str, dict[str, int]]) -> None:
         """``counts`` as from ``store.daily_counts``: kind -> {day: rows}."""

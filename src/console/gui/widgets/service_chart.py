@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
+from console.gui.widgets.legend import legend_label
 
 HISTORY = 600  # samples kept (one a second: ten minutes)
 
@@ -91,18 +92,13 @@ class ServiceLiveChart(QWidget):
 
     @staticmethod
     def legend() -> QLabel:
-        swatch = '<span style="color:{};">&#9632;</span>&nbsp;{}'
-        label = QLabel(
-            "&nbsp;&nbsp;&nbsp;".join(
-                [
-                    swatch.format(THEME.accent, "requests / s"),
-                    swatch.format(THEME.ok, "latency p50"),
-                    swatch.format(THEME.warning, "latency p99"),
-                ]
-            )
+        return legend_label(
+            [
+                (THEME.accent, "requests / s"),
+                (THEME.ok, "latency p50"),
+                (THEME.warning, "latency p99"),
+            ]
         )
-        label.setTextFormat(Qt.TextFormat.RichText)
-        return label
 
     def add_sample(self, rate: float, p50: float | None, p99: float | None) -> None:
         nan = float("nan")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget
 
 
 def style_table(table: QTableView, widths: dict[int, int] | None = None) -> QTableView:
@@ -23,4 +23,20 @@ def style_table(table: QTableView, widths: dict[int, int] | None = None) -> QTab
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     for column, width in (widths or {}).items():
         header.resizeSection(column, width)
+    return table
+
+
+def table_with_headers(table: QTableWidget, headers: list[str], widths: list[int]) -> QTableWidget:
+    """``table`` with these column headers and initial widths, in the console's look."""
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    style_table(table, dict(enumerate(widths)))
+    return table
+
+
+def style_grid(table: QTableWidget) -> QTableWidget:
+    """The look of a small fixed grid (row and column headers, cells share the width)."""
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     return table

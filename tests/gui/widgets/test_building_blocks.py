@@ -1,0 +1,70 @@
+"""The shared GUI building blocks: panel, legend, tables, header actions."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
+from pytestqt.qtbot import QtBot
+
+from console.core.base.workspace import Workspace
+from console.gui.pages.base import Page
+from console.gui.widgets.legend import legend_label
+from console.gui.widgets.panel import panel
+from console.gui.widgets.tables import style_grid, table_with_headers
+
+
+def test_panel_has_heading_legend_and_widgets(qtbot: QtBot) -> None:
+    body = QWidget()
+    frame = panel("Rows per day", body, legend=legend_label([("#f00", "Predictions")]))
+    qtbot.addWidget(frame)
+    labels = [w.text() for w in frame.findChildren(QLabel)]
+    assert labels[0] == "Rows per day"
+    assert "Predictions" in labels[1]
+    assert frame.property("role") == "panel"
+    assert body.parent() is frame
+
+
+def test_panel_without_title_has_no_heading(qtbot: QtBot) -> None:
+    frame = panel("", QWidget())
+    qtbot.addWidget(frame)
+    assert frame.findChildren(QLabel) == []
+
+
+def test_tables_get_headers_widths_and_read_only_look(qtbot: QtBot) -> None:
+    table = table_with_headers(QTableWidget(), ["A", "B"], [120, 60])
+    qtbot.addWidget(table)
+    assert table.columnCount() == 2
+    assert table.horizontalHeaderItem(1).text() == "B"
+    assert table.horizontalHeader().sectionSize(0) == 120
+    grid = style_grid(QTableWidget(2, 2))
+    qtbot.addWidget(grid)
+    assert grid.editTriggers() == grid.EditTrigger.NoEditTriggers
+
+
+class _Page(Page):
+    key = "probe"
+    title = "Probe"
+    icon_name = "mdi6.flask"
+
+
+def test_header_action_button_follows_the_action(qtbot: QtBot, ws: Workspace) -> None:
+    page = _Page(ws, "alice")
+    qtbot.addWidget(page)
+    runs: list[bool] = []
+    action = page.header_action("Run", "mdi6.play", "Ctrl+Shift+Y", lambda: runs.append(True))
+    button = page.button_for(action)
+    assert button.defaultAction() is action
+    assert "Ctrl+Shift+Y" in action.toolTip()
+    button.click()
+    assert runs == [True]
+    action.setEnabled(False)
+    assert not button.isEnabled()
+
+
+def test_header_action_needing_a_role_is_disabled_with_the_reason(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    page = _Page(ws, "viewer-vic")
+    qtbot.addWidget(page)
+    action = page.header_action("Promote…", "mdi6.rocket", "", lambda: None, needs="model.promote")
+    assert not action.isEnabled()
+    assert "Needs the" in action.toolTip()
