@@ -128,7 +128,8 @@ def _reused(s: _State, name: str) -> str:
         registry.read_golden(s.ws, s.model)
     earlier = s.cached.check(name)
     detail = str(earlier["detail"]) if earlier else "passed"
-    return f"{detail} — pre-verified {s.cached.verified_at} (same artifact, file and libraries)"
+    when = s.cached.verified_at[:16].replace("T", " ")
+    return f"{detail} — pre-verified {when} UTC (same artifact, file and libraries)"
 
 
 def _safe_load(s: _State, _name: str) -> str:
