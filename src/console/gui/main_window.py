@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         self.rollback_action.setEnabled(access.allowed(self.role, "model.rollback"))
         self.quit_action = self._action("Quit", "mdi6.exit-to-app", "Ctrl+Q", self.close)
         self.about_action = self._action("About", "mdi6.information-outline", "", self.show_about)
+        self.diagnostics_action = self._action(
+            "Diagnostics…", "mdi6.stethoscope", "", self.show_diagnostics
+        )
         may_ingest = access.allowed(self.role, "ingest")
         for action in (self.import_predictions_action, self.import_labels_action):
             action.setEnabled(may_ingest)
@@ -158,6 +161,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.refresh_action)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.diagnostics_action)
         help_menu.addAction(self.about_action)
 
     def _add_page(self, page: PageEntry) -> None:
@@ -276,6 +280,11 @@ class MainWindow(QMainWindow):
             "registry, rollback and audit.</p>"
             f"<p>Workspace: {self.ws.root}<br>User: {self.user} ({self.role})</p>"
         )
+
+    def show_diagnostics(self) -> None:
+        from console.gui.dialogs.diagnostics import DiagnosticsDialog
+
+        DiagnosticsDialog.build(self.ws.root, self).open()
 
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_TITLE}", self.about_text())

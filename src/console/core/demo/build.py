@@ -100,6 +100,7 @@ def build_demo(
         dataset=dataset.sha256,
         stage="production",
         golden=model.holdout.sample(n=min(GOLDEN_ROWS, len(model.holdout)), random_state=s.seed),
+        parameters={"recipe": "train_baseline", "max_fpr": 0.01, "seed": s.seed},
         notes="Baseline gradient-boosting pipeline trained on 14 days of demo transactions; "
         "threshold chosen for a false positive rate of at most 1 % on the holdout.",
     )
@@ -223,6 +224,7 @@ def _register_candidate(
         metrics=model.metrics,
         dataset=dataset.sha256,
         golden=model.holdout.sample(n=min(GOLDEN_ROWS, len(model.holdout)), random_state=s.seed),
+        parameters={"recipe": "train_baseline", "max_fpr": 0.005, "seed": s.seed + 1},
         notes="Retrained on the most recent 7 training days only, with a stricter alert "
         "budget (false positive rate at most 0.5 %) to block fewer good customers. "
         f"Known defect ({demo_data.AMOUNT_DEFECT}).",
