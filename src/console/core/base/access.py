@@ -51,6 +51,7 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "backup.recover": _ADMIN,
     # administration
     "config.edit": _ADMIN,
+    "system.update": _ADMIN,
     "user.set_role": _ADMIN,
     "user.manage": _ADMIN,
     "credential.set": _ADMIN,
