@@ -25,6 +25,7 @@ from console.core.backup import contents, records
 from console.core.backup.contents import Source
 from console.core.backup.repository import PACK_TARGET, Repository
 from console.core.base import clock, db, events
+from console.core.base.crash import crash_point
 from console.core.base.errors import JobCancelled
 from console.core.base.jobs import JobContext
 
@@ -68,6 +69,7 @@ class _PackBuffer:
             name, entries = self.repo.write_pack(self.blobs)
             self.packs[name] = entries
             self.blobs, self.size = [], 0
+            crash_point("backup.pack_written")
 
 
 def copy_database(ws: Workspace, target: Path) -> dict[str, Any]:
@@ -198,9 +200,11 @@ def _build(
     ctx.progress(0.96, "Writing the index")
     if buffer.packs:
         repo.write_index(buffer.packs)
+        crash_point("backup.index_written")
     record = _record(ws, user, opts=opts, meta=meta, files=files, parent=parent, buffer=buffer)
     ctx.progress(0.98, "Writing the snapshot record")
     record["id"] = repo.write_snapshot(record)  # last: only now is the snapshot listed
+    crash_point("backup.snapshot_written")
     repo.forget_index_cache()
     ctx.progress(1.0, f"Snapshot {record['id'][:8]} stored")
     return record

@@ -41,6 +41,8 @@ NAMES: frozenset[str] = frozenset(
         "drift_analysed",  # a drift analysis (data or concept) was stored
         "security_changed",  # users, roles or security settings changed
         "external_change",  # another process committed to the database
+        "documents_changed",  # a runbook or the recovery contacts got a new version
+        "runbook_step",  # a step of a runbook run was recorded (or the run finished)
     }
 )
 
