@@ -65,9 +65,24 @@ ACTION_EVENTS: dict[str, str] = {
 }
 
 
+#: the action families whose event :meth:`Workspace.change` publishes itself; the others'
+#: core functions publish theirs with more detail (deployed, config_changed, …)
+CHANGE_PUBLISHES: frozenset[str] = frozenset(
+    {"alert", "check.run", "drift.run", "service.control", "user", "credential"}
+)
+
+
 def event_for(action: str) -> str | None:
     """The event an audited ``action`` stands for (None: only ``audit_appended``)."""
     return ACTION_EVENTS.get(action) or ACTION_EVENTS.get(action.split(".", 1)[0])
+
+
+def published_by_change(action: str) -> str | None:
+    """The event :meth:`Workspace.change` publishes for ``action`` (None: the core
+    function publishes its own, or there is none)."""
+    if action in CHANGE_PUBLISHES or action.split(".", 1)[0] in CHANGE_PUBLISHES:
+        return event_for(action)
+    return None
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,7 @@ class Workspace:
                 audit.append(
                     conn, user=user, role=role, action=action, target=target, details=ch.details
                 )
-                name = events.event_for(action)
+                name = events.published_by_change(action)
                 if name is not None:
                     events.after_commit(conn, name, action=action, target=target, **ch.event)
         except BadInput as exc:
