@@ -115,9 +115,7 @@ def bench_files(root: Path, mb: int, repeat: int) -> None:
     )
     enc.print(baseline_name="copy")
     dec.print(baseline_name="copy")
-    rates = (
-        f"{mb / min(enc.console):,.0f} MB/s encrypt, {mb / min(dec.console):,.0f} MB/s decrypt"
-    )
+    rates = f"{mb / min(enc.console):,.0f} MB/s encrypt, {mb / min(dec.console):,.0f} MB/s decrypt"
     print(f"  AES-GCM throughput (best round): {rates}")
     ws.close()
 
