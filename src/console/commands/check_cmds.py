@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, terminal_job
-from console.core.base.errors import BadInput
+from console.commands.output import add_json, emit, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 from console.core.monitoring import checks, report_html
 

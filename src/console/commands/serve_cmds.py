@@ -7,8 +7,8 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
-from console.core.base.errors import BadInput, JobCancelled
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput, JobCancelled
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.core.serving import control, security, state

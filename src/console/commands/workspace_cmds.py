@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
+from console.commands.output import add_json, emit, short_time, terminal_job
 from console.core.base import access, orphans
-from console.core.base.errors import ConsoleError
+from console.core.base.errors import EXIT_OK, ConsoleError
 from console.core.base.workspace import Workspace
 from console.core.data import store
 from console.core.models import registry
@@ -54,7 +54,10 @@ def run_init(args: argparse.Namespace, root: Path, user: str) -> int:
         def populate(ws: Workspace) -> None:
             made.update(build_demo(ws, user, terminal_job(args)))
 
-    ws = Workspace.create(root, user, config_text=config_text, populate=populate)
+    ws = Workspace.create(
+        root, user, config_text=config_text, populate=populate,
+        config_source=str(args.config) if args.config else None,
+    )  # fmt: skip
     ws.close()
 
     def text() -> str:

@@ -186,3 +186,15 @@ def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainR
         return ChainReport(False, count, cps.first_bad, cps.reason, cps.checkpoints, cps.signed)
     reason = "chain intact" + (f", {cps.signed} signed checkpoint(s) valid" if cps.signed else "")
     return ChainReport(True, count, None, reason, cps.checkpoints, cps.signed, cps.notes)
+
+
+def count(conn: sqlite3.Connection) -> int:
+    """How many entries the log holds."""
+    return int(conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+
+
+def distinct_actors(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """The actions and the users that occur in the log, each sorted (for filters)."""
+    actions = [r[0] for r in conn.execute("SELECT DISTINCT action FROM audit ORDER BY 1")]
+    users = [r[0] for r in conn.execute("SELECT DISTINCT user FROM audit ORDER BY 1")]
+    return actions, users
