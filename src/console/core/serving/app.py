@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from console.core.base.errors import BadInput
+from console.core.serving import request_log
 from console.core.serving.batcher import BatchScorer
 from console.core.serving.cache import PredictionCache
 from console.core.serving.metrics import ServiceMetrics
@@ -100,6 +101,16 @@ def build_app(
         )
 
     async def predict(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await answer(request)
+        request_log.record(
+            request.method, request.url.path, response.status_code,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            model=runtime.holder.current.version, body=request.headers.get("content-length"),
+        )  # fmt: skip
+        return response
+
+    async def answer(request: Request) -> Response:
         started = time.perf_counter()
         if not authorized(request):
             return error(401, "missing or wrong bearer token", started)
