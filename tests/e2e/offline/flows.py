@@ -54,8 +54,7 @@ def main(root: Path) -> None:
     step("check", [*w, "check", "--json"], ok=(0, 1))
     step("drift", [*w, "drift", "--json"], ok=(0, 1))
     versions = json.loads(step("models list", [*w, "models", "list", "--json"]))
-    names = [v["version"] for v in versions["versions"]]
-    other = next(v for v in names if v != "1.0.0")
+    other = next(v["version"] for v in versions["versions"] if v["stage"] != "production")
     step("promote", [*w, "models", "promote", other, "--reason", "offline test", "--json"])
     step("rollback", [*w, "models", "rollback", "--reason", "offline test", "--json"])
     step("service start", [*w, "service", "start", "--port", "0", "--demo-traffic", "20"])
