@@ -54,7 +54,10 @@ def run_init(args: argparse.Namespace, root: Path, user: str) -> int:
         def populate(ws: Workspace) -> None:
             made.update(build_demo(ws, user, terminal_job(args)))
 
-    ws = Workspace.create(root, user, config_text=config_text, populate=populate)
+    ws = Workspace.create(
+        root, user, config_text=config_text, populate=populate,
+        config_source=str(args.config) if args.config else None,
+    )  # fmt: skip
     ws.close()
 
     def text() -> str:
