@@ -57,7 +57,10 @@ def test_what_changed_before_a_drift_alert_ranks_drift_and_the_segment_first(dem
     causes = answer["causes"]
     ranks = [c["rank"] for c in causes]
     assert ranks == sorted(ranks)
-    assert causes[0]["category"] == "drift"  # no deployment or config change in the window
+    # the demo promoted 1.1.0 (with its planted defect) 4 days before the end: first cause
+    assert causes[0]["category"] == "deployment"
+    assert "1.0.0 -> 1.1.0" in causes[0]["title"]
+    assert causes[1]["category"] == "drift"
     drifted = [c["details"]["feature"] for c in causes if c["category"] == "drift"]
     assert {"amount", "channel", "country"} & set(drifted[:3])
     effects = [c["effect"] for c in causes if c["category"] == "drift"]
@@ -66,7 +69,7 @@ def test_what_changed_before_a_drift_alert_ranks_drift_and_the_segment_first(dem
     assert segments, answer["notes"]
     assert segments[0]["details"]["column"] in ("channel", "country")
     first_other = ranks.index(4) if 4 in ranks else len(ranks)
-    assert all(c["category"] in ("drift", "segment") for c in causes[:first_other])
+    assert all(c["category"] in ("drift", "segment") for c in causes[1:first_other])
 
 
 def test_a_config_change_and_a_deployment_come_first(demo_ws, monkeypatch) -> None:
@@ -75,7 +78,8 @@ def test_a_config_change_and_a_deployment_come_first(demo_ws, monkeypatch) -> No
     answer = what_changed.what_changed(demo_ws)
     assert answer["causes"][0]["category"] == "config"
     assert "quieter mild-drop warnings" in answer["causes"][0]["title"]
-    assert answer["causes"][1]["category"] == "drift"
+    assert answer["causes"][1]["category"] == "deployment"
+    assert answer["causes"][2]["category"] == "drift"
 
 
 def test_timeline_and_what_changed_commands(demo_ws: Workspace, capsys) -> None:

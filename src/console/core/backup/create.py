@@ -12,6 +12,7 @@ service write.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import tempfile
@@ -25,6 +26,7 @@ from console.core.backup import contents, records
 from console.core.backup.contents import Source
 from console.core.backup.repository import PACK_TARGET, Repository
 from console.core.base import clock, db, events
+from console.core.base.crash import crash_point
 from console.core.base.errors import JobCancelled
 from console.core.base.jobs import JobContext
 
@@ -68,6 +70,7 @@ class _PackBuffer:
             name, entries = self.repo.write_pack(self.blobs)
             self.packs[name] = entries
             self.blobs, self.size = [], 0
+            crash_point("backup.pack_written")
 
 
 def copy_database(ws: Workspace, target: Path) -> dict[str, Any]:
@@ -97,13 +100,13 @@ def copy_database(ws: Workspace, target: Path) -> dict[str, Any]:
     }
 
 
-def _chunks_of(path: Path, cfg: dict[str, Any]) -> Any:
+def _chunks_of(path: str, cfg: dict[str, Any]) -> Any:
     import fastcdc
 
-    if path.stat().st_size == 0:
+    if os.stat(path).st_size == 0:
         return iter(())
     return fastcdc.fastcdc(
-        str(path), min_size=cfg["min"], avg_size=cfg["avg"], max_size=cfg["max"], fat=True
+        path, min_size=cfg["min"], avg_size=cfg["avg"], max_size=cfg["max"], fat=True
     )
 
 
@@ -160,7 +163,7 @@ def _build(
         cpfile.write_text(json.dumps(meta.pop("checkpoints"), indent=1), encoding="utf-8")
         for extra, name in ((dbfile, contents.DATABASE), (cpfile, contents.CHECKPOINTS)):
             st = extra.stat()
-            sources.append(Source(name, extra, "audit", st.st_size, 0, 0, 0o600))
+            sources.append(Source(name, str(extra), "audit", st.st_size, 0, 0, 0o600))
         total = max(sum(s.size for s in sources), 1)
         done = 0
         files: list[dict[str, Any]] = []
@@ -198,9 +201,11 @@ def _build(
     ctx.progress(0.96, "Writing the index")
     if buffer.packs:
         repo.write_index(buffer.packs)
+        crash_point("backup.index_written")
     record = _record(ws, user, opts=opts, meta=meta, files=files, parent=parent, buffer=buffer)
     ctx.progress(0.98, "Writing the snapshot record")
     record["id"] = repo.write_snapshot(record)  # last: only now is the snapshot listed
+    crash_point("backup.snapshot_written")
     repo.forget_index_cache()
     ctx.progress(1.0, f"Snapshot {record['id'][:8]} stored")
     return record

@@ -24,6 +24,7 @@ from console.core.backup import contents, records, restore
 from console.core.backup.repository import Repository
 from console.core.base import audit, clock, db, events
 from console.core.base.config import load_config
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput
 from console.core.base.files import fsync_dir
 from console.core.base.jobs import JobContext
@@ -172,9 +173,11 @@ def restore_in_place(
         ctx.progress(0.88, "Stopping the scoring service")
         control.stop_service(ws, user)
     ws.close()
+    crash_point("restore.staged")
     ctx.progress(0.9, "Swapping the workspace")
     if _exchange(staging, root):
         fsync_dir(root.parent)
+        crash_point("restore.swapped")
         os.rename(staging, kept)
     else:
         os.rename(root, kept)

@@ -20,6 +20,7 @@ from console.core.backup import records
 from console.core.backup.repository import PACK_TARGET, Repository, RepositoryError
 from console.core.backup.snapshots import read_all
 from console.core.base import events
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput
 from console.core.base.jobs import JobContext
 
@@ -91,6 +92,7 @@ def prune(
             return result
         for name in forget:
             repo.delete(repo.path / "snapshots" / name)
+        crash_point("prune.snapshots_forgotten")
         ctx.progress(0.05, f"Forgot {len(forget)} snapshot(s)")
         result.update(collect_garbage(repo, {n: found[n] for n in keep}, ctx.sub(0.05, 1.0)))
     with ws.change(user, "backup.prune", str(repo.path)) as ch:
@@ -161,6 +163,7 @@ def collect_garbage(
         )
     ctx.progress(0.85, "Writing the new index")
     new_name = repo.write_index(new_index)
+    crash_point("prune.index_written")
     for name in index_files:
         if name != new_name:
             repo.delete(repo.path / "index" / name)
@@ -170,6 +173,7 @@ def collect_garbage(
     for pack in sorted(on_disk - keep_packs):
         repo.delete(repo.pack_path(pack))
         deleted += 1
+        crash_point("prune.pack_deleted")
     _remove_leftovers(repo)
     repo.forget_index_cache()
     after = sum(repo.pack_path(p).stat().st_size for p in keep_packs)

@@ -51,11 +51,15 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "backup.recover": _ADMIN,
     # administration
     "config.edit": _ADMIN,
+    "system.update": _ADMIN,
     "user.set_role": _ADMIN,
     "user.manage": _ADMIN,
     "credential.set": _ADMIN,
     "audit.read": _AUDIT,
     "audit.export": _AUDIT,
+    # runbooks and workspace documents
+    "runbook.run": _OPS,
+    "document.edit": _ADMIN,
 }
 
 

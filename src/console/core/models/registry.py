@@ -269,6 +269,11 @@ def load_golden(ws: Workspace, model: ModelVersion) -> pd.DataFrame:
     """The version's golden set (features + ``expected_score``), hash-checked."""
     import pandas as pd
 
+    return pd.read_parquet(io.BytesIO(read_golden(ws, model)))
+
+
+def read_golden(ws: Workspace, model: ModelVersion) -> bytes:
+    """The golden set file's bytes after checking they hash to the recorded SHA-256."""
     if not model.golden_path or not model.golden_sha256:
         raise BadInput(f"model {model.version} has no golden set; register it with one")
     path = ws.root / model.golden_path
@@ -277,7 +282,7 @@ def load_golden(ws: Workspace, model: ModelVersion) -> pd.DataFrame:
     data = path.read_bytes()
     if sha256_bytes(data) != model.golden_sha256:
         raise WorkspaceError(f"{path}: golden set is corrupt or tampered (SHA-256 mismatch)")
-    return pd.read_parquet(io.BytesIO(data))
+    return data
 
 
 def verify_artifact(ws: Workspace, version: str) -> bool:
