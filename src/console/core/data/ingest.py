@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import access, audit, clock, orphans
+from console.core.base import access, audit, clock, events, orphans
 from console.core.base.crash import crash_point
 from console.core.base.db import write_transaction
 from console.core.base.errors import BadInput, JobCancelled, PermissionDenied
@@ -113,6 +113,9 @@ class _Batch:
         details: dict[str, Any] = {"kind": self.kind, "batch": batch_id, "rows": rows}
         details.update({"sha256": self.sha} if self.sha else {})
         details.update({"outcome": outcome, "error": message} if outcome != "ok" else {})
+        events.after_commit(
+            conn, "ingested", batch=batch_id, kind=self.kind, outcome=outcome, rows=rows
+        )
         audit.append(
             conn,
             user=self.user,
