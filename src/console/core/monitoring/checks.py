@@ -82,7 +82,14 @@ def run_daily_checks(
     """Run every daily check, store the report (role check.run) and return it."""
     from console.core.base import clock
     from console.core.base.jobs import JobContext
-    from console.core.monitoring import daily, health_checks, partners, performance, quality
+    from console.core.monitoring import (
+        daily,
+        data_age,
+        health_checks,
+        partners,
+        performance,
+        quality,
+    )
     from console.core.monitoring.settings import settings
     from console.core.monitoring.windows import load_rows
 
@@ -90,27 +97,32 @@ def run_daily_checks(
     ctx = ctx or JobContext()
     now = now or clock.now()
     cfg = settings(ws)
-    first = now.date() - timedelta(days=LOOKBACK_DAYS)
+    newest = data_age.newest_day(ws, now.date())
+    at = data_age.as_of(now, newest, cfg)  # the end of the newest day when data is old
+    first = at.date() - timedelta(days=LOOKBACK_DAYS)
     ctx.progress(0.0, "Reading predictions and labels")
-    rows = load_rows(ws, start=first, end=now.date(), segments=False)
+    rows = load_rows(ws, start=first, end=at.date(), segments=False)
     ctx.progress(0.4, "Model performance")
     table = performance.compute(rows, "day", cfg)
-    checks = daily.performance_checks(ws, table, now, cfg)
+    checks = daily.performance_checks(ws, table, at, cfg)
     ctx.progress(0.55, "Data quality")
     qtable = quality.quality_table(
         ws,
         window="day",
-        start=now.date() - timedelta(days=2),
-        end=now.date(),
+        start=at.date() - timedelta(days=2),
+        end=at.date(),
         ctx=ctx.sub(0.55, 0.75),
     )
-    checks += health_checks.quality_checks(ws, qtable, cfg, now.date().isoformat())
+    checks += health_checks.quality_checks(ws, qtable, cfg, at.date().isoformat())
     ctx.progress(0.8, "Pipeline and system health")
     checks += health_checks.pipeline_checks(ws, now, cfg)
+    checks.append(data_age.recency_check(ws, newest, now, cfg))
     checks += health_checks.system_checks(ws, now, cfg)
     checks.append(health_checks.access_check(ws, now))
     ctx.progress(0.9, "Data drift")
-    checks.append(Check.from_dict(partners.drift_check(ws, now=now)))
+    checks.append(Check.from_dict(partners.drift_check(ws, now=at)))
+    if at != now:
+        checks = data_age.note_age(checks, newest, now)
     series = report_series(table)
     ctx.progress(0.95, "Storing the report")
     report = _store(ws, user, checks, series, now, target="daily-checks")
