@@ -40,7 +40,8 @@ def test_a_cluster_that_does_not_answer_is_a_clear_failure() -> None:
             pass
     fallback = Cluster(address="tcp://127.0.0.1:9", timeout_s=1.0, fallback_local=True)
     with cluster.compute(fallback) as where:
-        assert where.local and "fallback" in where.describe()
+        assert where.local
+        assert "fallback" in where.describe()
 
 
 def test_backtests_run_on_the_cluster_with_the_same_scores(
