@@ -35,9 +35,9 @@ def _use(ws: Workspace, **settings: Any) -> None:
 
 def test_a_cluster_that_does_not_answer_is_a_clear_failure() -> None:
     silent = Cluster(address="tcp://127.0.0.1:9", timeout_s=1.0)
-    with pytest.raises(cluster.ClusterUnavailable, match=r"tcp://127.0.0.1:9 did not answer"):
-        with cluster.compute(silent):
-            pass
+    answer = r"tcp://127.0.0.1:9 did not answer"
+    with pytest.raises(cluster.ClusterUnavailable, match=answer), cluster.compute(silent):
+        pass
     fallback = Cluster(address="tcp://127.0.0.1:9", timeout_s=1.0, fallback_local=True)
     with cluster.compute(fallback) as where:
         assert where.local
