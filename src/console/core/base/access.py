@@ -57,6 +57,9 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "credential.set": _ADMIN,
     "audit.read": _AUDIT,
     "audit.export": _AUDIT,
+    # runbooks and workspace documents
+    "runbook.run": _OPS,
+    "document.edit": _ADMIN,
 }
 
 
