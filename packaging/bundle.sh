@@ -20,10 +20,25 @@ build() {
   else
     "$venv/bin/python" -m pip install -q --no-deps --force-reinstall .
   fi
+  # skops keeps loaders for older file versions in a namespace package (no __init__.py),
+  # which PyInstaller's submodule collection passes over: name each module
+  local hidden=()
+  while read -r module; do hidden+=(--hidden-import "$module"); done < <(
+    "$venv/bin/python" - <<'PY'
+import pathlib, skops
+root = pathlib.Path(skops.__file__).parent
+for path in sorted(root.rglob("*.py")):
+    if ".tests" in f".{path.parent.name}" or "tests" in path.parts:
+        continue
+    if not (path.parent / "__init__.py").exists() and path.parent != root:
+        rel = path.relative_to(root.parent).with_suffix("")
+        print(".".join(rel.parts))
+PY
+  )
   local entry="$here/build/bundle-entry.py"
   mkdir -p "$here/build"
   printf 'import sys\nfrom console.cli import main\nsys.exit(main())\n' > "$entry"
-  "$venv/bin/pyinstaller" --noconfirm --clean --onedir --name model-ops-console \
+  "$venv/bin/pyinstaller" --noconfirm --onedir --name model-ops-console \
     --distpath "$here/dist" --workpath "$here/build/pyinstaller" --specpath "$here/build" \
     --collect-submodules console \
     --collect-data console \
@@ -31,6 +46,7 @@ build() {
     --collect-data qtawesome --collect-data skops \
     --hidden-import uvicorn.logging --hidden-import uvicorn.loops.auto \
     --hidden-import uvicorn.protocols.http.auto --hidden-import uvicorn.lifespan.on \
+    "${hidden[@]}" \
     --exclude-module tkinter --exclude-module pytest --exclude-module IPython \
     --icon "$here/resources/icons/model-ops-console.svg" \
     "$entry"
