@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -26,14 +28,16 @@ Four steps, one of each kind.
 
 
 @pytest.fixture
-def page(window: MainWindow, ws: Workspace) -> RunbooksPage:
+def page(qtbot: QtBot, window: MainWindow, ws: Workspace) -> Iterator[RunbooksPage]:
     library.save(ws, "alice", "night-shift", BOOK, reason="for the test")
     window.show_page("runbooks")
     found = window.page("runbooks")
     assert isinstance(found, RunbooksPage)
     found.refresh()
     found.focus_item("night-shift")
-    return found
+    yield found
+    # a short test must not end while the window's rollback preparation still loads
+    qtbot.waitUntil(lambda: window.readiness.job is None, timeout=60_000)
 
 
 @pytest.fixture
