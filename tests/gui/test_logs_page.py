@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from console.core.base.workspace import Workspace
+from console.gui import workers
 from console.gui.main_window import MainWindow
 from console.gui.pages.logs import LogsPage
 
@@ -26,8 +27,9 @@ def page(qtbot: QtBot, window: MainWindow, ws: Workspace) -> Iterator[LogsPage]:
     found.period.setCurrentIndex(found.period.findText("All time"))
     qtbot.waitUntil(lambda: found.loading is None, timeout=10_000)
     yield found
-    # a short test must not end while the window's rollback preparation still loads
-    qtbot.waitUntil(lambda: window.readiness.job is None, timeout=60_000)
+    # a short test must not end while the window's background jobs (rollback
+    # preparation, alert evaluation) still run on a busy machine
+    qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=60_000)
 
 
 def messages(page: LogsPage) -> list[str]:

@@ -36,8 +36,9 @@ def page(qtbot: QtBot, window: MainWindow, ws: Workspace) -> Iterator[RunbooksPa
     found.refresh()
     found.focus_item("night-shift")
     yield found
-    # a short test must not end while the window's rollback preparation still loads
-    qtbot.waitUntil(lambda: window.readiness.job is None, timeout=60_000)
+    # a short test must not end while the window's background jobs (rollback
+    # preparation, alert evaluation) still run on a busy machine
+    qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=60_000)
 
 
 @pytest.fixture
