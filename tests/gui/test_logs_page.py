@@ -25,7 +25,7 @@ def page(qtbot: QtBot, window: MainWindow, ws: Workspace) -> Iterator[LogsPage]:
     found = window.page("logs")
     assert isinstance(found, LogsPage)
     found.period.setCurrentIndex(found.period.findText("All time"))
-    qtbot.waitUntil(lambda: found.loading is None, timeout=10_000)
+    qtbot.waitUntil(lambda: found.reading is None, timeout=10_000)
     yield found
     # a short test must not end while the window's background jobs (rollback
     # preparation, alert evaluation) still run on a busy machine
@@ -40,12 +40,12 @@ def test_filters_by_level_source_and_text(qtbot: QtBot, page: LogsPage) -> None:
     assert "model failed" in messages(page)
     assert "something odd" in messages(page)
     page.level.setCurrentText("ERROR")
-    qtbot.waitUntil(lambda: page.loading is None and messages(page) == ["model failed"])
+    qtbot.waitUntil(lambda: page.reading is None and messages(page) == ["model failed"])
     page.level.setCurrentText("INFO")
     page.sources["service"].setChecked(False)
-    qtbot.waitUntil(lambda: page.loading is None and "model failed" not in messages(page))
+    qtbot.waitUntil(lambda: page.reading is None and "model failed" not in messages(page))
     page.search.setText("ODD")
-    qtbot.waitUntil(lambda: page.loading is None and messages(page) == ["something odd"])
+    qtbot.waitUntil(lambda: page.reading is None and messages(page) == ["something odd"])
     page.table.selectRow(0)
     assert "console.test" in page.detail.toPlainText()
 

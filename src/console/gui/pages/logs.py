@@ -62,7 +62,7 @@ class LogsPage(Page):
         super().__init__(ws, user, parent)
         self.records: list[log_files.LogRecord] = []
         self.follower: log_files.Follower | None = None
-        self.loading: workers.RunningJob | None = None
+        self.reading: workers.RunningJob | None = None
         self.polling: workers.RunningJob | None = None
         self.export_action = self.header_action(
             "Export…", "mdi6.file-export-outline", "Ctrl+E", self.export
@@ -137,9 +137,9 @@ class LogsPage(Page):
 
     def refresh(self) -> None:
         flt = self.filter()
-        if self.loading is not None:
-            self.loading.cancel()
-        self.loading = workers.run_job(
+        if self.reading is not None:
+            self.reading.cancel()
+        self.reading = workers.run_job(
             self, "Reading the logs", _read, self.ws, flt, on_done=self._loaded, quiet=True
         )
         if self.follow.isChecked():
@@ -147,7 +147,7 @@ class LogsPage(Page):
             self.follower.start_at_end()
 
     def _loaded(self, records: list[log_files.LogRecord]) -> None:
-        self.loading = None
+        self.reading = None
         self.records = records
         self.table.setRowCount(0)
         self._append(records)
@@ -198,7 +198,7 @@ class LogsPage(Page):
 
     def _poll(self) -> None:
         """Read what the files gained, off the GUI thread; one poll at a time."""
-        if self.follower is None or self.polling is not None or self.loading is not None:
+        if self.follower is None or self.polling is not None or self.reading is not None:
             return
         self.polling = workers.run_job(
             self, "Following the logs", _poll, self.follower, on_done=self._polled,
