@@ -105,6 +105,15 @@ def window(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
     main.close()
 
 
+def settle(qtbot: QtBot, window: MainWindow, timeout: int = 15_000) -> None:
+    """Wait until every page has finished its background refresh (and none is due)."""
+
+    def quiet() -> bool:
+        return not any(p.loading() or p._refresh_timer.isActive() for p in window.built_pages())
+
+    qtbot.waitUntil(quiet, timeout=timeout)
+
+
 @pytest.fixture(autouse=True)
 def _no_modal_message_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A real modal message box would block an offscreen test until its timeout: fail at

@@ -60,8 +60,8 @@ def test_unchanged_files_are_not_read_again(
     read: list[str] = []
     original = create._chunks_of
 
-    def spy(path: Path, cfg: dict[str, int]) -> object:
-        read.append(path.name)
+    def spy(path: str, cfg: dict[str, int]) -> object:
+        read.append(Path(path).name)
         return original(path, cfg)
 
     monkeypatch.setattr(create, "_chunks_of", spy)

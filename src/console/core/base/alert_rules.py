@@ -66,7 +66,22 @@ def parse_duration(text: str | int) -> int:
     return int(match.group(1)) * _UNIT[match.group(2)]
 
 
+#: The runbook an alert on each metric opens; a metric without one opens its page.
+METRIC_RUNBOOKS: dict[str, str] = {
+    **dict.fromkeys(
+        ("f1", "fpr", "precision", "recall", "roc_auc", "f1_drop", "f1_estimated",
+         "fpr_estimated", "data_drift", "missing_values", "schema_violations"),
+        "performance-degradation",
+    ),
+    **dict.fromkeys(("cpu", "memory", "disk", "latency_p99", "error_rate"), "system-slowdown"),
+    **dict.fromkeys(("ingest_overdue", "refused_batches", "backup_age"), "data-recovery"),
+}  # fmt: skip
+
+
 def runbook_for(metric: str) -> str:
+    """``console:runbook/<name>`` for a metric with a runbook, else ``console:page/…``."""
+    if metric in METRIC_RUNBOOKS:
+        return f"console:runbook/{METRIC_RUNBOOKS[metric]}"
     return f"console:page/{METRIC_PAGES.get(metric, 'alerts')}#{metric}"
 
 

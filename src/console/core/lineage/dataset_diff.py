@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from console.core.base.errors import BadInput
 from console.core.base.jobs import JobContext
 from console.core.data import datasets
-from console.core.drift import report
 from console.core.drift.settings import for_workspace
 
 if TYPE_CHECKING:
@@ -62,6 +61,8 @@ def column_kinds(ws: Workspace, frame: pd.DataFrame) -> dict[str, str]:
 
 def diff(ws: Workspace, a: str, b: str, ctx: JobContext | None = None) -> dict[str, Any]:
     """Compare dataset version ``b`` against ``a`` (the reference)."""
+    from console.core.drift import report  # numpy and pandas: only for a diff
+
     ctx = ctx or JobContext()
     old, new = resolve_dataset(ws, a), resolve_dataset(ws, b)
     ctx.progress(0.0, "Loading both versions")

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from console.core.base import clock
 from console.core.base.errors import BadInput, ConsoleError
 from console.core.base.jobs import JobContext
-from console.core.drift import concept_run, report, segments, sources
 from console.core.drift.settings import for_workspace
 from console.core.lineage import timeline
 
@@ -76,6 +75,8 @@ def what_changed(
     ctx.progress(0.0, "Reading the timeline")
     window = timeline.events(ws, since=clock.iso(since), until=clock.iso(until))
     causes = [*_changes(window)]
+    from console.core.drift import sources  # numpy and pandas: only when asked
+
     days = [d for d in sources.log_days(ws) if d <= until.date()][-data_days:]
     notes: list[str] = []
     if days:
@@ -109,6 +110,8 @@ def _changes(window: list[timeline.TimelineEvent]) -> list[Cause]:
 
 
 def _drifted(ws: Workspace, days: list[dt.date], ctx: JobContext, notes: list[str]) -> list[Cause]:
+    from console.core.drift import report
+
     spec = f"window:{days[0]}..{days[-1]}"
     try:
         result = report.analyze(ws, "production", spec, for_workspace(ws), ctx)
@@ -131,6 +134,8 @@ def _drifted(ws: Workspace, days: list[dt.date], ctx: JobContext, notes: list[st
 
 
 def _degraded(ws: Workspace, days: list[dt.date], until: dt.date, notes: list[str]) -> list[Cause]:
+    from console.core.drift import concept_run, segments
+
     segs = list(ws.config.data_schema.segments)
     if not segs:
         return []

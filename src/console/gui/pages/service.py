@@ -72,7 +72,7 @@ class ServicePage(Page):
         self.rate_tile = StatTile("Requests", "mdi6.speedometer")
         self.latency_tile = StatTile("Latency p99", "mdi6.timer-outline")
         self.cache_tile = StatTile("Cache hit rate", "mdi6.cached")
-        self.body.addLayout(tile_row(self.tiles()))
+        self.body.addWidget(tile_row(self.tiles()))
 
         self.chart = ServiceLiveChart()
         self.note = QLabel("")
