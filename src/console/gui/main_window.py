@@ -246,8 +246,16 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()  # type: ignore[return-value]
 
     def show_page(self, page: int | str) -> None:
+        """Show a page by number or key; ``key#item`` also asks the page to focus ``item``
+        (e.g. ``runbooks#model-rollback``: an alert's runbook link)."""
+        item = ""
+        if isinstance(page, str):
+            page, _, item = page.partition("#")
         number = self.page_keys().index(page) if isinstance(page, str) else page
         self.navigation.setCurrentRow(number)
+        focus = getattr(self._page_at(number), "focus_item", None)
+        if item and focus is not None:
+            focus(item)
 
     def _page_chosen(self, number: int) -> None:
         if number < 0:
