@@ -32,9 +32,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
 def f1_report(day: dt.date, *, estimate_day: dt.date | None = None) -> CheckReport:
     checks = [Check("f1", 0.55, 0.7, "critical", "F1 of the last labelled day", 900, str(day))]
     if estimate_day is not None:
-        checks.append(
-            Check("f1_estimated", 0.742, 0.7, "ok", "estimated", 400, str(estimate_day))
-        )
+        checks.append(Check("f1_estimated", 0.742, 0.7, "ok", "estimated", 400, str(estimate_day)))
     return CheckReport(1, clock.iso(clock.now() - dt.timedelta(minutes=10)), checks)
 
 
@@ -59,10 +57,10 @@ def test_an_alert_on_evidence_from_before_the_rollback_says_so(ws: Workspace) ->
         f"estimated F1 0.742 for 1.0.0 (scores of {today}, before labels)"
     )
     # labelled evidence from after the rollback: the alert is judged on it as usual
+    tomorrow = str(today + dt.timedelta(days=1))
     fresh = CheckReport(
-        2, clock.iso(clock.now()),
-        [Check("f1", 0.81, 0.7, "ok", "F1 of the last labelled day", 900, str(today + dt.timedelta(days=1)))],
-    )  # fmt: skip
+        2, clock.iso(clock.now()), [Check("f1", 0.81, 0.7, "ok", "F1", 900, tomorrow)]
+    )
     engine.evaluate(ws, "alice", fresh)
     assert "f1_critical" not in evidence.stale_evidence(ws, engine.open_alerts(ws), fresh)
 
