@@ -23,6 +23,8 @@ from console.core.alerts.records import Alert
 from console.core.base import access
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
+from console.gui.dialogs.register_model import RegisterModelDialog
+from console.gui.due_jobs import DueJobsTimer
 from console.gui.events import bridge_for
 from console.gui.pages import PageEntry, page_entries
 from console.gui.pages.base import Page
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         # so neither stalls the GUI later while a job runs
         QTimer.singleShot(WARM_UP_AFTER_MS, warmup.start_warm_up)
         self.events.start_polling()
+        self.due_jobs = DueJobsTimer(ws, user, self)  # scheduled maintenance while open
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:
@@ -134,6 +137,10 @@ class MainWindow(QMainWindow):
             "Put the previous production model back (verified before and after the switch)"
         )
         self.rollback_action.setEnabled(access.allowed(self.role, "model.rollback"))
+        self.register_model_action = self._action(
+            "Register model…", "mdi6.plus-box-outline", "", self.register_model
+        )
+        self.register_model_action.setEnabled(access.allowed(self.role, "model.register"))
         self.quit_action = self._action("Quit", "mdi6.exit-to-app", "Ctrl+Q", self.close)
         self.about_action = self._action("About", "mdi6.information-outline", "", self.show_about)
         self.diagnostics_action = self._action(
@@ -159,6 +166,7 @@ class MainWindow(QMainWindow):
         file_menu.setToolTipsVisible(True)
         file_menu.addActions([self.import_predictions_action, self.import_labels_action])
         file_menu.addSeparator()
+        file_menu.addAction(self.register_model_action)
         file_menu.addAction(self.rollback_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -238,8 +246,16 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()  # type: ignore[return-value]
 
     def show_page(self, page: int | str) -> None:
+        """Show a page by number or key; ``key#item`` also asks the page to focus ``item``
+        (e.g. ``runbooks#model-rollback``: an alert's runbook link)."""
+        item = ""
+        if isinstance(page, str):
+            page, _, item = page.partition("#")
         number = self.page_keys().index(page) if isinstance(page, str) else page
         self.navigation.setCurrentRow(number)
+        focus = getattr(self._page_at(number), "focus_item", None)
+        if item and focus is not None:
+            focus(item)
 
     def _page_chosen(self, number: int) -> None:
         if number < 0:
@@ -283,6 +299,10 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.rollback_action)
         toolbar.addAction(self.refresh_action)
+
+    def register_model(self, *_args: object) -> None:
+        if RegisterModelDialog.ask(self, self.ws, self.user) is not None:
+            self.refresh_pages()
 
     def import_ended(self, message: str) -> None:
         self.refresh_pages()

@@ -82,6 +82,7 @@ class Page(QWidget):
         titles.addLayout(busy_row)
         self._loads: dict[str, workers.RunningJob] = {}
         self._again: dict[str, tuple[Any, ...]] = {}
+        self._busy_keys: set[str] = set()
         self.stale = False
         self.closed = False
         self._refresh_timer = QTimer(self)
@@ -97,25 +98,31 @@ class Page(QWidget):
         header.addLayout(titles, 1)
         header.addLayout(self.header_actions)
 
-        # The body scrolls when the window is smaller than what it needs, so nothing in
-        # it is ever squeezed (clipped) below its own minimum size.
-        content = QWidget()
-        content.setObjectName("page-content")
-        self.body = QVBoxLayout(content)
-        self.body.setContentsMargins(0, 0, 0, 0)
-        self.body.setSpacing(14)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("page-scroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(content)
-        self.scroll.viewport().setAutoFillBackground(False)
-        content.setAutoFillBackground(False)
+        self.body = QVBoxLayout()
+        self.scroll = self._scrolling_body(self.body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         outer.setSpacing(16)
         outer.addLayout(header)
         outer.addWidget(self.scroll, 1)
+
+    @staticmethod
+    def _scrolling_body(body: QVBoxLayout) -> QScrollArea:
+        """The body scrolls when the window is smaller than what it needs, so nothing in
+        it is ever squeezed (clipped) below its own minimum size."""
+        content = QWidget()
+        content.setObjectName("page-content")
+        content.setLayout(body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(14)
+        scroll = QScrollArea()
+        scroll.setObjectName("page-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        scroll.viewport().setAutoFillBackground(False)
+        content.setAutoFillBackground(False)
+        return scroll
 
     def _busy_bar(self) -> QProgressBar:
         """The thin bar under the title that shows a background refresh."""
@@ -217,25 +224,29 @@ class Page(QWidget):
         *args: Any,
         on_done: Callable[[Any], None],
         key: str = "load",
+        show_busy: bool = True,
         **kwargs: Any,
     ) -> workers.RunningJob | None:
         """Run ``fn(*args, ctx=..., **kwargs)`` as a quiet job: no dialog, a thin bar
-        in the header, the figures shown stay. One load per ``key`` at a time; a load
-        asked for meanwhile runs once the current one ends. Returns the job started."""
+        in the header (unless ``show_busy`` is False: a poll), the figures shown stay.
+        One load per ``key`` at a time; a load asked for meanwhile runs once the current
+        one ends. Returns the job started."""
         if self.closed:
             return None
         if key in self._loads:
-            self._again[key] = (title, fn, args, on_done, kwargs)
+            self._again[key] = (title, fn, args, on_done, {**kwargs, "show_busy": show_busy})
             return None
         job = workers.run_job(
             self, title, fn, *args, on_done=on_done, on_error=self._load_failed, quiet=True,
             **kwargs,
         )  # fmt: skip
         self._loads[key] = job
-        job.progressed.connect(self._load_progressed)
         job.ended.connect(lambda _outcome, k=key: self._load_ended(k))
-        self.busy.setValue(0)
-        self.busy.show()
+        if show_busy:
+            self._busy_keys.add(key)
+            job.progressed.connect(self._load_progressed)
+            self.busy.setValue(0)
+            self.busy.show()
         return job
 
     def shut_down(self) -> None:
@@ -255,11 +266,12 @@ class Page(QWidget):
 
     def _load_ended(self, key: str) -> None:
         self._loads.pop(key, None)
+        self._busy_keys.discard(key)
         again = self._again.pop(key, None)
         if again is not None:
             title, fn, args, on_done, kwargs = again
             self.load_in_background(title, fn, *args, on_done=on_done, key=key, **kwargs)
-        elif not self._loads:
+        if not self._busy_keys:
             self.busy.hide()
 
     def _load_failed(self, exc: BaseException) -> None:
