@@ -98,9 +98,9 @@ class OverviewPage(Page):
         )
         self.empty_note.setProperty("role", "muted")
         self.empty_note.setWordWrap(True)
+        # the legend on its own line: beside the title it set the page's minimum width
         legend = self.chart.legend_label()
-        legend.setWordWrap(True)  # wraps rather than widening the page
-        chart_panel = panel("Rows per day (UTC)", self.empty_note, self.chart, legend=legend)
+        chart_panel = panel("Rows per day (UTC)", legend, self.empty_note, self.chart)
         self.what_changed = WhatChangedPanel(ws, user)
         self.what_changed.set_moment(None, "in the last 72 hours")
         self.split = QSplitter(Qt.Orientation.Horizontal)

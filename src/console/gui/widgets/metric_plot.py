@@ -51,6 +51,7 @@ class MetricPlot(QWidget):
         self.readout = QLabel(" ")
         self.readout.setProperty("role", "muted")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)  # wraps rather than widening the page
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
