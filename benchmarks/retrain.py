@@ -18,7 +18,7 @@ while the search runs, until the job has stopped) and the peak memory (resident,
 process and its children, sampled) of each. The fork server the search starts from is
 started before the rounds (its one-off start-up is printed).
 
-    python benchmarks/retrain.py              # 30,000 rows, small space (a few minutes)
+    python benchmarks/retrain.py              # 20,000 rows, small space (a few minutes)
     python benchmarks/retrain.py --full       # 1,000,000 rows, the default [retraining]
 """
 
@@ -240,13 +240,13 @@ def measure(ws: Any, label: str, rounds: int, *, on_cluster: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="1,000,000 rows, default search")
-    parser.add_argument("--rows", type=int, help="labelled rows in all (default 30,000)")
+    parser.add_argument("--rows", type=int, help="labelled rows in all (default 20,000)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--log-days", type=int, default=7)
     parser.add_argument("--cancel-after", type=float, default=2.0)
     parser.add_argument("--no-cluster", action="store_true")
     args = parser.parse_args()
-    rows = args.rows or (1_000_000 if args.full else 30_000)
+    rows = args.rows or (1_000_000 if args.full else 20_000)
     settings: dict[str, Any] = {"recent_days": args.log_days + 1, "holdout_days": 2}
     if not args.full:
         settings.update(candidates=6, rounds=[50, 100], folds=3)
