@@ -271,7 +271,7 @@ def main() -> int:
         if not args.no_cluster:
             distributed = importlib.import_module("dask.distributed")
             with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                          dashboard_address=None) as found, \
+                                          dashboard_address=":0") as found, \
                     distributed.Client(found):  # fmt: skip
                 ws.config = ws.config.model_copy(update={"cluster": ws.config.cluster.model_copy(
                     update={"address": found.scheduler_address})})  # fmt: skip
