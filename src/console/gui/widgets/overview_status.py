@@ -14,7 +14,7 @@ from console.core.base.workspace import Workspace
 from console.core.monitoring import checks, partners
 from console.core.monitoring.checks import Check, CheckReport
 from console.gui import formatting as fmt
-from console.gui.pages import page_classes
+from console.gui.pages import page_entries
 from console.gui.widgets.status_tile import StatusTile
 
 WORST = ("critical", "warning", "ok", "no_data")
@@ -49,7 +49,7 @@ class StatusTiles(QWidget):
         self.quality = StatusTile("Data quality", "mdi6.table-check", "quality")
         self.system = StatusTile("System", "mdi6.gauge", "system")
         self.backup = StatusTile("Last backup", "mdi6.backup-restore", "backups")
-        known = {cls.key for cls in page_classes()}
+        known = {entry.key for entry in page_entries()}  # without importing the pages
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(12)
