@@ -26,12 +26,13 @@ import hmac
 import json
 import os
 import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from console.core.backup import keys
 from console.core.base import clock
@@ -327,6 +328,38 @@ class Repository:
             ) from None
         return self.open_chunk(cid, blob, loc.pack)
 
+    @contextmanager
+    def pack_reader(self) -> Iterator[Callable[[str, Location | None], bytes]]:
+        """``read(cid, location)`` with pack files kept open, one set per thread (restore
+        reads many chunks from several threads)."""
+        local = threading.local()
+        opened: list[BinaryIO] = []
+        lock = threading.Lock()
+
+        def read(cid: str, location: Location | None) -> bytes:
+            loc = location or self.index().get(cid)
+            if loc is None:
+                raise RepositoryError(f"chunk {cid[:12]}: not in the repository index")
+            handles: dict[str, BinaryIO] = local.__dict__.setdefault("handles", {})
+            fh = handles.get(loc.pack)
+            if fh is None:
+                try:
+                    fh = handles[loc.pack] = self.pack_path(loc.pack).open("rb")
+                except FileNotFoundError:
+                    raise RepositoryError(
+                        f"chunk {cid[:12]}: its pack {loc.pack[:12]} is missing"
+                    ) from None
+                with lock:
+                    opened.append(fh)
+            fh.seek(loc.offset)
+            return self.open_chunk(cid, fh.read(loc.length), loc.pack)
+
+        try:
+            yield read
+        finally:
+            for fh in opened:
+                fh.close()
+
     def open_chunk(self, cid: str, blob: bytes, pack: str) -> bytes:
         what = f"chunk {cid[:12]} in pack {pack[:12]}"
         data = self.unseal(blob, b"chunk" + bytes.fromhex(cid), what)
@@ -450,7 +483,14 @@ def _zstd() -> Any:
     return zstandard.ZstdCompressor(level=3)
 
 
-def _zstd_d() -> Any:
-    import zstandard
+_DECOMPRESSORS = threading.local()
 
-    return zstandard.ZstdDecompressor()
+
+def _zstd_d() -> Any:
+    """This thread's decompressor (one is not safe to share between threads)."""
+    found = getattr(_DECOMPRESSORS, "d", None)
+    if found is None:
+        import zstandard
+
+        found = _DECOMPRESSORS.d = zstandard.ZstdDecompressor()
+    return found

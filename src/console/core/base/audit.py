@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import clock
+from console.core.base import clock, events
 from console.core.security import checkpoints
 
 if TYPE_CHECKING:
@@ -75,6 +75,9 @@ def append(
         (seq, ts, user, role, action, target, outcome, text, prev, digest),
     )
     checkpoints.after_append(conn, seq, digest)
+    events.after_commit(
+        conn, "audit_appended", seq=seq, action=action, target=target, outcome=outcome
+    )
     return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
 
 

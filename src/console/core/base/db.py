@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from console.core.base import events
 from console.core.base.errors import WorkspaceError
 
 
@@ -135,11 +136,14 @@ def _has_ledger(conn: sqlite3.Connection) -> bool:
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception. Events announced
+    with :func:`events.after_commit` inside go out after the commit."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
+        events.rolled_back(conn)
         raise
     conn.execute("COMMIT")
+    events.committed(conn)

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -56,19 +55,37 @@ def load_performance(
     return performance.windows_and_segments(ws, window=window, ctx=ctx)
 
 
+#: why a window's figure is withheld, as a phrase after "N window(s)"
+WITHHELD = {
+    "no_labels": "without labels",
+    "too_few_labels": "with too few labels",
+    "one_class": "with labels of one class only",
+}
+
+
+def withheld_text(counts: dict[str, int], min_labels: int) -> str:
+    """E.g. "Not plotted (figure withheld): 1 window without labels, 2 windows with too
+    few labels (minimum 50 labels)."."""
+    parts = [
+        f"{n} window{'s' if n != 1 else ''} {WITHHELD[status]}" for status, n in counts.items() if n
+    ]
+    return f"Not plotted (figure withheld): {', '.join(parts)} (minimum {min_labels} labels)."
+
+
 class PerformancePage(Page):
     key = "performance"
     title = "Performance"
     icon_name = "mdi6.chart-line"
     order = 10
+    listens_to = ("ingested", "deployed")
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
         self.table: MetricTable | None = None
         self.segments: dict[str, MetricTable] = {}
         self.selected: int | None = None
-        self._stale = True
         self.job: workers.RunningJob | None = None
+        self.stale = True  # computed when first shown
 
         self.window_box = QComboBox()
         self.window_box.addItems(["hour", "day", "week"])
@@ -139,32 +156,23 @@ class PerformancePage(Page):
 
     # ----------------------------------------------------------------- loading
     def refresh(self) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.load()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.load()
+        """Re-compute in the background while shown (else when next shown); the plot and
+        tables keep their figures until the new ones arrive."""
+        if not self.isVisible():
+            self.stale = True
+            return
+        self.load()
 
     def load(self) -> None:
-        if self.job is not None:
-            return
-        self._stale = False
-        self.subtitle.setText("Computing…")
-        self.job = workers.run_job(
-            self,
+        if self.table is None:
+            self.subtitle.setText("Computing…")
+        self.job = self.load_in_background(
             "Computing model performance",
             load_performance,
             self.ws,
             self.window_box.currentText(),
             on_done=self.set_results,
         )
-        self.job.ended.connect(self._job_ended)
-
-    def _job_ended(self, _outcome: str) -> None:
-        self.job = None
 
     def set_results(self, result: tuple[MetricTable, dict[str, MetricTable]]) -> None:
         self.table, self.segments = result
@@ -184,7 +192,9 @@ class PerformancePage(Page):
 
     # ----------------------------------------------------------------- showing
     @property
-    def metric(self) -> str:
+    def chosen_metric(self) -> str:
+        """The metric chosen in the box (not ``metric``: that is QWidget.metric(), which
+        Qt calls while painting)."""
         return str(self.metric_box.currentData())
 
     def show_metric(self) -> None:
@@ -192,7 +202,7 @@ class PerformancePage(Page):
         if table is None:
             return
         x = table.starts / US
-        metric = self.metric
+        metric = self.chosen_metric
         self.plot.set_data("realised", x, table.column(metric))
         estimated = (
             table.column(f"est_{metric}") if metric in ESTIMATED else np.full(len(x), np.nan)
@@ -206,16 +216,11 @@ class PerformancePage(Page):
         self.plot.y_format = (
             ".2%" if metric in ("fpr", "positive_rate", "label_coverage") else ".3f"
         )
-        withheld = {s: table.status.count(s) for s in ("no_labels", "too_few_labels", "one_class")}
-        parts = [f"{v} {k.replace('_', ' ')}" for k, v in withheld.items() if v]
+        withheld = {s: table.status.count(s) for s in WITHHELD}
         if len(table) == 0:
             self.note.setText("No predictions are stored yet: import some on the Data page.")
-        elif parts:
-            self.note.setText(
-                "Not plotted (figure withheld): "
-                + ", ".join(parts)
-                + f" windows (minimum {settings(self.ws).min_labels} labels)."
-            )
+        elif any(withheld.values()):
+            self.note.setText(withheld_text(withheld, settings(self.ws).min_labels))
         else:
             self.note.setText("Every window has enough labels.")
 
