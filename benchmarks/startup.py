@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -129,10 +130,14 @@ def main() -> None:
         window_child(args.child, args.workspace)
         return
     print_machine("cold = a fresh process each time; console and baseline interleaved")
+    env = dict(os.environ, CONSOLE_WORKSPACE=str(args.workspace), CONSOLE_USER="bench")
+    probe = subprocess.run(console_argv("status"), env=env, capture_output=True, check=False)
+    if probe.returncode != 0 and args.workspace == DEMO and DEMO.exists():
+        print(f"the cached demo does not open with this version: rebuilding {DEMO}")
+        shutil.rmtree(DEMO)
     if not (args.workspace / "console.toml").exists():
         print(f"building the demo workspace in {args.workspace} (once) ...", flush=True)
         subprocess.run(console_argv("-w", str(args.workspace), "init", "--demo"), check=True)
-    env = dict(os.environ, CONSOLE_WORKSPACE=str(args.workspace), CONSOLE_USER="bench")
     bare = [sys.executable, "-c", "pass"]
     results: list[tuple[Comparison, float | None, str]] = []
     commands = {"console --help": ["--help"], "console status --json": ["status", "--json"]}

@@ -34,7 +34,7 @@ def _at(key: str, message: str, value: str | None = None) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Thresholds(_Section):
