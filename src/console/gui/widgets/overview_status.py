@@ -36,7 +36,7 @@ QUALITY = (
     "duplicate_ids",
     "schema_violations",
 )
-PIPELINE = ("ingest_overdue", "refused_batches", "volume")
+PIPELINE = ("ingest_overdue", "refused_batches", "volume", "data_recency")
 SYSTEM = ("cpu", "memory", "disk", "latency_p99", "error_rate")
 
 
