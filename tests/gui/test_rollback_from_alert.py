@@ -195,4 +195,11 @@ def test_the_dialog_backtests_the_target_beside_production(
     text = dialog.backtest.text()
     assert "1.1.0 (production)" in text
     assert f"{len(frame):,} labelled rows" in text
+    dialog.reason.setText("back to 1.0.0")
+    with qtbot.waitSignal(dialog.deployed, timeout=30_000):
+        dialog.start()
+    assert "1.0.0 (production)" in dialog.backtest.text()  # the labels follow the switch
+    assert "1.1.0 (production)" not in dialog.backtest.text()
+    assert dialog.comparison.horizontalHeaderItem(0).text() == "1.1.0 (archived)"
+    assert dialog.comparison.horizontalHeaderItem(1).text() == "1.0.0 (production)"
     dialog.close()
