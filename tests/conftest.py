@@ -93,3 +93,14 @@ def workspace(workspace_root: Path):
     ws = Workspace.create(workspace_root, "alice")
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def shared_keyring(tmp_path: Path) -> dict[str, str]:
+    """A keyring file this process and its console subprocesses share; returns the
+    environment for the subprocesses."""
+    from tests.file_keyring import FileKeyring, subprocess_env
+
+    path = tmp_path / "keyring.json"
+    keyring.set_keyring(FileKeyring(path))
+    return subprocess_env(path)

@@ -12,7 +12,7 @@ from console.commands.sign_in import acting_user
 from console.core.base import audit
 from console.core.base.errors import BadInput
 from console.core.base.workspace import Workspace
-from console.core.security import audit_export
+from console.core.security import anchor, audit_export
 
 ORDER = 90
 
@@ -37,6 +37,12 @@ def register(sub: Any) -> None:
         "verify", help="check the hash chain and signed checkpoints; exit 1 if broken"
     )
     add_json(verify).set_defaults(run=run_verify)
+    reanchor = actions.add_parser(
+        "reanchor",
+        help="accept the log's end and security state as they are now, after a finding (admin)",
+    )
+    reanchor.add_argument("--reason", required=True, help="why (recorded in the audit log)")
+    add_json(reanchor).set_defaults(run=run_reanchor)
     export = actions.add_parser("export", help="write the log to a file (auditor or admin)")
     export.add_argument("file", type=Path)
     export.add_argument("--format", choices=audit_export.FORMATS, default="json")
@@ -81,17 +87,28 @@ def run_verify(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     report = audit.verify(ws.conn)
 
     def text() -> str:
-        if not report.ok:
-            return f"Audit log BROKEN at entry {report.first_bad}: {report.reason}"
-        lines = [
-            f"Audit log intact: {report.entries} entries, {report.checkpoints} checkpoint(s), "
-            f"{report.signed_checkpoints} signed"
-        ]
+        lines = [report.summary()]
+        lines += [f"  changed: {change}" for change in report.changes]
+        if report.ok:
+            lines.append(
+                f"  {report.checkpoints} checkpoint(s), {report.signed_checkpoints} signed"
+            )
         lines += [f"  note: {note}" for note in report.notes]
         return "\n".join(lines)
 
     emit(args, report.as_dict(), text)
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def run_reanchor(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    user = acting_user(ws, user)
+    found = anchor.reanchor(ws, user, args.reason)
+    emit(
+        args,
+        {"accepted": found.reason or None, "changes": found.changes},
+        lambda: f"Signed audit head re-anchored; accepted: {found.reason or 'nothing was wrong'}",
+    )
+    return EXIT_OK
 
 
 def ask_new_passphrase() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -13,7 +14,7 @@ from console.core.base.db import write_transaction
 from console.core.base.errors import JobCancelled
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.security import checkpoints, settings
+from console.core.security import anchor, checkpoints, settings
 
 
 @pytest.fixture
@@ -93,6 +94,7 @@ def signed(workspace: Workspace) -> Workspace:
     """A log of 11 entries with checkpoints every 4 (at 4 and 8), signed."""
     with write_transaction(workspace.conn) as conn:
         settings.put(conn, "checkpoint_every", str(EVERY))
+    anchor.update(workspace.conn, accept=True)  # the edit above is not an audited change
     for i in range(10):
         workspace.set_role("alice", f"user{i}", "viewer")
     return workspace
@@ -143,9 +145,11 @@ def test_truncated_log_is_detected(signed: Workspace) -> None:
 
 
 def test_truncation_with_its_checkpoints_is_detected(signed: Workspace) -> None:
-    signed.conn.execute("DELETE FROM audit WHERE seq >= 6")
-    signed.conn.execute("DELETE FROM audit_checkpoints WHERE seq >= 6")
-    assert audit.verify(signed.conn).ok  # cut after the last checkpoint: only N-1 can go
+    signed.conn.execute("DELETE FROM audit WHERE seq >= 10")
+    signed.conn.execute("DELETE FROM audit_checkpoints WHERE seq >= 10")
+    report = audit.verify(signed.conn)  # cut after the last checkpoint: the signed head shows
+    assert (report.ok, report.first_bad) == (False, 10)
+    assert "entries 10..11 were cut off" in report.reason
     signed.conn.execute("DELETE FROM audit_checkpoints")
     report = audit.verify(signed.conn)
     assert (report.ok, report.first_bad) == (False, 4)
@@ -175,8 +179,9 @@ def test_forged_checkpoint_signature_is_detected(signed: Workspace) -> None:
     assert "unsigned" in audit.verify(signed.conn).reason
 
 
-def test_unsigned_checkpoints_without_a_keyring(workspace: Workspace) -> None:
+def test_unsigned_checkpoints_without_a_keyring(workspace_root: Path) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    workspace = Workspace.create(workspace_root, "alice")
     with write_transaction(workspace.conn) as conn:
         settings.put(conn, "checkpoint_every", "2")
     workspace.set_role("alice", "bob", "viewer")
@@ -184,7 +189,9 @@ def test_unsigned_checkpoints_without_a_keyring(workspace: Workspace) -> None:
     assert (row["seq"], row["signature"]) == (2, None)
     report = audit.verify(workspace.conn)
     assert report.ok
-    assert "unsigned" in report.notes[0]
+    assert report.status == "unprotected"
+    assert "NOT tamper-evident" in report.summary()
+    assert any("unsigned" in note for note in report.notes)
 
 
 def test_entries_filter_and_search(signed: Workspace) -> None:

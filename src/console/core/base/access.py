@@ -49,6 +49,7 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "credential.set": _ADMIN,
     "audit.read": _AUDIT,
     "audit.export": _AUDIT,
+    "audit.reanchor": _ADMIN,  # accept the log and security state as they are now
 }
 
 

@@ -2,9 +2,11 @@
 
 Each entry's hash covers its fields and the previous entry's hash, so editing,
 deleting or reordering an entry breaks the chain at that point; every N entries a
-checkpoint signed with the workspace's Ed25519 key (see
-:mod:`console.core.security.checkpoints`) makes truncation show too. :func:`verify`
-names the first entry that does not fit.
+checkpoint is signed with the workspace's Ed25519 key (see
+:mod:`console.core.security.checkpoints`), and after every commit the head is signed and
+kept in the OS keyring (:mod:`console.core.security.anchor`), so truncation at any
+depth and out-of-band changes of the security state show too. :func:`verify` names the
+first entry that does not fit; without a keyring it says the log is not tamper-evident.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import clock
-from console.core.security import checkpoints
+from console.core.base import clock, db
+from console.core.base.crash import crash_point
+from console.core.security import anchor, checkpoints
 
 if TYPE_CHECKING:
     from console.core.base.jobs import JobContext
@@ -75,6 +78,8 @@ def append(
         (seq, ts, user, role, action, target, outcome, text, prev, digest),
     )
     checkpoints.after_append(conn, seq, digest)
+    db.mark_for_hook(conn)  # after the commit: anchor the new head (security.anchor)
+    crash_point("audit.appended")
     return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
 
 
@@ -149,9 +154,35 @@ class ChainReport:
     checkpoints: int = 0
     signed_checkpoints: int = 0
     notes: list[str] = field(default_factory=list)
+    #: False: nothing outside the workspace's files anchors the log (no usable keyring),
+    #: so a consistent chain proves nothing against someone with file access
+    tamper_evident: bool = False
+    #: the entry the signed head in the keyring names (0: none)
+    anchored_seq: int = 0
+    #: security state changed outside the console ("users.bob: viewer -> admin")
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """One word: "broken", "intact" (anchored) or "unprotected"."""
+        if not self.ok:
+            return "broken"
+        return "intact" if self.tamper_evident else "unprotected"
+
+    def summary(self) -> str:
+        """One sentence for every place that reports the log (CLI, Audit page, Overview)."""
+        if not self.ok:
+            return f"Audit log BROKEN at entry {self.first_bad}: {self.reason}"
+        if self.tamper_evident:
+            return (
+                f"Audit log intact: {self.entries} entries, signed head at entry "
+                f"{self.anchored_seq} matches, security state as signed"
+            )
+        chained = f"{self.entries} entries chained"
+        return f"Audit log NOT tamper-evident: {chained}, but {anchor.UNPROTECTED}"
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dict(self.__dict__) | {"status": self.status, "summary": self.summary()}
 
 
 def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainReport:
@@ -184,5 +215,15 @@ def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainR
     cps = checkpoints.check(conn, hashes)
     if not cps.ok:
         return ChainReport(False, count, cps.first_bad, cps.reason, cps.checkpoints, cps.signed)
+    head = anchor.check(conn)
+    if not head.ok:
+        return ChainReport(
+            False, count, head.first_bad, head.reason, cps.checkpoints, cps.signed,
+            head.notes, head.anchored, head.head_seq, head.changes,
+        )  # fmt: skip
     reason = "chain intact" + (f", {cps.signed} signed checkpoint(s) valid" if cps.signed else "")
-    return ChainReport(True, count, None, reason, cps.checkpoints, cps.signed, cps.notes)
+    reason += ", signed head matches" if head.anchored else ", not anchored"
+    return ChainReport(
+        True, count, None, reason, cps.checkpoints, cps.signed, [*head.notes, *cps.notes],
+        head.anchored, head.head_seq,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ console processes on one workspace serialise their changes instead of corrupting
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -90,13 +90,39 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             conn.execute(f"PRAGMA user_version = {number + 1}")
 
 
+CommitHook = Callable[[sqlite3.Connection], None]
+_commit_hooks: dict[int, CommitHook] = {}
+_marked: set[int] = set()
+
+
+def set_commit_hook(conn: sqlite3.Connection, hook: CommitHook | None) -> None:
+    """Run ``hook(conn)`` after a write transaction on ``conn`` that was marked with
+    :func:`mark_for_hook` commits (the audit log anchors its head this way)."""
+    if hook is None:
+        _commit_hooks.pop(id(conn), None)
+        _marked.discard(id(conn))
+    else:
+        _commit_hooks[id(conn)] = hook
+
+
+def mark_for_hook(conn: sqlite3.Connection) -> None:
+    _marked.add(id(conn))
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception; then the commit
+    hook if the transaction was marked for it."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
+        _marked.discard(id(conn))
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    if id(conn) in _marked:
+        _marked.discard(id(conn))
+        hook = _commit_hooks.get(id(conn))
+        if hook is not None:
+            hook(conn)

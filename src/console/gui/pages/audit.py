@@ -90,6 +90,23 @@ class AuditPage(Page):
             )
             for widget in (splitter, self.search, self.action_box, self.user_box):
                 widget.setEnabled(False)
+        else:
+            self._show_open_check()
+
+    def _show_open_check(self) -> None:
+        """What the quick check at open found, until a full verification replaces it."""
+        found = self.ws.integrity
+        if not found.ok:
+            self._show_banner(
+                f"Tampering found when the workspace opened: {found.described()}\n"
+                "Investigate; an admin can accept the state with 'console audit reanchor'.",
+                "danger",
+            )
+        elif not found.anchored:
+            self._show_banner(
+                "This audit log is NOT tamper-evident here: " + "; ".join(found.notes) + ".",
+                "warning",
+            )
 
     # ------------------------------------------------------------------ building
     def _filters(self) -> QHBoxLayout:
@@ -205,17 +222,23 @@ class AuditPage(Page):
     def _verified(self, report: audit.ChainReport) -> None:
         self.last_report = report
         self.model.mark_bad(report.first_bad)
-        if report.ok:
-            notes = f" — {'; '.join(report.notes)}" if report.notes else ""
+        notes = [n for n in report.notes if n not in report.summary()]
+        more = f" — {'; '.join(notes)}" if notes else ""
+        if report.status == "intact":
             self._show_banner(
-                f"Audit log intact: {report.entries:,} entries, {report.checkpoints} "
-                f"checkpoint(s), {report.signed_checkpoints} signed{notes}.",
+                f"{report.summary()}; {report.checkpoints} checkpoint(s), "
+                f"{report.signed_checkpoints} signed{more}.",
                 "ok",
             )
+        elif report.status == "unprotected":
+            self._show_banner(f"{report.summary()}{more}.", "warning")
         else:
-            self._show_banner(
-                f"Audit log BROKEN at entry {report.first_bad}: {report.reason}.", "danger"
-            )
+            if report.changes:
+                changed = "".join(f"\n  • {c}" for c in report.changes)
+                text = "Audit log BROKEN: security state changed outside the console:" + changed
+            else:
+                text = f"{report.summary()}."
+            self._show_banner(text, "danger")
             self._select_seq(report.first_bad)
 
     def _select_seq(self, seq: int | None) -> None:

@@ -19,9 +19,12 @@ from console.core.data import store
 from console.core.models import registry
 from console.core.models.registry import ModelVersion
 from console.core.monitoring import checks
+from console.core.security import anchor
 from console.gui import formatting as fmt
 from console.gui import workers
+from console.gui.pages.audit import BANNER
 from console.gui.pages.base import Page
+from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DailyCountsChart
 from console.gui.widgets.overview_status import StatusTiles
 from console.gui.widgets.panel import panel
@@ -43,6 +46,9 @@ class OverviewPage(Page):
         self.labels_tile = StatTile("Labels", "mdi6.tag-check-outline")
         self.last_ingest_tile = StatTile("Last ingest", "mdi6.file-import-outline")
         self.span_tile = StatTile("Data span", "mdi6.calendar-range")
+        self.audit_note = QLabel("")
+        self.audit_note.setWordWrap(True)
+        self.body.addWidget(self.audit_note)
         tiles = tile_row(self.tiles())
         tiles.setContentsMargins(0, 0, 0, 0)
         self.body.addLayout(tiles)
@@ -88,7 +94,33 @@ class OverviewPage(Page):
         self.chart.set_counts(counts)
         self.empty_note.setVisible(not has_data)
         self.status.refresh()
+        self._show_audit_state()
         self.subtitle.setText(f"Updated {datetime.now().strftime('%H:%M:%S')} · F5 refreshes")
+
+    def _show_audit_state(self) -> None:
+        """The audit log's protection in one line: tampered (red), not tamper-evident here
+        (amber), or anchored (muted)."""
+        try:
+            found = anchor.check(self.ws.conn)
+        except Exception as exc:
+            found = anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
+        self.ws.integrity = found
+        if not found.ok:
+            text = f"Audit log or security state tampered with: {found.described()}"
+            state = "danger"
+        elif not found.anchored:
+            text, state = "Audit log NOT tamper-evident here: " + "; ".join(found.notes), "warning"
+        else:
+            text, state = f"Audit log anchored: signed head at entry {found.head_seq}.", "ok"
+        self.audit_note.setText(text)
+        self.audit_note.setProperty("audit_state", state)
+        colours = {
+            "ok": (THEME.border, THEME.surface),
+            "warning": (THEME.warning, THEME.warning_soft),
+            "danger": (THEME.danger, THEME.danger_soft),
+        }
+        border, background = colours[state]
+        self.audit_note.setStyleSheet(BANNER.format(border=border, bg=background))
 
     def run_checks(self) -> None:
         """Run the daily checks as a job; the window refreshes when the report is stored."""
