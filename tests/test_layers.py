@@ -55,3 +55,14 @@ def test_every_package_is_listed_for_installation() -> None:
         for p in (ROOT / "src" / "console").rglob("__init__.py")
     }
     assert found <= listed
+
+
+def test_sql_lives_only_in_the_core() -> None:
+    """The GUI and the CLI call core functions; they never run SQL themselves."""
+    offenders = []
+    for folder in ("gui", "commands"):
+        for path in (ROOT / "src" / "console" / folder).rglob("*.py"):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if ".execute(" in line or "executemany(" in line:
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []

@@ -18,10 +18,15 @@ from pathlib import Path
 
 from console import __version__
 from console.commands import command_modules
-from console.commands.output import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from console.commands.sign_in import acting_user
 from console.core.base import access
-from console.core.base.errors import ConsoleError, JobCancelled
+from console.core.base.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    ConsoleError,
+    JobCancelled,
+)
 from console.core.base.workspace import Workspace, default_root, demo_root
 
 log = logging.getLogger("console.cli")

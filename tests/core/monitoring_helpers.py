@@ -71,7 +71,7 @@ class FakeService:
 def fake_partners(
     monkeypatch: pytest.MonkeyPatch, *, drift: str = "ok", service: Any = None
 ) -> None:
-    """Stand-ins for the drift, service and alerts packages (engineers D, B, E)."""
+    """Stand-ins for the drift and service packages, so the checks are tested alone."""
     check = {
         "name": "data_drift",
         "value": 0.1 if drift == "ok" else 0.6,

@@ -7,25 +7,31 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
+from console.core.data.ingest import Batch
 from console.gui.main_window import MainWindow
 from console.gui.widgets.batch_detail import BatchDetail
 from console.gui.widgets.batch_table import COLUMNS, BatchTableModel
 
 
-def batch(batch_id: int, outcome: str, rows: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": batch_id,
-        "kind": "predictions",
-        "source": f"/data/feed/predictions-{batch_id}.csv",
-        "sha256": "ab" * 32,
-        "rows": rows,
-        "started_at": "2026-03-02T10:00:00+00:00",
-        "finished_at": f"2026-03-02T10:00:{batch_id:02d}+00:00",
-        "outcome": outcome,
-        "message": "",
-        "problems": [],
-        "user": "alice",
-    } | extra
+def batch(batch_id: int, outcome: str, rows: int, **extra: Any) -> Batch:
+    return Batch(
+        **{
+            "id": batch_id,
+            "kind": "predictions",
+            "source": f"/data/feed/predictions-{batch_id}.csv",
+            "sha256": "ab" * 32,
+            "rows": rows,
+            "started_at": "2026-03-02T10:00:00+00:00",
+            "finished_at": f"2026-03-02T10:00:{batch_id:02d}+00:00",
+            "outcome": outcome,
+            "message": "",
+            "problems": [],
+            "user": "alice",
+            "ts_min": None,
+            "ts_max": None,
+        }
+        | extra
+    )
 
 
 REFUSED = batch(
@@ -72,8 +78,8 @@ def test_detail_lists_the_problems_of_a_refused_batch(qtbot: QtBot) -> None:
     qtbot.addWidget(detail)
     detail.show_batch(REFUSED)
     assert "refused" in detail.heading.text()
-    assert detail.message.text() == REFUSED["message"]
-    assert detail.problem_texts() == REFUSED["problems"]
+    assert detail.message.text() == REFUSED.message
+    assert detail.problem_texts() == REFUSED.problems
     assert not detail.problems.isHidden()
     detail.show_batch(batch(2, "ok", 12_000))
     assert detail.message.text() == "12,000 rows added."
@@ -85,7 +91,7 @@ def test_refresh_keeps_the_selected_batch(window: MainWindow) -> None:
     window.show_page("data")
     first = page.selected_batch()
     assert first is not None
-    assert first["outcome"] == "ok"
+    assert first.outcome == "ok"
     page.refresh()
     assert page.selected_batch() == first
     assert "1 ingest batch · 1 ok" in page.subtitle.text()

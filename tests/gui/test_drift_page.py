@@ -76,7 +76,7 @@ def test_analyse_runs_as_a_job_and_stores_the_result(
     assert runs(drift_ws) == 1
     assert page.model.rowCount() > 0
     assert page.data_doc is not None
-    assert page.data_doc["current"].startswith("days 2026-11-06")
+    assert page.data_doc["current"] == "day 2026-11-06"
     with qtbot.waitSignal(page.changed, timeout=20_000):
         page.concept_action.trigger()
     assert runs(drift_ws) == 2

@@ -77,7 +77,7 @@ def test_import_predictions_from_the_file_menu(
     assert sum(window.overview_page.chart.bar_heights("predictions")) == total
     page = window.data_page
     assert page.model.rowCount() == 2
-    assert page.selected_batch()["source"].endswith("more.csv")
+    assert page.selected_batch().source.endswith("more.csv")
 
 
 def test_bad_file_reaches_show_error_and_changes_nothing(
@@ -122,7 +122,7 @@ def test_cancel_during_import_leaves_counts_unchanged(
     assert not errors
     assert predictions_shown(window) == f"{import_files.initial_rows:,}"
     assert store.summary(window.ws.conn).predictions == import_files.initial_rows
-    assert ingest.batches(window.ws, 1)[0]["outcome"] == "cancelled"
+    assert ingest.batches(window.ws, 1)[0].outcome == "cancelled"
     assert "cancelled" in window.statusBar().currentMessage()
 
 

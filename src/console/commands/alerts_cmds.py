@@ -6,12 +6,12 @@ import argparse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time
+from console.commands.output import add_json, emit, short_time
 from console.core.alerts import engine, notify, silences
 from console.core.alerts.records import Alert
 from console.core.base import clock
 from console.core.base.alert_rules import parse_duration
-from console.core.base.errors import BadInput
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 
 ORDER = 50

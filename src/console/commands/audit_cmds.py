@@ -7,10 +7,10 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time
+from console.commands.output import add_json, emit, short_time
 from console.commands.sign_in import acting_user
 from console.core.base import audit
-from console.core.base.errors import BadInput
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 from console.core.security import anchor, audit_export
 

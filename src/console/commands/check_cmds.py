@@ -7,12 +7,15 @@ import datetime as dt
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, terminal_job
-from console.core.base.errors import BadInput
+from console.commands.output import add_json, emit, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
-from console.core.monitoring import checks, performance, report_html, system
+from console.core.monitoring import checks, report_html
+
+if TYPE_CHECKING:
+    from console.core.monitoring import performance
 
 ORDER = 30
 MARKS = {"ok": "ok", "warning": "WARN", "critical": "CRIT", "no_data": "n/a"}
@@ -75,6 +78,8 @@ def run_check(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 
 def run_metrics(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.monitoring import performance  # numpy: only when metrics are asked
+
     ctx = terminal_job(args)
     if args.segments:
         tables = performance.segment_metrics(ws, start=args.start, end=args.end, ctx=ctx)
@@ -124,6 +129,8 @@ def _segments_text(tables: dict[str, performance.MetricTable]) -> str:
 def run_system(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     if args.sample < 0 or args.every <= 0 or args.hours <= 0:
         raise BadInput("--sample must be >= 0, --every and --hours > 0")
+    from console.core.monitoring import system  # numpy and psutil: only for this command
+
     if args.sample:
         ws.authorize(user, "check.run", "system-sample")
     probe = system.ServiceProbe()

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
-from console.core.base.errors import ConsoleError
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, ConsoleError
 from console.core.base.workspace import Workspace
 from console.core.data import ingest
 
@@ -60,12 +60,12 @@ def run_batches(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         lines = [f"{'id':>5}  {'finished':<19}  {'kind':<11} {'outcome':<9} {'rows':>9}  source"]
         for b in rows:
             lines.append(
-                f"{b['id']:>5}  {short_time(b['finished_at']):<19}  {b['kind']:<11} "
-                f"{b['outcome']:<9} {b['rows']:>9,}  {b['source']}"
+                f"{b.id:>5}  {short_time(b.finished_at):<19}  {b.kind:<11} "
+                f"{b.outcome:<9} {b.rows:>9,}  {b.source}"
             )
-            if b["outcome"] != "ok" and b["message"]:
-                lines.append(f"{'':>7}{b['message']}")
+            if b.outcome != "ok" and b.message:
+                lines.append(f"{'':>7}{b.message}")
         return "\n".join(lines)
 
-    emit(args, {"batches": rows}, text)
+    emit(args, {"batches": [b.as_dict() for b in rows]}, text)
     return EXIT_OK

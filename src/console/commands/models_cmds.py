@@ -7,15 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import (
-    EXIT_OK,
-    EXIT_PROBLEM,
-    add_json,
-    emit,
-    short_time,
-    terminal_job,
-)
-from console.core.base.errors import BadInput
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 from console.core.models import deploy, model_import, registry
 from console.core.models.deploy import CheckResult, Deployment

@@ -11,8 +11,6 @@ from typing import Any
 
 from console.core.base.jobs import JobContext
 
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_DENIED, EXIT_INTERNAL = 0, 1, 2, 3, 4
-
 
 def add_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.commands.output import EXIT_OK, EXIT_PROBLEM, add_json, emit, short_time, terminal_job
-from console.core.base.errors import BadInput, JobCancelled
+from console.commands.output import add_json, emit, short_time, terminal_job
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput, JobCancelled
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.demo import traffic
 from console.core.serving import control, security, state
-from console.core.serving.server import ScoringService
 from console.core.serving.settings import DEFAULT_HOST, DEFAULT_PORT, ServiceSettings
+
+if TYPE_CHECKING:  # numpy and pandas load only for the commands that serve or send
+    from console.core.serving.server import ScoringService
 
 ORDER = 70
 
@@ -80,6 +81,8 @@ def register(sub: Any) -> None:
 
 
 def run_serve(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.serving.server import ScoringService
+
     settings = ServiceSettings.of(ws, host=args.host, port=args.port)
     service = ScoringService(ws, user, settings)
     feeder: threading.Thread | None = None
@@ -108,6 +111,8 @@ def run_serve(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 def _feed(service: ScoringService, rate: float, ctx: JobContext) -> None:
     """Send demo traffic to ``service`` once it answers, until ``ctx`` is cancelled."""
+    from console.core.demo import traffic
+
     while not service.ready.wait(0.2):
         if ctx.cancelled:
             return
@@ -133,6 +138,8 @@ def _target(args: argparse.Namespace, ws: Workspace) -> tuple[str, str | None, A
 
 
 def run_traffic(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.demo import traffic
+
     url, token, verify = _target(args, ws)
     result = traffic.send(
         url,

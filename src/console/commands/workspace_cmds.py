@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import EXIT_OK, add_json, emit, short_time, terminal_job
+from console.commands.output import add_json, emit, short_time, terminal_job
 from console.core.base import access, orphans
-from console.core.base.errors import ConsoleError
+from console.core.base.errors import EXIT_OK, ConsoleError
 from console.core.base.workspace import Workspace
 from console.core.data import store
 from console.core.models import registry

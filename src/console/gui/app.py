@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from console import __version__
 from console.core.alerts import integrity
 from console.core.base import access
-from console.core.base.errors import ConsoleError
+from console.core.base.errors import EXIT_BAD_INPUT, EXIT_OK, ConsoleError
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import CONFIG_FILE, Workspace
 from console.core.security import accounts
@@ -28,7 +28,7 @@ from console.gui.main_window import APP_TITLE, MainWindow
 from console.gui.settings import APPLICATION, ORGANISATION
 from console.gui.style import THEME, apply_style, icon
 
-EXIT_OK, EXIT_CANNOT_OPEN = 0, 2
+EXIT_CANNOT_OPEN = EXIT_BAD_INPUT  # the workspace cannot be opened: bad input
 log = logging.getLogger(__name__)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,28 +22,33 @@ from console import __version__
 from console.core.base import access
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
-from console.gui.pages import page_classes
+from console.gui.pages import PageEntry, page_entries
 from console.gui.pages.base import Page
-from console.gui.pages.data import DataPage
-from console.gui.pages.overview import OverviewPage
 from console.gui.settings import app_settings
 from console.gui.style import icon
 from console.gui.tray import TrayController
+
+if TYPE_CHECKING:  # the pages' modules are imported when a page is first shown
+    from console.gui.pages.data import DataPage
+    from console.gui.pages.overview import OverviewPage
 
 log = logging.getLogger("console.gui")
 
 APP_TITLE = "Model Operations Console"
 DEFAULT_SIZE = QSize(1280, 800)
-#: Explicit, so the layout never changes the window's minimum size after it is shown
-#: (each change is a round trip to the window system).
 #: how long after the window is built its job modules are imported
 WARM_UP_AFTER_MS = 300
+#: Explicit, so the layout never changes the window's minimum size after it is shown
+#: (each change is a round trip to the window system).
 MINIMUM_SIZE = QSize(760, 520)
 CLOSE_WAIT_MS = 10_000
 GEOMETRY_KEY, STATE_KEY, PAGE_KEY = "main_window/geometry", "main_window/state", "main_window/page"
 
 
 class MainWindow(QMainWindow):
+    #: a page was built (it is built when first shown or asked for)
+    page_built = Signal(object)
+
     def __init__(self, ws: Workspace, user: str) -> None:
         super().__init__()
         self.ws = ws
@@ -60,11 +66,12 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.page_actions = QActionGroup(self)
         self.page_actions.setExclusive(True)
-        for page_class in page_classes():
-            page = page_class.create(self)
-            page.changed.connect(self.refresh_pages)
-            page.open_page.connect(self.show_page)
-            self._add_page(page)
+        # Pages are built when first shown (or asked for), so the window paints after
+        # building one page, not all of them; the rest cost nothing until visited.
+        self.page_entries = page_entries()
+        self._built: dict[int, Page] = {}
+        for entry in self.page_entries:
+            self._add_page(entry)
         self._make_menus()
         self._make_toolbar()
         self.navigation.currentRowChanged.connect(self._page_chosen)
@@ -81,12 +88,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.workspace_label)
         self.statusBar().addPermanentWidget(self.user_label)
 
-        self._restore_window_state()
-        self.refresh_pages()
+        self._restore_window_state()  # builds (and refreshes) the page shown first
         self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
         # once the window is up: import what jobs need and freeze the start-up objects,
         # so neither stalls the GUI later while a job runs
-        QTimer.singleShot(WARM_UP_AFTER_MS, warmup.warm_up)
+        QTimer.singleShot(WARM_UP_AFTER_MS, warmup.start_warm_up)
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:
@@ -143,8 +149,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
-    def _add_page(self, page: Page) -> None:
-        number = self.stack.addWidget(page)
+    def _add_page(self, page: PageEntry) -> None:
+        number = self.stack.addWidget(QWidget())  # a stand-in until the page is built
         item = QListWidgetItem(icon(page.icon_name), page.title, self.navigation)
         item.setSizeHint(QSize(0, 36))
         action = QAction(icon(page.icon_name), page.title, self.page_actions)
@@ -155,11 +161,38 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ pages
     def page(self, key: str) -> Page:
-        """The page with this key (KeyError if there is none)."""
-        for page in self.pages():
-            if page.key == key:
-                return page
-        raise KeyError(key)
+        """The page with this key, built if need be (KeyError if there is none)."""
+        keys = self.page_keys()
+        if key not in keys:
+            raise KeyError(key)
+        return self._page_at(keys.index(key))
+
+    def page_keys(self) -> list[str]:
+        return [entry.key for entry in self.page_entries]
+
+    def _page_at(self, number: int) -> Page:
+        built = self._built.get(number)
+        if built is not None:
+            return built
+        page = self.page_entries[number].load().create(self)
+        page.changed.connect(self.refresh_pages)
+        page.open_page.connect(self.show_page)
+        stand_in = self.stack.widget(number)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(number, page)
+        if stand_in is not None:
+            self.stack.removeWidget(stand_in)
+            stand_in.deleteLater()
+        if current == number:
+            self.stack.setCurrentIndex(number)
+        self._built[number] = page
+        self.page_built.emit(page)
+        try:
+            page.refresh()
+        except Exception as exc:
+            log.exception("refresh of a new page failed")
+            workers.show_error(self, "Refresh failed", exc)
+        return page
 
     @property
     def overview_page(self) -> OverviewPage:
@@ -170,25 +203,30 @@ class MainWindow(QMainWindow):
         return self.page("data")  # type: ignore[return-value]
 
     def pages(self) -> list[Page]:
-        return [self.stack.widget(i) for i in range(self.stack.count())]  # type: ignore[misc]
+        """Every page, in order, building those not built yet."""
+        return [self._page_at(n) for n in range(len(self.page_entries))]
+
+    def built_pages(self) -> list[Page]:
+        """The pages built so far (shown at least once, or asked for)."""
+        return [self._built[n] for n in sorted(self._built)]
 
     def current_page(self) -> Page:
         return self.stack.currentWidget()  # type: ignore[return-value]
 
     def show_page(self, page: int | str) -> None:
-        keys = [p.key for p in self.pages()]
-        number = keys.index(page) if isinstance(page, str) else page
+        number = self.page_keys().index(page) if isinstance(page, str) else page
         self.navigation.setCurrentRow(number)
 
     def _page_chosen(self, number: int) -> None:
         if number < 0:
             return
+        self._page_at(number)
         self.stack.setCurrentIndex(number)
         self.page_actions.actions()[number].setChecked(True)
 
     def refresh_pages(self) -> None:
         try:
-            for page in self.pages():
+            for page in self.built_pages():  # the others read fresh data when built
                 page.refresh()
         except Exception as exc:
             log.exception("refresh failed")
@@ -234,7 +272,7 @@ class MainWindow(QMainWindow):
         state = settings.value(STATE_KEY)
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        keys = [p.key for p in self.pages()]
+        keys = self.page_keys()
         last = str(settings.value(PAGE_KEY, keys[0], type=str))
         self.show_page(last if last in keys else keys[0])
 

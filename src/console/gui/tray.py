@@ -87,11 +87,15 @@ class TrayController(QObject):
         except ConsoleError:
             seconds = 60
         self.timer.start(seconds * 1000)
-        for page in window.pages():  # evaluate after every check, ingest or other change
-            page.changed.connect(self.tick)
-            if hasattr(page, "import_ended"):
-                page.import_ended.connect(self.tick)
+        for page in window.built_pages():  # evaluate after every check, ingest or change
+            self._follow(page)
+        window.page_built.connect(self._follow)
         self.refresh()
+
+    def _follow(self, page: Any) -> None:
+        page.changed.connect(self.tick)
+        if hasattr(page, "import_ended"):
+            page.import_ended.connect(self.tick)
 
     def _open_action(self) -> QAction:
         action = QAction(icon("mdi6.monitor-dashboard"), "Open console", self.menu)

@@ -1,7 +1,8 @@
 """Start-up warm-up: import what jobs need and freeze start-up objects, once per process.
 
-The main window schedules :func:`warm_up` shortly after it is shown, so the operator's
-first job does not pay for imports and a full garbage collection on the GUI thread.
+The main window schedules :func:`start_warm_up` shortly after it is shown: the imports
+run on a background thread, so the first paint never waits for the data libraries and
+the operator's first job does not pay for them on the GUI thread.
 """
 
 from __future__ import annotations
@@ -51,3 +52,21 @@ def warm_up() -> None:
             log.debug("warm-up: %s not importable", name)
     gc.collect()
     gc.freeze()
+
+
+def start_warm_up() -> None:
+    """Run :func:`warm_up` on a background thread, so the GUI thread stays free to paint
+    and answer while the job libraries load."""
+    if _warmed.is_set():
+        return
+    threading.Thread(target=_warm_up_quietly, name="warm-up", daemon=True).start()
+
+
+def _warm_up_quietly() -> None:
+    from console.gui.workers import lower_thread_priority
+
+    lower_thread_priority()
+    try:
+        warm_up()
+    except Exception:  # a broken optional import must not take the window down
+        log.exception("warm-up failed")

@@ -19,15 +19,17 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
-from superqt.utils import FunctionWorker, create_worker
 
 from console.core.base.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
 from console.core.base.jobs import JobContext
 from console.gui.dialogs.job_progress import JobProgressDialog
+
+if TYPE_CHECKING:  # superqt loads its every widget module: imported with the first job
+    from superqt.utils import FunctionWorker
 
 log = logging.getLogger("console.gui")
 
@@ -185,6 +187,8 @@ def run_job(
         parent, title, on_done=on_done, on_error=on_error, on_cancelled=on_cancelled,
         quiet=quiet,
     )  # fmt: skip
+    from superqt.utils import create_worker
+
     worker = create_worker(
         _cancellable(fn, job.ctx),
         *args,

@@ -141,7 +141,7 @@ def test_same_file_twice_adds_nothing(workspace: Workspace, tmp_path: Path, fram
     after = snapshot(workspace)
     assert after["summary"] == before["summary"]
     assert after["files"] == before["files"]
-    assert [b["outcome"] for b in ingest.batches(workspace)] == ["duplicate", "ok"]
+    assert [b.outcome for b in ingest.batches(workspace)] == ["duplicate", "ok"]
 
 
 def test_timestamps_with_offsets_and_without(workspace: Workspace, tmp_path: Path, frame) -> None:
@@ -162,7 +162,7 @@ def _refused(ws: Workspace, kind: str, path: Path) -> BadInput:
     assert "\n" not in message
     assert message.startswith(str(path))
     batch = ingest.batches(ws, 1)[0]
-    assert (batch["outcome"], batch["rows"], batch["message"]) == ("refused", 0, message)
+    assert (batch.outcome, batch.rows, batch.message) == ("refused", 0, message)
     assert audit.entries(ws.conn, limit=1)[0].outcome == "refused"
     return err.value
 
@@ -206,7 +206,7 @@ def test_many_problems_are_listed_up_to_the_limit(
     assert "(and 29 more problems)" in str(err)
     assert len(err.problems) == 21  # 20 listed (limits.max_problems_reported) + "... and 10 more"
     assert err.problems[-1] == "... and 10 more problems"
-    assert ingest.batches(workspace, 1)[0]["problems"] == err.problems
+    assert ingest.batches(workspace, 1)[0].problems == err.problems
 
 
 def test_missing_and_extra_columns(workspace: Workspace, tmp_path: Path, frame) -> None:
@@ -320,7 +320,7 @@ def test_cancelled_ingest_leaves_nothing(workspace: Workspace, tmp_path: Path, f
     with pytest.raises(JobCancelled):
         ingest.ingest_file(workspace, "alice", "predictions", predictions_csv(tmp_path, frame), ctx)
     assert snapshot(workspace) == before
-    assert ingest.batches(workspace, 1)[0]["outcome"] == "cancelled"
+    assert ingest.batches(workspace, 1)[0].outcome == "cancelled"
 
 
 def test_crash_before_commit_leaves_invisible_orphans(

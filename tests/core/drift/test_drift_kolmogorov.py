@@ -61,3 +61,13 @@ def test_smirnov_sum_equals_scipy(n: int) -> None:
     for nd2 in (2.2, 6.0, 14.0):
         x = float(np.sqrt(nd2 / n))
         assert kolmogorov.smirnov_sum(n, x) == pytest.approx(float(smirnov(n, x)), rel=1e-11)
+
+
+def test_smirnov_sum_where_n_times_one_minus_x_rounds_up() -> None:
+    """n(1 - x) = 49449.0 in floating point although it is a hair below: the last term is
+    zero, not NaN (it was NaN, and so was the p-value of a real analysis)."""
+    from scipy.special import smirnov
+
+    x = 0.01102000000000003
+    got = kolmogorov.smirnov_sum(50_000, x)
+    assert got == pytest.approx(float(smirnov(50_000, x)), rel=1e-9)

@@ -1,6 +1,6 @@
 """Beyond loopback the service wants the bearer token and speaks HTTPS.
 
-Engineer F's ``console.core.security`` (credentials, certificate) is faked here: the
+The ``console.core.security`` package (credentials, certificate) is faked here: the
 adapter in ``console.core.serving.security`` is pointed at stand-ins.
 """
 

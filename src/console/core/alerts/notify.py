@@ -40,7 +40,7 @@ DESKTOP_MAX_AGE = timedelta(hours=1)
 
 
 def smtp_password(ws: Workspace) -> str | None:
-    """The relay password, only ever from the keyring (engineer F's credentials)."""
+    """The relay password, only ever from the keyring (console.core.security.credentials)."""
     credentials = importlib.import_module("console.core.security.credentials")
     secret = credentials.get_secret(ws, "smtp-password")
     return None if secret is None else str(secret)

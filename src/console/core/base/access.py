@@ -23,11 +23,13 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     # data pipeline
     "ingest": _OPS,
     "job.run": _OPS,
+    "schedule.edit": _ADMIN,
     "dataset.create": _OPS,
     # models and the scoring service
     "model.register": _ADMIN,
     "model.import_pickle": _ADMIN,
     "model.promote": _ADMIN,
+    "model.adopt_threshold": _ADMIN,
     "model.rollback": _OPS,  # to a version that was in production before
     "model.verify": _OPS,
     "service.control": _OPS,

@@ -28,7 +28,7 @@ Severity = Literal["critical", "warning"]
 Comparison = Literal["<", "<=", ">", ">=", "status"]
 Channel = Literal["tray", "desktop", "sound", "email", "command"]
 
-#: Check names of the daily check report (engineer C) and drift (engineer D), plus
+#: Check names of the daily check report and of drift, plus
 #: ``jobs_failed``, which the alert engine derives itself from the jobs table.
 KNOWN_METRICS: tuple[str, ...] = (
     "f1", "fpr", "precision", "recall", "roc_auc", "f1_drop", "missing_values",

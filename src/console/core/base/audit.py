@@ -227,3 +227,15 @@ def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainR
         True, count, None, reason, cps.checkpoints, cps.signed, [*head.notes, *cps.notes],
         head.anchored, head.head_seq,
     )  # fmt: skip
+
+
+def count(conn: sqlite3.Connection) -> int:
+    """How many entries the log holds."""
+    return int(conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+
+
+def distinct_actors(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """The actions and the users that occur in the log, each sorted (for filters)."""
+    actions = [r[0] for r in conn.execute("SELECT DISTINCT action FROM audit ORDER BY 1")]
+    users = [r[0] for r in conn.execute("SELECT DISTINCT user FROM audit ORDER BY 1")]
+    return actions, users

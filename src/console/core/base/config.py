@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from console.core.base.alert_rules import parse_settings
 from console.core.base.errors import ConfigError
+from console.core.base.maintenance_config import Cluster, Retraining, Schedules, Validation
 
 CONFIG_VERSION = 1
 FeatureType = Literal["number", "integer", "category"]
@@ -150,6 +151,7 @@ class DriftFeature(_Section):
     # number: ks | psi | wasserstein | js; category: chi2 | psi | js
     method: Literal["ks", "psi", "wasserstein", "js", "chi2"]
     threshold: float | None = Field(None, gt=0)  # alpha for ks/chi2, a distance otherwise
+    gate: float | None = Field(None, ge=0, le=1)  # ks/chi2: main effect gate, 0 = off
 
 
 class Drift(_Section):
@@ -161,9 +163,11 @@ class Drift(_Section):
     min_rows: int = Field(30, ge=2)  # fewer values on a side: "not meaningful"
     bins: int = Field(10, ge=2, le=100)  # PSI bins from reference quantiles
     max_categories: int = Field(1000, ge=2)
-    min_effect_numeric: float = Field(0.1, ge=0)  # Wasserstein / reference std
-    min_effect_category: float = Field(0.05, ge=0)  # PSI
-    min_missing_change: float = Field(0.05, ge=0, le=1)
+    min_ks_distance: float = Field(0.02, ge=0, le=1)  # numbers: largest change of a CDF
+    min_effect_numeric: float = Field(0.1, ge=0)  # numbers: Wasserstein / reference std
+    min_share_change: float = Field(0.02, ge=0, le=1)  # categories: one category's share
+    min_psi: float = Field(0.2, ge=0)  # either kind: PSI over the reference's bins
+    min_missing_change: float = Field(0.02, ge=0, le=1)  # drift by itself when significant
     multivariate: bool = True
     features: dict[str, DriftFeature] = Field(default_factory=dict)
 
@@ -192,6 +196,10 @@ class Config(_Section):
     monitoring: Monitoring = Field(default_factory=Monitoring)
     drift: Drift = Field(default_factory=Drift)
     service: Service = Field(default_factory=Service)
+    schedules: Schedules = Field(default_factory=Schedules)
+    validation: Validation = Field(default_factory=Validation)
+    retraining: Retraining = Field(default_factory=Retraining)
+    cluster: Cluster = Field(default_factory=Cluster)
     #: alert rules, escalation and channels: the [alerts] schema in console.core.base.alert_rules
     alerts: dict[str, Any] = Field(default_factory=dict)
     data_schema: Schema = Field(alias="schema")
@@ -266,7 +274,7 @@ def _describe(err: Any, text: str, source: str, data: dict[str, Any]) -> str:
     return f"{where}: {key or 'config'}: {msg}{shown}"
 
 
-_SECTIONS: dict[str, type[_Section]] = {
+_SECTIONS: dict[str, type[BaseModel]] = {
     "thresholds": Thresholds,
     "logging": Logging,
     "limits": Limits,
@@ -275,6 +283,10 @@ _SECTIONS: dict[str, type[_Section]] = {
     "monitoring": Monitoring,
     "drift": Drift,
     "service": Service,
+    "schedules": Schedules,
+    "validation": Validation,
+    "retraining": Retraining,
+    "cluster": Cluster,
     "schema": Schema,
 }
 

@@ -8,6 +8,7 @@ console processes on one workspace serialise their changes instead of corrupting
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,18 +18,27 @@ from pathlib import Path
 from console.core.base.errors import WorkspaceError
 
 
-def _load_migrations() -> list[str]:
-    """The SQL scripts in ``console/core/base/migrations``, ``0001_*.sql`` upwards.
+def _load_migrations() -> dict[int, str]:
+    """The SQL scripts in ``console/core/base/migrations`` by number (``NNNN_name.sql``).
 
-    Each file upgrades the schema by one version. Never edit a released file: add one.
-    Numbers must be contiguous (a test checks it).
+    Each file upgrades the schema by one step. Never edit a released file: add one.
+    Numbers are unique but may have gaps: parts of the console developed side by side
+    take their numbers up front, and a workspace records which scripts it has applied
+    (``schema_migrations``), so a lower number that arrives later is still applied.
     """
     folder = resources.files("console.core.base.migrations")
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
-    for number, file in enumerate(files, start=1):
-        if not file.name.startswith(f"{number:04d}_"):
-            raise RuntimeError(f"migration {file.name} is out of sequence (expected {number:04d})")
-    return [f.read_text(encoding="utf-8") for f in files]
+    scripts: dict[int, str] = {}
+    for file in sorted(folder.iterdir(), key=lambda f: f.name):
+        if not file.name.endswith(".sql"):
+            continue
+        match = re.match(r"^(\d{4})_[a-z0-9_]+\.sql$", file.name)
+        if not match:
+            raise RuntimeError(f"migration {file.name} is not named NNNN_name.sql")
+        number = int(match.group(1))
+        if number in scripts or number == 0:
+            raise RuntimeError(f"migration number {number:04d} is used twice (or is 0)")
+        scripts[number] = file.read_text(encoding="utf-8")
+    return scripts
 
 
 def statements(script: str) -> list[str]:
@@ -47,8 +57,8 @@ def statements(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS: list[str] = _load_migrations()
-SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATIONS: dict[int, str] = _load_migrations()
+SCHEMA_VERSION = max(MIGRATIONS)
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
@@ -79,15 +89,48 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: workspace schema version {version} is newer than this console "
             f"supports ({SCHEMA_VERSION}); upgrade the console"
         )
-    if version == SCHEMA_VERSION:
+    if version == SCHEMA_VERSION and _has_ledger(conn) and not _pending(conn, version):
         return
     with write_transaction(conn):
         # Re-read inside the lock: another process may have migrated meanwhile.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number in range(version, SCHEMA_VERSION):
+        pending = _pending(conn, version)
+        if not _has_ledger(conn):
+            conn.execute(
+                "CREATE TABLE schema_migrations"
+                " (number INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT '')"
+            )
+            conn.executemany(
+                "INSERT INTO schema_migrations (number) VALUES (?)",
+                [(n,) for n in MIGRATIONS if n not in pending],
+            )
+        for number in pending:
             for statement in statements(MIGRATIONS[number]):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute(
+                "INSERT INTO schema_migrations (number, applied_at)"
+                " VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                (number,),
+            )
+            version = max(version, number)
+            conn.execute(f"PRAGMA user_version = {version}")
+
+
+def _pending(conn: sqlite3.Connection, version: int) -> list[int]:
+    """Scripts not applied yet, in number order. A database from before
+    ``schema_migrations`` applied every script up to its ``user_version``."""
+    if _has_ledger(conn):
+        applied = {int(r[0]) for r in conn.execute("SELECT number FROM schema_migrations")}
+    else:
+        applied = {n for n in MIGRATIONS if n <= version}
+    return sorted(n for n in MIGRATIONS if n not in applied)
+
+
+def _has_ledger(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    return found is not None
 
 
 CommitHook = Callable[[sqlite3.Connection], None]

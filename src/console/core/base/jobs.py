@@ -1,6 +1,6 @@
 """Long work as plain functions that report progress and honour Cancel.
 
-A job function takes a :class:`JobContext` as its first argument and calls
+A job function takes a :class:`JobContext` as the keyword argument ``ctx`` and calls
 ``ctx.progress(fraction, message)`` often (at least every ~100 ms of work). Each call is
 also where a pending cancel takes effect: it raises :class:`JobCancelled`, and the job's
 own transaction/atomic-write discipline leaves stored state as it was.

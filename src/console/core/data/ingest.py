@@ -17,7 +17,7 @@ import os
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -381,12 +381,41 @@ def _record_duplicate(batch: _Batch, earlier: int) -> IngestResult:
     return IngestResult(batch_id, batch.kind, batch.name, batch.sha, 0, "duplicate", message)
 
 
-def batches(ws: Workspace, limit: int = 200) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Batch:
+    """One ingest attempt, whatever its outcome (a row of ``batches``)."""
+
+    id: int
+    kind: str  # predictions | labels
+    source: str
+    sha256: str
+    rows: int  # rows added (0 unless the outcome is ok)
+    started_at: str
+    finished_at: str
+    outcome: str  # ok | refused | duplicate | cancelled | failed
+    message: str
+    problems: list[str]
+    user: str
+    ts_min: str | None
+    ts_max: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def batches(ws: Workspace, limit: int = 200) -> list[Batch]:
     """Ingest history, newest first."""
     rows = ws.conn.execute("SELECT * FROM batches ORDER BY id DESC LIMIT ?", (limit,))
+    names = {f.name for f in fields(Batch)}
     out = []
     for r in rows:
-        item = dict(r)
-        item["problems"] = json.loads(item["problems"])
-        out.append(item)
+        item = {k: r[k] for k in r.keys() if k in names}  # noqa: SIM118 - sqlite3.Row
+        item["problems"] = [str(p) for p in json.loads(item["problems"])]
+        out.append(Batch(**item))
     return out
+
+
+def newest_batch_id(ws: Workspace) -> int | None:
+    """The id of the newest ingest attempt (None before the first): moves on every ingest."""
+    row = ws.conn.execute("SELECT MAX(id) FROM batches").fetchone()
+    return None if row[0] is None else int(row[0])

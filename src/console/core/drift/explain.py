@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from console.core.drift.decide import effect_text
+
 
 def _p(value: Any) -> str:
     if value is None:
@@ -12,7 +14,20 @@ def _p(value: Any) -> str:
 
 
 def explain(column: dict[str, Any]) -> str:
-    """Explain a stored column result (a ``ColumnDrift.as_dict()``) in one sentence."""
+    """Explain a stored column result (a ``ColumnDrift.as_dict()``) in one sentence, then
+    name every signal over its own threshold (effect sizes, the missing rate)."""
+    sentence = _sentence(column)
+    over = [
+        effect_text(s)
+        for s in column.get("signals") or []
+        if s.get("passed") and not str(s.get("name", "")).endswith("_p_value")
+    ]
+    if over and column.get("drifted") is not None:
+        sentence += f" Over their thresholds: {'; '.join(over)}."
+    return sentence
+
+
+def _sentence(column: dict[str, Any]) -> str:
     method = column.get("method")
     stat = column.get("statistic")
     metrics = column.get("metrics") or {}

@@ -86,7 +86,8 @@ def smirnov_sum(n: int, x: float) -> float:
     v = np.arange(1, top + 1, dtype=np.float64)
     nv = n - v
     with np.errstate(divide="ignore"):  # v = n(1 - x) exactly: a zero term
-        logs = np.log1p(-nx / nv)
+        # n(1 - x) rounded up can make nx / (n - v) a hair above 1: that term is zero too
+        logs = np.log1p(np.maximum(-nx / nv, -1.0))
     logs *= nv
     logs += 1.5 * math.log(n) + float(_stirling_rest(n))
     logs -= 0.5 * np.log(nv)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.core.base import clock
@@ -148,12 +148,16 @@ def run_drift(
     settings: DriftSettings | None = None,
     ctx: JobContext | None = None,
     store_result: bool = True,
+    allow_overlap: bool = False,
 ) -> DriftReport:
-    """Analyse data drift of ``current_spec`` against ``reference_spec`` (role drift.run)."""
+    """Analyse data drift of ``current_spec`` against ``reference_spec`` (role drift.run).
+
+    Overlapping sides are refused unless ``allow_overlap`` (see sources.check_overlap).
+    """
     settings = settings or for_workspace(ws)
     ctx = ctx or JobContext()
     ws.authorize(user, "drift.run", f"drift:{current_spec}")
-    report = analyze(ws, reference_spec, current_spec, settings, ctx)
+    report = analyze(ws, reference_spec, current_spec, settings, ctx, allow_overlap=allow_overlap)
     if not store_result:
         return report
     ctx.check()  # a cancel that arrives after the last progress report still wins
@@ -162,12 +166,14 @@ def run_drift(
 
 def analyze(
     ws: Workspace, reference_spec: str, current_spec: str, settings: DriftSettings,
-    ctx: JobContext,
+    ctx: JobContext, *, allow_overlap: bool = False,
 ) -> DriftReport:  # fmt: skip
     """Resolve both specs, compare (reference profile cached); no role check, nothing stored."""
     kinds = sources.feature_kinds(ws)
     ref_side = sources.resolve(ws, reference_spec, reference=True)
     cur_side = sources.resolve(ws, current_spec, reference=False)
+    if not allow_overlap:
+        sources.check_overlap(ref_side, cur_side)
     ctx.progress(0.0, f"Reading {ref_side.label}")
     loaded: dict[str, pd.DataFrame] = {}
 
@@ -258,3 +264,44 @@ def stored_runs(ws: Workspace, kind: str = "data", limit: int = 20) -> list[dict
         doc["id"] = row["id"]
         out.append(doc)
     return out
+
+
+@dataclass(frozen=True)
+class DriftRunSummary:
+    """One stored drift analysis, as the history lists it."""
+
+    id: int
+    kind: str  # data | concept
+    created_at: str
+    user: str
+    reference: str | None
+    current: str | None
+    dataset_drift: bool | None
+    share_drifted: float | None
+    drifted_columns: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_history(ws: Workspace, limit: int = 20) -> list[DriftRunSummary]:
+    """The last stored analyses of every kind, newest first."""
+    rows = ws.conn.execute(
+        "SELECT id, kind, created_at, user, reference, current, dataset_drift, share_drifted,"
+        " drifted_columns FROM drift_runs ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [
+        DriftRunSummary(
+            id=int(r["id"]),
+            kind=str(r["kind"]),
+            created_at=str(r["created_at"]),
+            user=str(r["user"]),
+            reference=r["reference"],
+            current=r["current"],
+            dataset_drift=None if r["dataset_drift"] is None else bool(r["dataset_drift"]),
+            share_drifted=r["share_drifted"],
+            drifted_columns=r["drifted_columns"],
+        )
+        for r in rows
+    ]

@@ -5,7 +5,8 @@ A side is named by a spec string:
 * ``production`` - the production model's training dataset (reference only)
 * ``dataset:VERSION`` - a stored dataset version (SHA-256 or a unique prefix, or a name:
   its newest version)
-* ``window:START..END`` - prediction-log days START to END (UTC, inclusive, YYYY-MM-DD)
+* ``window:START..END`` - prediction-log days START to END (UTC, inclusive, YYYY-MM-DD);
+  ``window:DAY`` is that one day
 * ``last:N`` - the last N days of the prediction log
 * any other text - a CSV or Parquet FILE with the feature columns
 """
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
 
     from console.core.base.workspace import Workspace
 
-WINDOW = re.compile(r"^window:(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+WINDOW = re.compile(r"^window:(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?$")
+#: what a reference can be, for messages that say what to pass instead
+REFERENCE_CHOICES = (
+    "--reference dataset:VERSION (see 'console datasets'), window:START..END, last:N or a "
+    ".csv/.parquet file"
+)
 LAST = re.compile(r"^last:(\d+)d?$")
 
 
@@ -62,14 +68,23 @@ def resolve(ws: Workspace, spec: str, *, reference: bool) -> Side:
         if not reference:
             raise BadInput(f"{what} production: only a reference can be the training data")
         model = registry.production(ws)
-        if model is None or model.dataset is None:
-            raise BadInput(f"{what} production: no production model with a training dataset")
+        if model is None:
+            raise BadInput(
+                f"{what} production: no model is in production, so there is no training data "
+                f"to compare with; pass {REFERENCE_CHOICES}"
+            )
+        if model.dataset is None:
+            raise BadInput(
+                f"{what} production: model {model.version} was registered without a training "
+                f"dataset; pass {REFERENCE_CHOICES}"
+            )
         return _dataset_side(ws, f"dataset:{model.dataset}", model.dataset, what)
     if text.startswith("dataset:"):
         return _dataset_side(ws, text, text.removeprefix("dataset:"), what)
     if match := WINDOW.match(text):
+        first, last = match.groups()
         try:
-            start, end = (dt.date.fromisoformat(g) for g in match.groups())
+            start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)
         except ValueError as exc:
             raise BadInput(f"{what} {text}: {exc}") from None
         if end < start:
@@ -81,11 +96,16 @@ def resolve(ws: Workspace, spec: str, *, reference: bool) -> Side:
         if n < 1:
             raise BadInput(f"{what} {text}: N must be at least 1")
         if not days:
-            raise BadInput(f"{what} {text}: the prediction log is empty")
+            hint = (
+                f"; pass {REFERENCE_CHOICES}" if reference else " (console ingest predictions FILE)"
+            )
+            raise BadInput(f"{what} {text}: the prediction log is empty{hint}")
         start, end = days[max(len(days) - n, 0)], days[-1]
         return _window_side(ws, text, start, end)
     if text.startswith("window:"):
-        raise BadInput(f"{what} {text}: write a window as window:YYYY-MM-DD..YYYY-MM-DD")
+        raise BadInput(
+            f"{what} {text}: write a window as window:YYYY-MM-DD..YYYY-MM-DD or window:YYYY-MM-DD"
+        )
     path = Path(text).expanduser()
     if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise BadInput(
@@ -97,6 +117,31 @@ def resolve(ws: Workspace, spec: str, *, reference: bool) -> Side:
     return Side(text, f"file:{sha256_file(path)}", path.name, path=path)
 
 
+def check_overlap(reference: Side, current: Side) -> None:
+    """Refuse a reference that shares days (or content) with the current side: the drift
+    of data against itself is diluted towards none. The message says what to pass."""
+    if reference.key == current.key:
+        raise BadInput(
+            f"--reference {reference.spec} and --current {current.spec} are the same data; "
+            "compare two different sides (or pass --allow-overlap)"
+        )
+    r_start, r_end, c_start, c_end = reference.start, reference.end, current.start, current.end
+    if r_start is None or r_end is None or c_start is None or c_end is None:
+        return
+    first, last = max(r_start, c_start), min(r_end, c_end)
+    if first > last:
+        return
+    shared = "day " + str(first) if first == last else f"days {first} to {last}"
+    hint = ""
+    if r_start < c_start:
+        hint = f" e.g. --reference window:{r_start}..{c_start - dt.timedelta(days=1)},"
+    raise BadInput(
+        f"--reference {reference.spec} ({reference.label}) and --current {current.spec} "
+        f"({current.label}) overlap on {shared}: the reference would contain the data it is "
+        f"compared with; pass windows that do not overlap,{hint} or --allow-overlap"
+    )
+
+
 def _window_side(ws: Workspace, text: str, start: dt.date, end: dt.date) -> Side:
     """A window's key names the parts in it: a late file for an old day is new content."""
     row = ws.conn.execute(
@@ -105,7 +150,8 @@ def _window_side(ws: Workspace, text: str, start: dt.date, end: dt.date) -> Side
         (start.isoformat(), end.isoformat()),
     ).fetchone()
     key = f"window:{start}..{end}:parts={row['n']}:{row['last']}"
-    return Side(text, key, f"days {start} to {end}", start=start, end=end)
+    label = f"day {start}" if start == end else f"days {start} to {end}"
+    return Side(text, key, label, start=start, end=end)
 
 
 def _dataset_side(ws: Workspace, spec: str, ref: str, what: str) -> Side:

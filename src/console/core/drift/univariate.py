@@ -15,6 +15,7 @@ import numpy as np
 
 from console.core.base.jobs import JobContext
 from console.core.drift import stats
+from console.core.drift.decide import decide as decide_results
 from console.core.drift.reference import (
     CategorySide,
     ColumnProfile,
@@ -70,6 +71,10 @@ class ColumnDrift:
     histogram: dict[str, Any] = field(default_factory=dict)
     raw_p_value: float | None = None
     test_rejects: bool | None = None  # the test alone at alpha, before correction and gate
+    gate: float | None = None  # the main effect gate of a test (0 = off)
+    missing_p_value: float | None = None  # the 2 x 2 chi-square test of the missing rate
+    signals: list[dict[str, Any]] = field(default_factory=list)  # see decide.signals
+    moved_category: str | None = None  # the category whose share changed most
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -97,19 +102,28 @@ def compare_column(
     return _compare_numeric(ref, name, kind, numeric_side(current, sort=False), settings)
 
 
+@dataclass(frozen=True)
+class MissingChange:
+    rate_reference: float | None
+    rate_current: float | None
+    p_value: float | None
+    changed: bool  # big enough and significant: drift of the column by itself
+    note: str
+
+
 def _missing(
     n_miss_r: int, n_r: int, n_miss_c: int, n_c: int, *, settings: DriftSettings
-) -> tuple[float | None, float | None, bool, str]:
+) -> MissingChange:
     rate_r = n_miss_r / n_r if n_r else None
     rate_c = n_miss_c / n_c if n_c else None
     if rate_r is None or rate_c is None or (n_miss_r == 0 and n_miss_c == 0):
-        return rate_r, rate_c, False, ""
+        return MissingChange(rate_r, rate_c, None, False, "")
     test = stats.chi2_two_sample(
         np.array([n_miss_r, n_r - n_miss_r]), np.array([n_miss_c, n_c - n_miss_c])
     )
     changed = abs(rate_c - rate_r) >= settings.min_missing_change and test.p_value < settings.alpha
     note = f"missing rate {rate_r:.1%} -> {rate_c:.1%}" if changed else ""
-    return rate_r, rate_c, changed, note
+    return MissingChange(rate_r, rate_c, test.p_value, changed, note)
 
 
 def _compare_numeric(
@@ -119,14 +133,14 @@ def _compare_numeric(
     assert r is not None
     rule = settings.rule_for(name, kind)
     n_r, n_c = r.values.size, cur.values.size
-    rate_r, rate_c, miss_drift, miss_note = _missing(
-        r.n_nonfinite, r.n_total, cur.n_nonfinite, cur.n_total, settings=settings
-    )
+    miss = _missing(r.n_nonfinite, r.n_total, cur.n_nonfinite, cur.n_total, settings=settings)
+    miss_drift, miss_note = miss.changed, miss.note
     base = ColumnDrift(
         name, kind, "ok", rule.method, None, None, rule.threshold, None, "",
-        n_reference=n_r, n_current=n_c, missing_reference=rate_r, missing_current=rate_c,
-        inf_reference=r.n_posinf + r.n_neginf, inf_current=cur.n_posinf + cur.n_neginf,
-        missing_drift=miss_drift,
+        n_reference=n_r, n_current=n_c, missing_reference=miss.rate_reference,
+        missing_current=miss.rate_current, inf_reference=r.n_posinf + r.n_neginf,
+        inf_current=cur.n_posinf + cur.n_neginf, missing_drift=miss_drift, gate=rule.gate,
+        missing_p_value=miss.p_value,
     )  # fmt: skip
     if cur.wrong_type:
         return replace(
@@ -157,7 +171,6 @@ def _compare_numeric(
         p_value=kw.p_value if rule.method == "ks" else None,
         raw_p_value=kw.p_value if rule.method == "ks" else None,
         score=psi, metrics=metrics, histogram=_numeric_hist(r.values, cur.values),
-        note=miss_note,
     )  # fmt: skip
 
 
@@ -233,16 +246,16 @@ def _compare_category(
     r: CategorySide, name: str, cur: CategorySide, settings: DriftSettings
 ) -> ColumnDrift:
     rule = settings.rule_for(name, "category")
-    rate_r, rate_c, miss_drift, miss_note = _missing(
-        r.n_missing, r.n_total, cur.n_missing, cur.n_total, settings=settings
-    )
+    miss = _missing(r.n_missing, r.n_total, cur.n_missing, cur.n_total, settings=settings)
+    miss_drift, miss_note = miss.changed, miss.note
     unseen = {k: v for k, v in cur.counts.items() if k not in r.counts}
     unseen_count = sum(unseen.values())
     n_r, n_c = r.n_values, cur.n_values
     base = ColumnDrift(
         name, "category", "ok", rule.method, None, None, rule.threshold, None, "",
-        n_reference=n_r, n_current=n_c, missing_reference=rate_r, missing_current=rate_c,
-        missing_drift=miss_drift, unseen_count=unseen_count,
+        n_reference=n_r, n_current=n_c, missing_reference=miss.rate_reference,
+        missing_current=miss.rate_current, missing_drift=miss_drift, gate=rule.gate,
+        missing_p_value=miss.p_value, unseen_count=unseen_count,
         unseen_share=unseen_count / n_c if n_c else None,
         unseen_top=sorted(unseen, key=lambda k: -unseen[k])[:10],
     )  # fmt: skip
@@ -261,9 +274,13 @@ def _compare_category(
     chi = stats.chi2_two_sample(ref_counts[:-1], cur_counts[:-1])
     psi = stats.psi(ref_counts, cur_counts)
     js = stats.js_distance(ref_counts, cur_counts)
+    shares_r = ref_counts[:-1] / n_r
+    shares_c = cur_counts[:-1] / n_c
+    moved = int(np.argmax(np.abs(shares_c - shares_r)))
     metrics: dict[str, float | None] = {
-        "chi2": chi.statistic, "chi2_p_value": chi.p_value, "dof": float(chi.dof),
-        "psi": psi, "js": js, "categories": float(len(categories)),
+        "chi2": chi.statistic, "chi2_p_value": chi.p_value, "dof": chi.dof,
+        "psi": psi, "js": js, "categories": len(categories),
+        "max_share_change": float(abs(shares_c[moved] - shares_r[moved])),
     }  # fmt: skip
     statistic = {"chi2": chi.statistic, "psi": psi, "js": js}[rule.method]
     top = sorted(categories, key=lambda c: -(r.counts.get(c, 0) + cur.counts.get(c, 0)))
@@ -273,7 +290,7 @@ def _compare_category(
         "reference": [r.counts.get(c, 0) / n_r for c in top],
         "current": [cur.counts.get(c, 0) / n_c for c in top],
     }
-    notes = [miss_note] if miss_note else []
+    notes = []
     if unseen_count:
         notes.append(f"{unseen_count:,} current values in {len(unseen)} unseen categories")
     return replace(
@@ -281,64 +298,11 @@ def _compare_category(
         p_value=chi.p_value if rule.method == "chi2" else None,
         raw_p_value=chi.p_value if rule.method == "chi2" else None,
         score=psi, metrics=metrics, histogram=hist, note="; ".join(notes),
+        moved_category=str(categories[moved]),
     )  # fmt: skip
 
 
-def decide(results: list[ColumnDrift], settings: DriftSettings) -> list[ColumnDrift]:
-    """Correct p-values across the tested columns and decide drifted/ok per column."""
-    tested = [i for i, r in enumerate(results) if r.raw_p_value is not None]
-    adjusted = stats.adjust_p_values(
-        [results[i].raw_p_value or 0.0 for i in tested], settings.correction
-    )
-    p_adj = dict(zip(tested, adjusted, strict=True))
-    out: list[ColumnDrift] = []
-    for i, r in enumerate(results):
-        if r.status not in ("ok", "constant"):
-            out.append(r)
-            continue
-        out.append(_decide_one(r, settings, p_adj.get(i)))
-    return out
-
-
-def _decide_one(r: ColumnDrift, settings: DriftSettings, p_adj: float | None) -> ColumnDrift:
-    threshold = r.threshold if r.threshold is not None else settings.alpha
-    rejects: bool | None = None
-    if p_adj is not None:
-        rejects = (r.raw_p_value or 0.0) < threshold
-        effect_key = "wasserstein_norm" if r.kind != "category" else "psi"
-        gate = settings.min_effect_numeric if r.kind != "category" else settings.min_effect_category
-        effect = r.metrics.get(effect_key)
-        big = effect is None or effect >= gate  # None: infinite (constant reference)
-        dist_drift = p_adj < threshold and big
-        why = _test_sentence(
-            r, p_adj, alpha=threshold, effect=(effect_key, effect), gate=gate, drifted=dist_drift
-        )
-    else:
-        dist_drift = r.statistic is not None and r.statistic >= threshold
-        why = f"{r.method.upper()} {r.statistic:.3g} {'>=' if dist_drift else '<'} {threshold:g}"
-    drifted = dist_drift or r.missing_drift
-    note = "; ".join(x for x in (why, r.note) if x)
-    status = "drifted" if drifted else r.status
-    return replace(
-        r, p_value=p_adj, drifted=drifted, status=status, note=note, test_rejects=rejects
-    )
-
-
-def _test_sentence(
-    r: ColumnDrift, p: float, *, alpha: float, effect: tuple[str, float | None],
-    gate: float, drifted: bool,
-) -> str:  # fmt: skip
-    effect_key, value = effect
-    label = {"ks": "KS", "chi2": "chi-square"}.get(r.method, r.method)
-    eff = "inf" if value is None else f"{value:.3g}"
-    if p >= alpha:
-        return f"{label} p = {p:.3g} >= {alpha:g}: no significant change"
-    if not drifted:
-        return (
-            f"{label} p = {p:.3g} is significant but the shift is small "
-            f"({effect_key} {eff} < {gate:g})"
-        )
-    return f"{label} p = {p:.3g} < {alpha:g} and {effect_key} {eff} >= {gate:g}"
+decide = decide_results  # the decision lives in console.core.drift.decide
 
 
 def compare_frame(

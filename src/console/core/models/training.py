@@ -179,6 +179,12 @@ def score(
         return _predict(pipeline, x)
 
 
+def feature_frame(frame: pd.DataFrame, features: dict[str, str]) -> pd.DataFrame:
+    """The ``features`` columns of ``frame`` as the pipeline reads them (see :func:`score`)."""
+    _check_features(frame, features)
+    return _feature_frame(frame, features)
+
+
 def choose_threshold(
     y_true: npt.NDArray[np.int8], scores: npt.NDArray[np.float64], max_fpr: float
 ) -> float:

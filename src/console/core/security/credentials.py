@@ -14,15 +14,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-import keyring
-import keyring.backends.fail
-import keyring.errors
-
 from console.core.base import clock
 from console.core.base.errors import BadInput, ConsoleError
 from console.core.security import settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # keyring is imported where it is used: opening a workspace needs none
+    import keyring.backend
+
     from console.core.base.workspace import Workspace
 
 #: credentials an admin sets through the console, and what each is for
@@ -64,6 +62,8 @@ class KeyringUnavailable(ConsoleError):
 
 
 def _backend_name() -> str:
+    import keyring
+
     backend = type(keyring.get_keyring())
     return f"{backend.__module__.removeprefix('keyring.backends.')}.{backend.__name__}"
 
@@ -77,6 +77,9 @@ class CredentialInfo:
 
 
 def _backend() -> keyring.backend.KeyringBackend:
+    import keyring
+    import keyring.backends.fail
+
     backend = keyring.get_keyring()
     if isinstance(backend, keyring.backends.fail.Keyring):
         raise KeyringUnavailable()
@@ -85,6 +88,8 @@ def _backend() -> keyring.backend.KeyringBackend:
 
 def keyring_get(conn: sqlite3.Connection, name: str) -> str | None:
     """Read the workspace's secret ``name`` from the keyring (None when unset)."""
+    import keyring.errors
+
     try:
         return _backend().get_password(settings.keyring_service(conn), name)
     except keyring.errors.KeyringError as exc:
@@ -92,6 +97,8 @@ def keyring_get(conn: sqlite3.Connection, name: str) -> str | None:
 
 
 def keyring_set(conn: sqlite3.Connection, name: str, value: str) -> None:
+    import keyring.errors
+
     try:
         _backend().set_password(settings.keyring_service(conn), name, value)
     except keyring.errors.KeyringError as exc:
@@ -99,6 +106,9 @@ def keyring_set(conn: sqlite3.Connection, name: str, value: str) -> None:
 
 
 def keyring_usable() -> bool:
+    import keyring
+    import keyring.backends.fail
+
     return not isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
 
 

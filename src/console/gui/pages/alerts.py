@@ -265,7 +265,7 @@ class AlertsPage(Page):
             self._do("End silence", silences.unsilence, self.ws, self.user, int(item.text()))
 
     def rollback(self) -> None:
-        """One click from an alert to engineer A's rollback dialog (imported when used)."""
+        """One click from an alert to the rollback dialog (imported when used)."""
         try:
             from console.gui.dialogs.rollback import (  # type: ignore[import-not-found,unused-ignore]
                 RollbackDialog,

@@ -152,7 +152,7 @@ class AuditPage(Page):
         entries = audit.entries(self.ws.conn, limit=SHOWN_LIMIT, **self.filters())
         keep = self.selected_entry()
         self.model.set_entries(entries)
-        total = self.ws.conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        total = audit.count(self.ws.conn)
         more = " (newest shown)" if len(entries) == SHOWN_LIMIT else ""
         self.count_label.setText(f"{len(entries):,} of {total:,}{more}")
         self.subtitle.setText(
@@ -164,10 +164,8 @@ class AuditPage(Page):
             self.detail.clear()
 
     def _fill_choices(self) -> None:
-        conn = self.ws.conn
-        actions = [r[0] for r in conn.execute("SELECT DISTINCT action FROM audit ORDER BY 1")]
+        actions, users = audit.distinct_actors(self.ws.conn)
         families = sorted({a.split(".")[0] for a in actions} | set(actions))
-        users = [r[0] for r in conn.execute("SELECT DISTINCT user FROM audit ORDER BY 1")]
         for box, first, values in (
             (self.action_box, "All actions", families),
             (self.user_box, "All users", users),

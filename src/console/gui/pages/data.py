@@ -83,8 +83,8 @@ class DataPage(Page):
         keep = self.selected_batch()
         batches = ingest.batches(self.ws, HISTORY_LIMIT)
         self.model.set_batches(batches)
-        ok = sum(b["outcome"] == "ok" for b in batches)
-        refused = sum(b["outcome"] in ("refused", "failed") for b in batches)
+        ok = sum(b.outcome == "ok" for b in batches)
+        refused = sum(b.outcome in ("refused", "failed") for b in batches)
         shown = "" if len(batches) < HISTORY_LIMIT else f" (newest {HISTORY_LIMIT})"
         self.subtitle.setText(
             f"{len(batches)} ingest batch{'es' if len(batches) != 1 else ''}{shown}"
@@ -92,16 +92,16 @@ class DataPage(Page):
             f" · orphaned parts: {orphans.describe(orphans.report(self.ws))}"
         )
         if self._select_newest and batches:
-            self.select_batch(batches[0]["id"])
-        elif keep is not None and self.model.row_of(keep["id"]) is not None:
-            self.select_batch(keep["id"])
+            self.select_batch(batches[0].id)
+        elif keep is not None and self.model.row_of(keep.id) is not None:
+            self.select_batch(keep.id)
         elif batches:
             self.table.selectRow(0)
         else:
             self.detail.show_batch(None)
         self._select_newest = False
 
-    def selected_batch(self) -> dict[str, Any] | None:
+    def selected_batch(self) -> ingest.Batch | None:
         current = self.table.currentIndex()
         if not current.isValid():
             return None

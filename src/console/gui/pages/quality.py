@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from console.core.base import clock
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
+from console.core.data import ingest
 from console.core.monitoring import quality
 from console.core.monitoring.quality import PipelineHealth, QualityTable
 from console.gui import formatting as fmt
@@ -100,9 +101,9 @@ class QualityPage(Page):
 
     def poll(self) -> None:
         """Reload when a batch was ingested since the last load (metadata only)."""
-        row = self.ws.conn.execute("SELECT MAX(id) AS id FROM batches").fetchone()
-        if row["id"] != self._seen_batch:
-            self._seen_batch = row["id"]
+        newest = ingest.newest_batch_id(self.ws)
+        if newest != self._seen_batch:
+            self._seen_batch = newest
             self.load()
 
     def load(self) -> None:

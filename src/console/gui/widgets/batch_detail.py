@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QListWidget, QVBoxLayout, QWidget
 
+from console.core.data.ingest import Batch
 from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
 
@@ -59,7 +58,7 @@ class BatchDetail(QFrame):
         layout.addStretch(0)
         self.show_batch(None)
 
-    def show_batch(self, batch: dict[str, Any] | None) -> None:
+    def show_batch(self, batch: Batch | None) -> None:
         self.problems.clear()
         if batch is None:
             self.heading.setText("No batch selected")
@@ -67,21 +66,21 @@ class BatchDetail(QFrame):
                 label.setText("–")
             self._show_problems([])
             return
-        outcome = str(batch["outcome"])
+        outcome = batch.outcome
         self.heading.setText(
-            f"Batch {batch['id']} · {batch['kind']} · {OUTCOME_TEXT.get(outcome, outcome)}"
+            f"Batch {batch.id} · {batch.kind} · {OUTCOME_TEXT.get(outcome, outcome)}"
         )
-        self.source.setText(str(batch["source"]))
-        self.sha256.setText(batch.get("sha256") or "–")
+        self.source.setText(batch.source)
+        self.sha256.setText(batch.sha256 or "–")
         self.times.setText(
-            f"{fmt.timestamp(batch['started_at'], seconds=True).removesuffix(' UTC')} → "
-            f"{fmt.timestamp(batch['finished_at'], seconds=True).removesuffix(' UTC')}"
-            f"   by {batch['user']}"
+            f"{fmt.timestamp(batch.started_at, seconds=True).removesuffix(' UTC')} → "
+            f"{fmt.timestamp(batch.finished_at, seconds=True).removesuffix(' UTC')}"
+            f"   by {batch.user}"
         )
-        rows = f"{fmt.count(batch['rows'])} rows added." if outcome == "ok" else ""
-        self.message.setText(str(batch.get("message") or rows or "–"))
-        problems = [str(p) for p in batch.get("problems") or []]
-        if problems == [batch.get("message")]:
+        rows = f"{fmt.count(batch.rows)} rows added." if outcome == "ok" else ""
+        self.message.setText(batch.message or rows or "–")
+        problems = list(batch.problems)
+        if problems == [batch.message]:
             problems = []
         self._show_problems(problems)
 

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from console.core.data.ingest import Batch
 from console.gui import formatting as fmt
 from console.gui.style import THEME
 
@@ -35,24 +36,25 @@ NUMERIC = frozenset({"id", "rows"})
 
 
 class BatchTableModel(QAbstractTableModel):
-    """Rows are the dicts of ``ingest.batches``; ``SORT_ROLE`` gives raw values to sort."""
+    """Rows are the :class:`~console.core.data.ingest.Batch` records; ``SORT_ROLE`` gives
+    raw values to sort."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._batches: list[dict[str, Any]] = []
+        self._batches: list[Batch] = []
         self._tint = QBrush(THEME.color("danger_soft"))
 
-    def set_batches(self, batches: list[dict[str, Any]]) -> None:
+    def set_batches(self, batches: list[Batch]) -> None:
         self.beginResetModel()
         self._batches = list(batches)
         self.endResetModel()
 
-    def batch(self, row: int) -> dict[str, Any]:
+    def batch(self, row: int) -> Batch:
         return self._batches[row]
 
     def row_of(self, batch_id: int) -> int | None:
         for row, batch in enumerate(self._batches):
-            if batch["id"] == batch_id:
+            if batch.id == batch_id:
                 return row
         return None
 
@@ -74,8 +76,8 @@ class BatchTableModel(QAbstractTableModel):
             return None
         batch = self._batches[index.row()]
         field = COLUMNS[index.column()][1]
-        value = batch.get(field)
-        outcome = batch.get("outcome", "")
+        value = getattr(batch, field)
+        outcome = batch.outcome
         if role == Qt.ItemDataRole.DisplayRole:
             if field == "rows" and outcome != "ok":
                 return "–"  # nothing was added
@@ -91,7 +93,7 @@ class BatchTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if field == "source":
                 return str(value)
-            return batch.get("message") or None
+            return batch.message or None
         return None
 
     @staticmethod

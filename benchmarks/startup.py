@@ -1,0 +1,177 @@
+"""Cold starts where the operator waits: the CLI's first answer and the first window.
+
+Each figure is a fresh process (a cold start, as the operator meets it), interleaved
+with its baseline in the same run:
+
+1. ``console --help`` and ``console status --json`` against a bare ``python -c pass``
+   (targets: <= 0.5 s each, absolute);
+2. the console's first window on the demo workspace, offscreen, from process start to
+   its first paint, against a bare PySide6 window holding one pyqtgraph PlotWidget
+   (target: <= 1.3x); the heavy job libraries must load after that paint, off the GUI
+   thread. The same child then builds a second window in the warm process: the
+   warm figure printed beside the cold one.
+
+The demo workspace is built once (``console init --demo``, about a minute) and reused.
+
+    python benchmarks/startup.py [--repeat 5] [--workspace DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _machine import Comparison, interleave, print_load, print_machine
+
+HEAVY = ("pandas", "numpy", "sklearn", "pyarrow", "scipy")
+DEMO = Path("/tmp/console-startup-bench")
+
+
+def run_seconds(argv: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
+
+
+def console_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "console", *args]
+
+
+def window_child(kind: str, root: Path) -> None:
+    """Show a window, print {"painted": seconds since start, ...} at its first paint."""
+    started = time.perf_counter()
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    painted: list[float] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint and not painted:
+                painted.append(time.perf_counter() - started)
+            return False
+
+    if kind == "bare":
+        import pyqtgraph as pg
+
+        app = QApplication([])
+        spy = FirstPaint()
+        app.installEventFilter(spy)
+        window = QMainWindow()
+        window.setCentralWidget(pg.PlotWidget())
+        window.resize(1280, 800)
+        window.show()
+    else:
+        from console.core.base.workspace import Workspace
+        from console.gui.app import _application
+        from console.gui.main_window import MainWindow
+
+        app = _application()
+        spy = FirstPaint()
+        app.installEventFilter(spy)
+        ws = Workspace.open(root)
+        window = MainWindow(ws, "bench")
+        window.resize(1280, 800)
+        window.show()
+    while not painted:
+        app.processEvents()
+    heavy_at_paint = sorted({m.split(".")[0] for m in sys.modules} & set(HEAVY))
+    warm = None
+    if kind == "console":
+        app.removeEventFilter(spy)
+        start = time.perf_counter()
+        second = MainWindow(ws, "bench")
+        second.resize(1280, 800)
+        second.show()
+        app.processEvents()
+        warm = time.perf_counter() - start  # windows left open: closing saves settings
+    print(json.dumps({"painted": painted[0], "warm": warm, "heavy_at_paint": heavy_at_paint}))
+
+
+def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> float:
+    """Wall time from starting the process to its first paint (as the parent sees it)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, "--workspace", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    seconds = time.perf_counter() - start
+    _out, err = proc.communicate(timeout=120)
+    if not line:
+        raise SystemExit(f"{kind} window child failed: {err.strip()[-400:]}")
+    data = json.loads(line)
+    # the child's own figure excludes interpreter start-up; the parent's includes it
+    notes.setdefault(f"{kind}-in-process", []).append(data["painted"])
+    if data["warm"] is not None:
+        notes.setdefault("warm", []).append(data["warm"])
+    notes.setdefault(f"{kind}-heavy", []).append(",".join(data["heavy_at_paint"]) or "none")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--workspace", type=Path, default=DEMO)
+    parser.add_argument("--child", choices=["bare", "console"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        window_child(args.child, args.workspace)
+        return
+    print_machine("cold = a fresh process each time; console and baseline interleaved")
+    if not (args.workspace / "console.toml").exists():
+        print(f"building the demo workspace in {args.workspace} (once) ...", flush=True)
+        subprocess.run(console_argv("-w", str(args.workspace), "init", "--demo"), check=True)
+    env = dict(os.environ, CONSOLE_WORKSPACE=str(args.workspace), CONSOLE_USER="bench")
+    bare = [sys.executable, "-c", "pass"]
+    results: list[tuple[Comparison, float | None, str]] = []
+    commands = {"console --help": ["--help"], "console status --json": ["status", "--json"]}
+    for label, argv in commands.items():
+        cmp = interleave(
+            f"{label} (cold process)",
+            console=lambda argv=argv: run_seconds(console_argv(*argv), env),
+            baseline=lambda: run_seconds(bare, env),
+            repeat=args.repeat,
+        )
+        results.append((cmp, None, "python -c pass"))
+    notes: dict[str, list[object]] = {}
+    window = interleave(
+        "first window, process start to first paint (cold process, offscreen)",
+        console=lambda: window_seconds("console", args.workspace, notes),
+        baseline=lambda: window_seconds("bare", args.workspace, notes),
+        repeat=args.repeat,
+    )
+    results.append((window, 1.3, "bare PySide6 + PlotWidget window"))
+    print()
+    for cmp, target, name in results:
+        cmp.print(target=target, baseline_name=name)
+        if target is None:
+            worst = max(cmp.console)
+            print(f"  absolute: median {statistics.median(cmp.console):.3f} s, worst {worst:.3f} s "
+                  f"(target <= 0.5 s: {'PASS' if worst <= 0.5 else 'FAIL'})")  # fmt: skip
+
+    def med(key: str) -> float:
+        return statistics.median(float(v) for v in notes[key])  # type: ignore[arg-type]
+
+    print(
+        f"  inside the process (after interpreter start): console {med('console-in-process'):.3f}"
+        f" s, bare {med('bare-in-process'):.3f} s; warm (a second window in the same process): "
+        f"{med('warm'):.3f} s"
+    )
+    loaded = sorted(set(map(str, notes["console-heavy"])))
+    print(f"  data libraries loaded at the console's first paint: {loaded}")
+    print_load()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Maintenance: schedules, recorded job runs, the per-job lock (Qt-free)."""

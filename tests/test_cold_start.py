@@ -1,0 +1,74 @@
+"""`console --help` and `console status` start without the data libraries.
+
+They run in a fresh interpreter (the operator's cold start); the heavy modules they
+must not import are checked by name in that interpreter's ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.core.base.workspace import Workspace
+from tests.core.registry_helpers import register
+
+HEAVY = ("pandas", "numpy", "sklearn", "pyarrow", "scipy", "skops", "PySide6", "pyqtgraph")
+
+PROBE = r"""
+import json, sys
+from console.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
+print("\n" + json.dumps({"code": code, "heavy": loaded}))
+"""
+
+
+def loaded_by(*argv: str, workspace: Path | None = None) -> tuple[int, list[str], str]:
+    env = dict(os.environ)
+    if workspace is not None:
+        env["CONSOLE_WORKSPACE"] = str(workspace)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        input=json.dumps(HEAVY),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    verdict = json.loads(out.stdout.strip().splitlines()[-1])
+    return int(verdict["code"] or 0), list(verdict["heavy"]), out.stdout
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("drift", "--help"), ("models", "--help")])
+def test_help_imports_no_data_library(argv: tuple[str, ...]) -> None:
+    code, heavy, stdout = loaded_by(*argv)
+    assert code == 0
+    assert "usage: console" in stdout
+    assert heavy == []
+
+
+def test_status_imports_no_data_library(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    with Workspace.create(root, "alice") as ws:
+        register(ws, "1.0.0", stage="production", user="alice")
+    code, heavy, stdout = loaded_by("status", "--json", workspace=root)
+    assert code == 0
+    assert '"version": "1.0.0"' in stdout
+    assert heavy == []
+
+
+def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
+    """The check can fail: a command that needs numpy shows it in the list."""
+    Workspace.create(tmp_path / "ws", "alice").close()
+    code, heavy, _ = loaded_by("metrics", "--json", workspace=tmp_path / "ws")
+    assert code == 0
+    assert "numpy" in heavy
