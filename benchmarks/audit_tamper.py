@@ -90,7 +90,7 @@ def _rechain(conn: sqlite3.Connection, start: int, changes: dict[str, Any]) -> N
     for row in rows:
         values = {n: row[n] for n in HASHED} | (changes if row["seq"] == start else {})
         values["prev_hash"] = prev
-        prev = audit._digest([values[n] for n in HASHED])
+        prev = audit._digest([values[n] for n in HASHED], row["os_user"])
         sets = ", ".join(f"{n} = ?" for n in HASHED if n != "seq")
         conn.execute(
             f"UPDATE audit SET {sets}, hash = ? WHERE seq = ?",

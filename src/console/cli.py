@@ -76,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "needs_workspace", True):
             return int(args.run(args, root, user))
         with Workspace.open(root) as ws:
+            user = ws.resolve_user(user)
             if not ws.integrity.ok:
                 print(
                     f"console: WARNING: audit log or security state tampered with: "

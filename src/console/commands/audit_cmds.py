@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from pathlib import Path
 from typing import Any
 
+from console.commands import prompts
 from console.commands.output import add_json, emit, short_time
 from console.commands.sign_in import acting_user
 from console.core.base import audit
-from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM
 from console.core.base.workspace import Workspace
 from console.core.security import anchor, audit_export
 
@@ -112,14 +112,12 @@ def run_reanchor(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 
 def ask_new_passphrase() -> str:
-    first = getpass.getpass("Passphrase for the export: ")
-    if getpass.getpass("Repeat the passphrase: ") != first:
-        raise BadInput("the two passphrases differ; nothing was written")
-    return first
+    return prompts.new_secret("Passphrase for the export: ", "passphrases")
 
 
 def run_export(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     user = acting_user(ws, user)
+    ws.authorize(user, "audit.export", str(args.file))  # before asking for a passphrase
     passphrase = ask_new_passphrase() if args.encrypt else None
     result = audit_export.export_audit(
         ws, user, args.file, fmt=args.format, passphrase=passphrase, filters=_filter_values(args)

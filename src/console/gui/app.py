@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from console import __version__
 from console.core.alerts import integrity
 from console.core.base import access
-from console.core.base.errors import EXIT_BAD_INPUT, EXIT_OK, ConsoleError
+from console.core.base.errors import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_OK, ConsoleError
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import CONFIG_FILE, Workspace
 from console.core.security import accounts
@@ -40,6 +40,11 @@ def run_gui(root: Path) -> int:
     if isinstance(opened, int):
         return opened
     with opened as ws:
+        try:
+            user = ws.resolve_user(user)
+        except ConsoleError as exc:
+            workers.show_error(None, "Cannot act under that name", exc)
+            return EXIT_DENIED
         signed_in = sign_in(ws, user)
         if signed_in is None:
             return EXIT_OK

@@ -75,7 +75,9 @@ def test_reordered_entries_are_detected(chain: Workspace) -> None:
 def test_recomputed_hash_still_breaks_the_link(chain: Workspace) -> None:
     """Forging one entry's hash does not help: the next entry points at the old one."""
     row = chain.conn.execute("SELECT * FROM audit WHERE seq = 2").fetchone()
-    forged = audit._digest([row[n] if n != "user" else "mallory" for n in audit._HASHED])
+    forged = audit._digest(
+        [row[n] if n != "user" else "mallory" for n in audit._HASHED], row["os_user"]
+    )
     chain.conn.execute("UPDATE audit SET user = 'mallory', hash = ? WHERE seq = 2", (forged,))
     assert audit.verify(chain.conn).first_bad == 3
 
@@ -109,7 +111,7 @@ def _rewrite_from(ws: Workspace, seq: int, **changes: str) -> None:
         for row in rows:
             values = {n: row[n] for n in audit._HASHED} | (changes if row["seq"] == seq else {})
             values["prev_hash"] = prev
-            prev = audit._digest([values[n] for n in audit._HASHED])
+            prev = audit._digest([values[n] for n in audit._HASHED], row["os_user"])
             conn.execute(
                 "UPDATE audit SET user = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                 (values["user"], values["prev_hash"], prev, row["seq"]),
@@ -206,3 +208,15 @@ def _memory() -> dict[tuple[str, str], str]:
     """The secrets of the in-memory keyring tests/conftest.py installs."""
     secrets: dict[tuple[str, str], str] = keyring.get_keyring().secrets  # type: ignore[attr-defined]
     return secrets
+
+
+def test_every_entry_records_the_os_user(workspace: Workspace, monkeypatch) -> None:
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "svc-console")
+    workspace.set_role("alice", "bob", "viewer")
+    entry = audit.entries(workspace.conn, limit=1)[0]
+    assert (entry.user, entry.os_user) == ("alice", "svc-console")
+    assert audit.verify(workspace.conn).ok
+    workspace.conn.execute("UPDATE audit SET os_user = 'someone' WHERE seq = ?", (entry.seq,))
+    assert audit.verify(workspace.conn).first_bad == entry.seq  # covered by the hash

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import clock, db
+from console.core.base import access, clock, db
 from console.core.base.crash import crash_point
 from console.core.security import anchor, checkpoints
 
@@ -44,13 +44,18 @@ class AuditEntry:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    #: the operating-system user of the process that wrote the entry ("" before it was
+    #: recorded); covered by the hash when present
+    os_user: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _digest(fields: Sequence[object]) -> str:
-    """SHA-256 over an entry's fields (seq … prev_hash) in canonical JSON."""
+def _digest(fields: Sequence[object], os_user: str = "") -> str:
+    """SHA-256 over an entry's fields (seq … prev_hash, then the OS user when recorded)
+    in canonical JSON; entries written before the OS user was recorded keep their hash."""
+    fields = [*fields, os_user] if os_user else list(fields)
     body = json.dumps(list(fields), separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -71,16 +76,19 @@ def append(
     prev = last["hash"] if last else GENESIS
     ts = clock.iso()
     text = json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False)
-    digest = _digest([seq, ts, user, role, action, target, outcome, text, prev])
+    os_name = access.os_user()
+    digest = _digest([seq, ts, user, role, action, target, outcome, text, prev], os_name)
     conn.execute(
         "INSERT INTO audit (seq, ts, user, role, action, target, outcome, details, prev_hash,"
-        " hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (seq, ts, user, role, action, target, outcome, text, prev, digest),
+        " hash, os_user) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (seq, ts, user, role, action, target, outcome, text, prev, digest, os_name),
     )
     checkpoints.after_append(conn, seq, digest)
     db.mark_for_hook(conn)  # after the commit: anchor the new head (security.anchor)
     crash_point("audit.appended")
-    return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
+    return AuditEntry(
+        seq, ts, user, role, action, target, outcome, details or {}, prev, digest, os_name
+    )
 
 
 def entries(
@@ -142,6 +150,7 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
         json.loads(row["details"]),
         row["prev_hash"],
         row["hash"],
+        row["os_user"],
     )
 
 
@@ -202,7 +211,7 @@ def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainR
             return ChainReport(False, count, row["seq"], f"entry {expected_seq} is missing")
         if row["prev_hash"] != prev:
             return ChainReport(False, count, row["seq"], "does not follow the previous entry")
-        digest = _digest([row[name] for name in _HASHED])
+        digest = _digest([row[name] for name in _HASHED], row["os_user"])
         if digest != row["hash"]:
             return ChainReport(False, count, row["seq"], "content does not match its hash")
         prev = row["hash"]

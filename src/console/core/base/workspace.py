@@ -27,13 +27,16 @@ from console.core.base import access, audit, clock, db, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
-from console.core.security import anchor, credentials
+from console.core.security import anchor, credentials, settings
 
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "console.toml"
 DB_FILE = "console.db"
 APP_NAME = "model-ops-console"
+#: whether a new workspace lets CONSOLE_USER name someone other than the OS user (off;
+#: the demo turns it on, and the test suite for the workspaces it makes)
+ALLOW_CONSOLE_USER = False
 
 
 def default_root() -> Path:
@@ -150,6 +153,8 @@ class Workspace:
                     "INSERT INTO users (name, role, created_at, created_by) VALUES (?,?,?,?)",
                     (user, "admin", clock.iso(), user),
                 )
+                if ALLOW_CONSOLE_USER:
+                    settings.put(conn, access.OVERRIDE_SETTING, "1")
                 audit.append(
                     conn,
                     user=user,
@@ -216,6 +221,10 @@ class Workspace:
         return [self.folder(n) for n in type(self.config.paths).model_fields]
 
     # ------------------------------------------------------------------ access
+    def resolve_user(self, requested: str) -> str:
+        """The user this process acts as (see :func:`access.resolve_user`)."""
+        return access.resolve_user(requested, settings.flag(self.conn, access.OVERRIDE_SETTING))
+
     def role_of(self, user: str) -> str:
         return access.role_of(self.conn, user, self.config.access.default_role)
 

@@ -40,8 +40,17 @@ def current(conn: sqlite3.Connection, access: Mapping[str, Any] | None) -> dict[
             items[f"settings.{row['key']}"] = str(row["value"])
     for key, value in (access or {}).items():
         items[f"access.{key}"] = str(value)
-    items[SCHEMA] = str(conn.execute("PRAGMA user_version").fetchone()[0])
+    items[SCHEMA] = _schema(conn)
     return items
+
+
+def _schema(conn: sqlite3.Connection) -> str:
+    """Which migrations the database has applied (a schema upgrade may add settings)."""
+    try:
+        rows = conn.execute("SELECT number FROM schema_migrations ORDER BY number").fetchall()
+    except sqlite3.OperationalError:
+        return str(conn.execute("PRAGMA user_version").fetchone()[0])
+    return ",".join(str(r[0]) for r in rows)
 
 
 def may_change(action: str, target: str) -> tuple[str, ...]:
