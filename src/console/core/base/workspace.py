@@ -25,6 +25,7 @@ import platformdirs
 
 from console.core.base import access, audit, clock, db, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
 from console.core.security import anchor, credentials, settings
@@ -285,6 +286,7 @@ class Workspace:
                 (name, role, clock.iso(), user),
             )
             ch.details = {"before": before["role"] if before else None, "after": role}
+            crash_point("user.set_role")
 
     def users(self) -> list[dict[str, str]]:
         rows = self.conn.execute(
