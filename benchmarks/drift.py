@@ -8,11 +8,13 @@ with the same drifted/not-drifted verdicts as scipy for the same tests (p < 0.05
 peak memory at most 1.5x the input columns' size.
 
 Every measurement runs in a fresh child process reading the same Parquet files, so its
-peak RSS is its own. Evidently and NannyML run in their own venvs (build them with
-``sh benchmarks/drift_env.sh``); they are never dependencies of the console. A tool
-whose venv is missing or fails is reported as such; the rest still print.
+peak RSS is its own. The console (cold and with a cached reference profile) and scipy
+run interleaved ``--repeat`` times, the order flipped each round; the machine, the
+medians and the worst round's ratio are printed. With ``--full``, Evidently and NannyML
+run once each in their own venvs (build them with ``sh benchmarks/drift_env.sh``; they
+are never dependencies of the console); a venv that is missing or fails is reported.
 
-    python benchmarks/drift.py [--rows 1000000] [--repeat 3] [--env /tmp/drift-bench]
+    python benchmarks/drift.py [--rows 1000000] [--repeat 5] [--full] [--env DIR]
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _machine import Comparison, print_load, print_machine
 
 NUMERIC, CATEGORIES = 20, 5
 SHIFTED_NUMERIC = {0: 0.1, 1: 0.05, 2: 0.02, 3: 0.005}  # column -> mean shift in sd
@@ -171,12 +175,14 @@ def child(python: str, mode: str, ref: Path, cur: Path, timeout: float) -> dict[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--full", action="store_true", help="also Evidently and NannyML")
     parser.add_argument(
         "--env", type=Path, default=Path(os.environ.get("DRIFT_BENCH_ENV", "/tmp/drift-bench"))
     )
     parser.add_argument("--tool-timeout", type=float, default=1800.0)
     args = parser.parse_args()
+    print_machine()
 
     with tempfile.TemporaryDirectory(prefix="drift-bench-") as tmp:
         ref, cur = make_data(Path(tmp), args.rows)
@@ -190,19 +196,40 @@ def main() -> int:
             "console-warm": sys.executable,
             "scipy": sys.executable,
         }
-        for _ in range(args.repeat):
-            for mode, python in tools.items():
-                runs.setdefault(mode, []).append(child(python, mode, ref, cur, args.tool_timeout))
-        for tool in ("evidently", "nannyml"):
+        for n in range(args.repeat):
+            order = list(tools) if n % 2 == 0 else list(reversed(tools))
+            for mode in order:
+                result = child(tools[mode], mode, ref, cur, args.tool_timeout)
+                runs.setdefault(mode, []).append(result)
+                print(f"  round {n + 1}: {mode} {result.get('seconds', result.get('error'))}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+        for tool in ("evidently", "nannyml") if args.full else ():
             python = args.env / tool / "bin" / "python"
-            if not python.exists():
+            if not python.exists():  # the venvs take minutes to build: never built here
                 runs[tool] = [
                     {"error": f"no venv at {python.parent.parent} (run benchmarks/drift_env.sh)"}
                 ]
                 continue
             runs[tool] = [child(str(python), tool, ref, cur, args.tool_timeout)]
         report(runs)
+        paired(runs)
+    print_load()
     return 0
+
+
+def paired(runs: dict[str, list[dict[str, object]]]) -> None:
+    """Console against scipy round by round: the medians and the worst ratio."""
+    print()
+    for mode, label in (("console", "cold"), ("console-warm", "cached reference")):
+        cmp = Comparison(f"drift {label} vs scipy per column")
+        for ours, theirs in zip(runs.get(mode, []), runs.get("scipy", []), strict=False):
+            if "error" not in ours and "error" not in theirs:
+                cmp.add(float(ours["seconds"]), float(theirs["seconds"]))  # type: ignore[arg-type]
+        if cmp.console:
+            # console/scipy <= 1/6 means at least 6x faster than scipy
+            cmp.print(target=round(1 / 6, 3), baseline_name="scipy")
+            print(f"  speed-up over scipy: median {1 / cmp.median_ratio:.1f}x, "
+                  f"worst round {1 / cmp.worst_ratio:.1f}x (goal >= 6x)")  # fmt: skip
 
 
 def report(runs: dict[str, list[dict[str, object]]]) -> None:

@@ -5,9 +5,11 @@ time of ``pandas.read_csv`` of the file plus a bare write of the same rows to th
 storage (Parquet in the workspace), with peak memory at most 2x that baseline's.
 
 Each measurement runs in a fresh child process (so peak RSS is its own), alternating
-console and baseline, ``--repeat`` times; medians and ratios are printed.
+console and baseline, ``--repeat`` times (order flipped each round); the machine, the
+medians, the median ratio and the worst round's ratio are printed. By default a daily
+feed (1 day); ``--full`` adds a month's backfill (30 days, a part per day).
 
-    python benchmarks/ingest.py [--rows 1000000] [--repeat 3]
+    python benchmarks/ingest.py [--rows 1000000] [--repeat 5] [--full]
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import argparse
 import datetime as dt
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _machine import Comparison, interleave, print_load, print_machine
 
 
 def make_csv(path: Path, rows: int, days: int) -> None:
@@ -90,21 +93,23 @@ def measure(mode: str, csv_path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
         "--days",
         type=int,
         nargs="+",
-        default=[1, 30],
         help="days the file spans: 1 = a daily feed, 30 = a month's backfill (a part per day)",
     )
+    parser.add_argument("--full", action="store_true", help="also a month's backfill")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "CSV", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
-    for days in args.days:
+    print_machine()
+    for days in args.days or ([1, 30] if args.full else [1]):
         compare(args.rows, days, args.repeat)
+    print_load()
 
 
 def compare(rows: int, days: int, repeat: int) -> None:
@@ -116,24 +121,24 @@ def compare(rows: int, days: int, repeat: int) -> None:
             f"\n{rows:,} rows over {days} day(s), CSV {size_mb:.0f} MiB, "
             f"{repeat} alternating runs each"
         )
-        runs: dict[str, list[dict[str, float]]] = {"console": [], "baseline": []}
-        for _ in range(repeat):
-            for mode in ("console", "baseline"):
-                runs[mode].append(measure(mode, csv_path))
-    med = {
-        mode: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "peak_mb")}
-        for mode, rs in runs.items()
-    }
-    for mode in ("baseline", "console"):
-        times = ", ".join(f"{r['seconds']:.2f}" for r in runs[mode])
-        print(
-            f"{mode:>9}: median {med[mode]['seconds']:.2f} s (runs {times}), "
-            f"peak RSS median {med[mode]['peak_mb']:.0f} MB"
+        peaks: dict[str, list[float]] = {"console": [], "baseline": []}
+
+        def run(mode: str) -> float:
+            result = measure(mode, csv_path)
+            peaks[mode].append(result["peak_mb"])
+            return result["seconds"]
+
+        times = interleave(
+            f"ingest {rows:,} rows / {days} day(s)",
+            console=lambda: run("console"),
+            baseline=lambda: run("baseline"),
+            repeat=repeat,
         )
-    time_ratio = med["console"]["seconds"] / med["baseline"]["seconds"]
-    mem_ratio = med["console"]["peak_mb"] / med["baseline"]["peak_mb"]
-    print(f"time ratio console/baseline: {time_ratio:.2f}x (target <= 2x)")
-    print(f"peak memory ratio console/baseline: {mem_ratio:.2f}x (target <= 2x)")
+    memory = Comparison(f"peak RSS, {rows:,} rows / {days} day(s)", "MB")
+    for console, baseline in zip(peaks["console"], peaks["baseline"], strict=True):
+        memory.add(console, baseline)
+    times.print(target=2.0, baseline_name="read_csv + write_table")
+    memory.print(target=2.0, baseline_name="read_csv + write_table")
 
 
 if __name__ == "__main__":

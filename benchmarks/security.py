@@ -1,6 +1,7 @@
 """What encryption at rest and signed audit checkpoints cost, against the plain baseline.
 
-Printed side by side in one run (medians of ``--repeat``, ratios):
+Printed side by side in one run, baseline and console interleaved ``--repeat`` times
+(order flipped each round): both medians, the median ratio and the worst round's ratio:
 
 1. a dataset version (``--rows`` training rows) registered and loaded back: encrypted
    (AES-256-GCM, the default) vs plain Parquet (what the console stores without a
@@ -21,15 +22,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import keyring
 import keyring.backend
 import keyring.backends.fail
+
+from _machine import Comparison, interleave, print_load, print_machine, timed
 
 
 class _MemoryKeyring(keyring.backend.KeyringBackend):
@@ -52,23 +53,6 @@ class _MemoryKeyring(keyring.backend.KeyringBackend):
 MEMORY = _MemoryKeyring()
 
 
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def row(label: str, baseline: float, console: float, unit: str = "s") -> None:
-    scale = 1000.0 if unit == "ms" else 1.0
-    print(
-        f"{label:<44} {baseline * scale:>10.3f} {unit:<2} {console * scale:>10.3f} {unit:<2}"
-        f" {console / baseline:>7.2f}x"
-    )
-
-
 def bench_datasets(root: Path, rows: int, repeat: int) -> None:
     import datetime as dt
 
@@ -77,23 +61,34 @@ def bench_datasets(root: Path, rows: int, repeat: int) -> None:
     from console.core.demo.data import generate_transactions
 
     frame = generate_transactions(dt.date(2026, 1, 5), 14, rows // 14 + 1, seed=5).head(rows)
-    results = {}
-    for mode, backend in (("plain", keyring.backends.fail.Keyring()), ("encrypted", MEMORY)):
-        keyring.set_keyring(backend)
-        register, load = [], []
-        for i in range(repeat):
-            ws = Workspace.create(root / f"ds-{mode}-{i}", "bench")
-            start = time.perf_counter()
-            version = datasets.register_frame(ws, "bench", "train", frame)
-            register.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            datasets.load(ws, version.sha256)
-            load.append(time.perf_counter() - start)
-            ws.close()
-        results[mode] = (statistics.median(register), statistics.median(load))
-    keyring.set_keyring(MEMORY)
-    row(f"dataset register ({rows:,} rows)", results["plain"][0], results["encrypted"][0])
-    row(f"dataset load ({rows:,} rows)", results["plain"][1], results["encrypted"][1])
+    loads: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    backends = {"plain": keyring.backends.fail.Keyring(), "encrypted": MEMORY}
+    count = iter(range(10**6))
+
+    def register(mode: str) -> float:
+        keyring.set_keyring(backends[mode])
+        ws = Workspace.create(root / f"ds-{mode}-{next(count)}", "bench")
+        start = time.perf_counter()
+        version = datasets.register_frame(ws, "bench", "train", frame)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        datasets.load(ws, version.sha256)
+        loads[mode].append(time.perf_counter() - start)
+        ws.close()
+        keyring.set_keyring(MEMORY)
+        return seconds
+
+    cmp = interleave(
+        f"dataset register ({rows:,} rows), encrypted vs plain",
+        console=lambda: register("encrypted"),
+        baseline=lambda: register("plain"),
+        repeat=repeat,
+    )
+    cmp.print(baseline_name="plain")
+    load = Comparison(f"dataset load ({rows:,} rows), encrypted vs plain")
+    for enc, plain in zip(loads["encrypted"], loads["plain"], strict=True):
+        load.add(enc, plain)
+    load.print(baseline_name="plain")
 
 
 def bench_files(root: Path, mb: int, repeat: int) -> None:
@@ -105,13 +100,23 @@ def bench_files(root: Path, mb: int, repeat: int) -> None:
     with src.open("wb") as fh:
         for _ in range(mb):
             fh.write(os.urandom(1 << 20))
-    copy = median_seconds(lambda: shutil.copyfile(src, root / "copy.bin"), repeat)
-    enc = median_seconds(lambda: crypto.encrypt_file(ws, src, root / "data.enc"), repeat)
-    dec = median_seconds(lambda: crypto.decrypt_file(ws, root / "data.enc", root / "out"), repeat)
-    row(f"file of {mb} MB: copy vs encrypt_file", copy, enc)
-    row(f"file of {mb} MB: copy vs decrypt_file", copy, dec)
-    rates = f"{mb / enc:,.0f} MB/s encrypt, {mb / dec:,.0f} MB/s decrypt"
-    print(f"{'':<44} AES-GCM throughput: {rates}")
+    copy = timed(lambda: shutil.copyfile(src, root / "copy.bin"))
+    enc = interleave(
+        f"file of {mb} MB: encrypt_file vs copy",
+        console=timed(lambda: crypto.encrypt_file(ws, src, root / "data.enc")),
+        baseline=copy,
+        repeat=repeat,
+    )
+    dec = interleave(
+        f"file of {mb} MB: decrypt_file vs copy",
+        console=timed(lambda: crypto.decrypt_file(ws, root / "data.enc", root / "out")),
+        baseline=copy,
+        repeat=repeat,
+    )
+    enc.print(baseline_name="copy")
+    dec.print(baseline_name="copy")
+    rates = f"{mb / min(enc.console):,.0f} MB/s encrypt, {mb / min(dec.console):,.0f} MB/s decrypt"
+    print(f"  AES-GCM throughput (best round): {rates}")
     ws.close()
 
 
@@ -120,21 +125,31 @@ def bench_audit(root: Path, repeat: int) -> None:
     from console.core.base.workspace import Workspace
     from console.core.security import settings
 
-    per_entry = {}
     entries = 200
+    spaces = {}
     for mode, every in (("none", 10**9), ("signed", 20)):
         ws = Workspace.create(root / f"audit-{mode}", "bench")
         with write_transaction(ws.conn) as conn:
             settings.put(conn, "checkpoint_every", str(every))
-        counter = iter(range(10**9))
+        spaces[mode] = ws
+    counter = iter(range(10**9))
 
-        def change(ws: Workspace = ws, counter=counter) -> None:
-            for _ in range(entries):
-                ws.set_role("bench", f"user{next(counter)}", "viewer")
+    def change(mode: str) -> float:
+        start = time.perf_counter()
+        for _ in range(entries):
+            spaces[mode].set_role("bench", f"user{next(counter)}", "viewer")
+        return (time.perf_counter() - start) / entries * 1000
 
-        per_entry[mode] = median_seconds(change, repeat) / entries
+    cmp = interleave(
+        "audit entry (role change, fsync'd), signed checkpoints every 20 vs none",
+        console=lambda: change("signed"),
+        baseline=lambda: change("none"),
+        repeat=repeat,
+        unit="ms",
+    )
+    cmp.print(baseline_name="no checkpoints")
+    for ws in spaces.values():
         ws.close()
-    row("audit entry (role change, fsync'd)", per_entry["none"], per_entry["signed"], "ms")
 
 
 def bench_database(demo_db: Path | None, root: Path, repeat: int) -> None:
@@ -146,11 +161,16 @@ def bench_database(demo_db: Path | None, root: Path, repeat: int) -> None:
         return
     ws = Workspace.create(root / "db", "bench")
     size = demo_db.stat().st_size / 1e6
-    copy = median_seconds(lambda: shutil.copyfile(demo_db, root / "db.copy"), repeat)
-    enc = median_seconds(lambda: crypto.encrypt_file(ws, demo_db, root / "db.enc"), repeat)
-    dec = median_seconds(lambda: crypto.decrypt_file(ws, root / "db.enc", root / "db.out"), repeat)
-    row(f"whole database ({size:.1f} MB): copy vs encrypt", copy, enc)
-    row(f"whole database ({size:.1f} MB): copy vs decrypt", copy, dec)
+    copy = timed(lambda: shutil.copyfile(demo_db, root / "db.copy"))
+    for label, fn in (
+        ("encrypt", timed(lambda: crypto.encrypt_file(ws, demo_db, root / "db.enc"))),
+        ("decrypt", timed(lambda: crypto.decrypt_file(ws, root / "db.enc", root / "db.out"))),
+    ):
+        cmp = interleave(
+            f"whole database ({size:.1f} MB): {label} vs copy", console=fn, baseline=copy,
+            repeat=repeat,
+        )  # fmt: skip
+        cmp.print(baseline_name="copy")
     ws.close()
 
 
@@ -162,13 +182,14 @@ def main() -> None:
     parser.add_argument("--demo-db", type=Path, help="console.db of a demo workspace")
     args = parser.parse_args()
     keyring.set_keyring(MEMORY)
-    print(f"{'':<44} {'baseline':>13} {'console':>13} {'ratio':>8}")
+    print_machine("absolute times are this machine's; the ratios are the figures")
     with tempfile.TemporaryDirectory(prefix="bench-security-") as tmp:
         root = Path(tmp)
         bench_datasets(root, args.rows, args.repeat)
         bench_files(root, args.mb, args.repeat)
         bench_audit(root, args.repeat)
         bench_database(args.demo_db, root, args.repeat)
+    print_load()
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def ws_root(
             "fpr_critical",
             "access",
             "access_burst",
+            "backup_failed",
         )
     }
     monkeypatch.setattr(

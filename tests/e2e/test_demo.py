@@ -14,8 +14,7 @@ from console.core.base import audit
 from console.core.base.workspace import Workspace
 from console.core.data import datasets, store
 from console.core.demo import build as demo
-from console.core.models import deploy, registry
-from console.core.models import deploy_checks as verification
+from console.core.models import backtest, deploy, registry
 
 
 @pytest.fixture(scope="module")
@@ -43,34 +42,48 @@ def _daily_f1(ws: Workspace) -> pd.Series:
     )
 
 
-def test_demo_has_a_model_in_production_with_its_training_data(demo_ws: Workspace) -> None:
+def test_demo_has_1_1_0_in_production_with_1_0_0_before_it(demo_ws: Workspace) -> None:
     model = registry.production(demo_ws)
     assert model is not None
-    assert model.version == "1.0.0"
-    assert model.dataset is not None
-    assert model.metrics["roc_auc"] > 0.95
-    assert 0 < model.threshold < 1
-    pipeline = registry.load(demo_ws, "1.0.0")
-    assert hasattr(pipeline, "predict_proba")
+    assert model.version == "1.1.0"
+    assert "amount" in model.card["defect"]  # the planted defect is on its model card
+    assert "Known defect" in registry.model_card(demo_ws, "1.1.0")["changes"]
+    baseline = registry.require(demo_ws, "1.0.0")
+    assert baseline.stage == "archived"
+    assert baseline.dataset is not None
+    assert baseline.metrics["roc_auc"] > 0.95
+    assert 0 < baseline.threshold < 1
+    assert hasattr(registry.load(demo_ws, "1.0.0"), "predict_proba")
+    assert baseline.golden_rows == 1_000
     assert model.golden_rows == 1_000
-
-
-def test_demo_candidate_promotes_and_rolls_back_verified(
-    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(deploy, "_running_service", lambda _ws: None)  # no service here
-    monkeypatch.setattr(verification, "LATENCY_P99_MS", 10_000.0)  # a busy test box
-    candidate = registry.require(demo_ws, "1.1.0")
-    assert candidate.stage == "candidate"
-    assert candidate.golden_rows == 1_000
-    assert candidate.threshold != registry.require(demo_ws, "1.0.0").threshold
-    lineage = datasets.get(demo_ws, candidate.dataset or "")
+    assert model.threshold != baseline.threshold
+    lineage = datasets.get(demo_ws, model.dataset or "")
     assert lineage is not None
-    assert lineage.parent == registry.require(demo_ws, "1.0.0").dataset
-    up = deploy.promote(demo_ws, "alice", "1.1.0", reason="demo")
-    assert up.outcome == "switched", up.checks
-    back = deploy.rollback(demo_ws, "alice", reason="demo")
-    assert (back.outcome, back.to_version) == ("switched", "1.0.0")
+    assert lineage.parent == baseline.dataset
+    promoted = deploy.history(demo_ws)[0]
+    assert (promoted.kind, promoted.from_version, promoted.to_version, promoted.outcome) == (
+        "promote",
+        "1.0.0",
+        "1.1.0",
+        "switched",
+    )
+    assert "2026-11-26" in promoted.reason  # 4 days before the end
+    assert deploy.previous_production(demo_ws) == "1.0.0"
+    assert deploy.preverified(demo_ws, "1.0.0") is not None  # ready for a quick rollback
+
+
+def test_demo_rollback_to_1_0_0_visibly_helps_on_the_last_days(demo_ws: Workspace) -> None:
+    newer, older = backtest.recent(demo_ws, ["1.1.0", "1.0.0"], days=4)
+    assert (newer.first_day, newer.last_day) == ("2026-11-26", "2026-11-29")
+    assert newer.rows == older.rows > 1000
+    assert newer.in_production
+    assert not older.in_production
+    assert older.f1 is not None
+    assert newer.f1 is not None
+    assert older.f1 > newer.f1 + 0.1, (older, newer)
+    assert older.recall is not None
+    assert newer.recall is not None
+    assert older.recall > newer.recall
 
 
 def test_demo_ingested_every_day_through_the_pipeline(demo_ws: Workspace) -> None:
@@ -95,16 +108,30 @@ def test_demo_drift_shows_in_the_last_days(demo_ws: Workspace) -> None:
     assert drifted < healthy - 0.3, f1
 
 
+def test_demo_rolls_back_to_1_0_0_from_its_preverified_checks(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deploy, "_running_service", lambda _ws: None)  # no service here
+    loads: list[str] = []
+    real = registry.load_bytes
+    monkeypatch.setattr(registry, "load_bytes", lambda m, d: loads.append(m.version) or real(m, d))
+    back = deploy.rollback(demo_ws, "alice", reason="1.1.0 misses fraud since it went live")
+    assert (back.outcome, back.from_version, back.to_version) == ("switched", "1.1.0", "1.0.0")
+    assert loads == []  # pre-verified: the switch re-hashed but did not load it again
+    assert registry.production(demo_ws) is not None
+    assert registry.require(demo_ws, "1.0.0").stage == "production"
+
+
 @pytest.mark.slow
 def test_console_init_demo_from_the_command_line(tmp_path: Path, capsys) -> None:
     """The README's path: `console init --demo`, then `console status --json`."""
     root = tmp_path / "demo"
     assert cli.main(["-w", str(root), "init", "--demo", "--json"]) == 0
     made = json.loads(capsys.readouterr().out)["demo"]
-    assert made["model"] == "1.0.0"
+    assert (made["model"], made["previous"]) == ("1.1.0", "1.0.0")
     assert made["predictions"] > 250_000
     assert cli.main(["-w", str(root), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["production_model"]["version"] == "1.0.0"
+    assert status["production_model"]["version"] == "1.1.0"
     assert status["data"]["predictions"] == made["predictions"]
     assert status["data"]["labels"] == made["labels"]

@@ -3,10 +3,8 @@ from there, and the page shows it with its plot, history, silences and rollback.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-import types
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,6 +19,7 @@ from console.core.monitoring.checks import Check, CheckReport
 from console.gui import workers
 from console.gui.dialogs.alert_ack import AckDialog
 from console.gui.dialogs.alert_silence import SilenceDialog, SilenceRequest
+from console.gui.dialogs.rollback import RollbackDialog
 from console.gui.main_window import MainWindow
 from console.gui.pages.alerts import AlertsPage
 from console.gui.tray import TrayController
@@ -157,16 +156,13 @@ def test_page_shows_alert_plot_history_and_acts(
     assert silences.list_silences(ws) == []
 
     asked: list[Any] = []
-    fake = types.ModuleType("console.gui.dialogs.rollback")
-    fake.RollbackDialog = type(  # type: ignore[attr-defined]
-        "RollbackDialog", (), {"ask": classmethod(lambda cls, *a: asked.append(a) or None)}
+    monkeypatch.setattr(
+        RollbackDialog, "ask", classmethod(lambda cls, *a, **kw: asked.append((a, kw)) or None)
     )
-    monkeypatch.setitem(sys.modules, "console.gui.dialogs.rollback", fake)
     p.detail.rollback_button.click()
-    assert asked == [(window, ws, "alice")]
-    monkeypatch.setitem(sys.modules, "console.gui.dialogs.rollback", None)
-    p.detail.rollback_button.click()
-    assert errors == ["model rollback is not available yet"]
+    ((args, options),) = asked
+    assert args == (window, ws, "alice")
+    assert options["alert"].rule == "f1_critical"  # the reason comes from the alert
 
 
 def test_viewer_sees_alerts_but_cannot_act(

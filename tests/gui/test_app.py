@@ -105,3 +105,26 @@ def test_cancelled_demo_leaves_nothing_and_asks_again(
     assert not (tmp_path / "demo").exists()
     assert list(tmp_path.iterdir()) == []
     assert not errors
+
+
+def test_the_application_icon_is_the_bundled_one(qtbot: QtBot) -> None:
+    from console.gui.app import application_icon
+
+    pixmap = application_icon().pixmap(64, 64)
+    assert not pixmap.isNull()
+    colour = pixmap.toImage().pixelColor(32, 10)  # the dark frame at the top
+    assert colour.lightness() < 80
+
+
+def test_desktop_entry_installs_for_the_user(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "packaging" / "desktop-entry.sh"
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "CONSOLE": sys.executable}
+    subprocess.run(["bash", str(script), "install"], env=env, check=True, capture_output=True)
+    entry = tmp_path / ".local/share/applications/model-ops-console.desktop"
+    assert f'Exec="{sys.executable}" gui' in entry.read_text()
+    assert (tmp_path / ".local/share/icons/hicolor/scalable/apps/model-ops-console.svg").is_file()
+    subprocess.run(["bash", str(script), "uninstall"], env=env, check=True, capture_output=True)
+    assert not entry.exists()

@@ -105,6 +105,9 @@ def test_promote_dialog_ticks_steps_live_and_switches(qtbot: QtBot, ws: Workspac
     assert "Production is now 1.1.0" in dialog.outcome.text()
     assert registry.production(ws).version == "1.1.0"  # type: ignore[union-attr]
     assert dialog.close_button.text() == "Close"
+    # the dialog's own "In production" follows the switch (it used to stay on 1.0.0)
+    assert "1.1.0" in dialog.production_label.text()
+    assert "was 1.0.0" in dialog.production_label.text()
 
 
 def test_refused_promote_shows_the_failed_step_and_keeps_production(

@@ -55,7 +55,10 @@ def run_init(args: argparse.Namespace, root: Path, user: str) -> int:
             made.update(build_demo(ws, user, terminal_job(args)))
 
     access.resolve_user(user, workspace.ALLOW_CONSOLE_USER or args.demo)
-    ws = Workspace.create(root, user, config_text=config_text, populate=populate)
+    ws = Workspace.create(
+        root, user, config_text=config_text, populate=populate,
+        config_source=str(args.config) if args.config else None,
+    )  # fmt: skip
     ws.close()
 
     def text() -> str:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console import __version__
@@ -79,8 +80,18 @@ def _application() -> QApplication:
     app.setApplicationDisplayName(APP_TITLE)
     app.setApplicationVersion(__version__)
     apply_style(app)
-    app.setWindowIcon(icon("mdi6.shield-search", THEME.accent))
+    app.setWindowIcon(application_icon())
+    app.setDesktopFileName("model-ops-console")  # matches packaging/desktop-entry.sh
     return app
+
+
+def application_icon() -> QIcon:
+    """The console's icon (resources/icons), the one the desktop entry shows too."""
+    from importlib import resources
+
+    path = resources.files("console.resources") / "icons" / "model-ops-console.svg"
+    found = QIcon(str(path))
+    return found if not found.isNull() else icon("mdi6.shield-search", THEME.accent)
 
 
 def open_workspace(root: Path, user: str) -> Workspace | int:

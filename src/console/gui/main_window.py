@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from console import __version__
+from console.core.alerts.records import Alert
 from console.core.base import access
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
 from console.gui.pages import PageEntry, page_entries
 from console.gui.pages.base import Page
+from console.gui.rollback_readiness import RollbackReadiness
 from console.gui.settings import app_settings
 from console.gui.style import icon
 from console.gui.tray import TrayController
@@ -90,6 +92,12 @@ class MainWindow(QMainWindow):
 
         self._restore_window_state()  # builds (and refreshes) the page shown first
         self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
+        # after the first paint: warm the model libraries, pre-verify the rollback target
+        # (again whenever a page changed something, e.g. a promote from the Models page)
+        self.readiness = RollbackReadiness(self, ws, user)
+        for page in self.built_pages():
+            page.changed.connect(self.readiness.prepare)
+        self.page_built.connect(lambda page: page.changed.connect(self.readiness.prepare))
         # once the window is up: import what jobs need and freeze the start-up objects,
         # so neither stalls the GUI later while a job runs
         QTimer.singleShot(WARM_UP_AFTER_MS, warmup.start_warm_up)
@@ -111,7 +119,10 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action("Refresh", "mdi6.refresh", "F5", self.refresh_pages)
         # The 3 a.m. path: one shortcut, one toolbar button, from every page.
         self.rollback_action = self._action(
-            "Roll back model…", "mdi6.backup-restore", "Ctrl+R", self.roll_back
+            "Roll back model…",
+            "mdi6.backup-restore",
+            "Ctrl+R",
+            lambda _checked=False: self.roll_back(),
         )
         self.rollback_action.setToolTip(
             "Put the previous production model back (verified before and after the switch)"
@@ -119,6 +130,9 @@ class MainWindow(QMainWindow):
         self.rollback_action.setEnabled(access.allowed(self.role, "model.rollback"))
         self.quit_action = self._action("Quit", "mdi6.exit-to-app", "Ctrl+Q", self.close)
         self.about_action = self._action("About", "mdi6.information-outline", "", self.show_about)
+        self.diagnostics_action = self._action(
+            "Diagnostics…", "mdi6.stethoscope", "", self.show_diagnostics
+        )
         may_ingest = access.allowed(self.role, "ingest")
         for action in (self.import_predictions_action, self.import_labels_action):
             action.setEnabled(may_ingest)
@@ -147,6 +161,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.refresh_action)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.diagnostics_action)
         help_menu.addAction(self.about_action)
 
     def _add_page(self, page: PageEntry) -> None:
@@ -232,12 +247,19 @@ class MainWindow(QMainWindow):
             log.exception("refresh failed")
             workers.show_error(self, "Refresh failed", exc)
 
-    def roll_back(self) -> None:
-        """Open the Rollback dialog with the previous production version preselected."""
+    def roll_back(self, alert: Alert | None = None) -> None:
+        """Open the Rollback dialog with the previous production version preselected
+        (and, from an alert, the reason prefilled); the window updates as soon as the
+        switch is done, behind the dialog that shows the outcome."""
         from console.gui.dialogs.rollback import RollbackDialog
 
-        if RollbackDialog.ask(self, self.ws, self.user) is not None:
-            self.refresh_pages()
+        RollbackDialog.ask(self, self.ws, self.user, alert=alert, on_deployed=self.deployed)
+
+    def deployed(self, *_args: object) -> None:
+        """Production changed from this window: refresh, re-prepare the next rollback."""
+        self.refresh_pages()
+        self.tray.refresh()
+        self.readiness.prepare()
 
     def _make_toolbar(self) -> None:
         toolbar = self.addToolBar("Main")
@@ -258,6 +280,11 @@ class MainWindow(QMainWindow):
             "registry, rollback and audit.</p>"
             f"<p>Workspace: {self.ws.root}<br>User: {self.user} ({self.role})</p>"
         )
+
+    def show_diagnostics(self) -> None:
+        from console.gui.dialogs.diagnostics import DiagnosticsDialog
+
+        DiagnosticsDialog.build(self.ws.root, self).open()
 
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_TITLE}", self.about_text())
@@ -302,6 +329,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.tray.stop()
+        self.readiness.stop()
         if workers.running_jobs():
             self.statusBar().showMessage("Cancelling running jobs…")
             if not workers.cancel_running_jobs(CLOSE_WAIT_MS):

@@ -59,15 +59,22 @@ class TrayController(QObject):
         self.last_message = ""
         self.evaluation: workers.RunningJob | None = None
         self._again = False  # a tick came while an evaluation ran: evaluate once more
+        self.may_roll_back = access.allowed(self.role, "model.rollback")
         self.menu = QMenu()
         self.recent_menu = self.menu.addMenu("Recent alerts")
         self.ack_menu = self.menu.addMenu("Acknowledge")
         self.menu.insertAction(self.recent_menu.menuAction(), self._open_action())
+        self.rollback_action = self.menu.addAction(
+            icon("mdi6.backup-restore"), "Roll back…", self.roll_back
+        )
+        self.rollback_action.setEnabled(self.may_roll_back)
+        self.rollback_action.setToolTip("Put the previous production model back")
         self.tray: QSystemTrayIcon | None = None
         if self.use_tray:
             self.tray = QSystemTrayIcon(self._icon(""), self)
             self.tray.setContextMenu(self.menu)
             self.tray.activated.connect(lambda _reason: self.open_alerts(bring_up=True))
+            self.tray.messageClicked.connect(self.notification_clicked)
             self.tray.show()
         self.badge = QToolButton()
         self.badge.setAutoRaise(True)
@@ -110,6 +117,14 @@ class TrayController(QObject):
         self.banner_text = QLabel()
         self.banner_text.setStyleSheet(f"color: {THEME.danger}; font-weight: 600; padding: 4px;")
         bar.addWidget(self.banner_text)
+        # first after the text: the action that ends the incident must never overflow
+        self.banner_rollback = QPushButton(icon("mdi6.backup-restore"), "Roll back…")
+        self.banner_rollback.setToolTip(
+            "Put the previous production model back; the reason is taken from this alert"
+        )
+        self.banner_rollback.clicked.connect(lambda _checked=False: self.roll_back())
+        # a toolbar shows or hides a widget through its action
+        bar.addWidget(self.banner_rollback).setVisible(self.may_roll_back)
         for text, slot in (
             ("Open alert centre", self.open_alerts),
             ("Acknowledge…", self.ack_first),
@@ -235,6 +250,25 @@ class TrayController(QObject):
         self.window.show_page("alerts")
         if isinstance(rule, str):
             self.window.page("alerts").select(rule)
+
+    def critical_alert(self) -> Alert | None:
+        """The alert a rollback from the banner or the tray answers: the first
+        unacknowledged critical one firing (else any critical one firing)."""
+        loud = [a for a in self.firing if a.severity == "critical" and not a.inhibited_by]
+        unacked = [a for a in loud if not a.acked_by]
+        chosen = unacked or loud
+        return chosen[0] if chosen else None
+
+    def roll_back(self) -> None:
+        """The rollback dialog, prefilled from the critical alert (banner, tray menu)."""
+        if self.use_tray:
+            self.show_window()
+        self.window.roll_back(self.critical_alert())
+
+    def notification_clicked(self) -> None:
+        """A click on the desktop notification: the window, on that alert."""
+        alert = self.critical_alert()
+        self.open_alerts(alert.rule if alert else None, bring_up=True)
 
     def ack_first(self) -> None:
         unacked = [a for a in self.firing if not a.acked_by and not a.inhibited_by]

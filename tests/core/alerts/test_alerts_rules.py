@@ -32,7 +32,8 @@ def test_defaults_are_the_operations_guide() -> None:
     assert by["data_drift"].severity == "warning"
     assert by["ingest_overdue"].severity == "critical"
     assert by["f1_critical"].min_samples == 200  # no F1 alert on five labels
-    assert by["f1_critical"].runbook_link == "console:page/performance#f1"
+    assert by["f1_critical"].runbook_link == "console:runbook/performance-degradation"
+    assert by["jobs_failed"].runbook_link == "console:page/system#jobs_failed"
     assert s.escalation[0].channels == ("tray", "desktop", "sound")
 
 

@@ -139,3 +139,82 @@ def test_feature_sections_are_checked_against_the_schema() -> None:
 def test_section_values_are_validated(old: str, new: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected):
         parse_config(_edit(old, new))
+
+
+SCHEMA_ONLY = """\
+[schema]
+id = "order_id"
+timestamp = "created"
+features = { basket = "number", items = "integer", shop = "category" }
+segments = [
+    "shop",
+    "items",
+]
+"""
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, s in enumerate(text.splitlines(), start=1) if needle in s)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "expected"),
+    [
+        (
+            SCHEMA_ONLY.replace('"items",', '"basket",'),
+            '"basket",',
+            "schema.segments: segment 'basket' must be a category",
+        ),
+        (
+            SCHEMA_ONLY.replace('"items",', '"nope",'),
+            '"nope",',
+            "schema.segments: segment 'nope' is not a feature",
+        ),
+        (
+            'config_version = 1\n[schema]\nfeatures = { a = "number" }\nsegments = ["zz"]\n',
+            "segments =",
+            "schema.segments: segment 'zz' is not a feature",
+        ),
+        (
+            SCHEMA_ONLY.replace('timestamp = "created"', 'timestamp = "order_id"'),
+            'timestamp = "order_id"',
+            "schema.timestamp: timestamp and id are both 'order_id'",
+        ),
+        (
+            SCHEMA_ONLY + '[drift.features.colour]\nmethod = "psi"\n',
+            "[drift.features.colour]",
+            "drift.features.colour: drift.features names unknown feature(s): colour",
+        ),
+        (
+            SCHEMA_ONLY + "[thresholds]\nf1_critical = 0.8\nf1_warning = 0.7\n",
+            "f1_warning = 0.7",
+            "thresholds.f1_warning: f1_warning (0.7) must not be below",
+        ),
+        (
+            SCHEMA_ONLY + '[alerts]\nevaluate_every = "soon"\n',
+            'evaluate_every = "soon"',
+            "alerts.evaluate_every: ",
+        ),
+    ],
+)
+def test_errors_point_at_the_line_of_the_offending_key(
+    text: str, needle: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "my.toml")
+    message = str(err.value)
+    assert message.startswith(f"my.toml:{_line(text, needle)}: "), message
+    assert expected in message
+
+
+def test_init_with_a_config_names_that_file(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from console.cli import main
+
+    mine = tmp_path / "my.toml"
+    mine.write_text(SCHEMA_ONLY.replace('"items",', '"nope",'))
+    code = main(["-w", str(tmp_path / "ws"), "init", "--config", str(mine)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{mine}:{_line(mine.read_text(), 'nope')}: schema.segments" in err
+    assert "console.toml" not in err
+    assert not (tmp_path / "ws").exists()

@@ -269,9 +269,14 @@ def test_bad_label_values(workspace: Workspace, tmp_path: Path, frame) -> None:
 
 def test_parquet_wrong_type_and_corrupt(workspace: Workspace, tmp_path: Path, frame) -> None:
     data = frame[PRED_COLUMNS].copy().astype({"amount": str})
+    data.loc[data.index[3], "amount"] = "abc"
     path = tmp_path / "typed.parquet"
     data.to_parquet(path)
-    assert "column 'amount' has type" in str(_refused(workspace, "predictions", path))
+    message = str(_refused(workspace, "predictions", path))
+    assert message.startswith(f"{path}: row 4, column 'amount': 'abc' is not a number")
+    data = frame[PRED_COLUMNS].copy().assign(amount=True)
+    data.to_parquet(path)
+    assert "column 'amount' has type bool" in str(_refused(workspace, "predictions", path))
     corrupt = tmp_path / "corrupt.parquet"
     corrupt.write_bytes(b"PAR1" + os.urandom(200))
     assert "not a readable Parquet file" in str(_refused(workspace, "predictions", corrupt))

@@ -46,14 +46,23 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "backup.create": _OPS,
     "backup.verify": _OPS,
     "backup.restore": _ADMIN,
+    "backup.init": _ADMIN,
+    "backup.prune": _ADMIN,
+    "backup.forget": _ADMIN,
+    "backup.export_key": _ADMIN,
+    "backup.recover": _ADMIN,
     # administration
     "config.edit": _ADMIN,
+    "system.update": _ADMIN,
     "user.set_role": _ADMIN,
     "user.manage": _ADMIN,
     "credential.set": _ADMIN,
     "audit.read": _AUDIT,
     "audit.export": _AUDIT,
     "audit.reanchor": _ADMIN,  # accept the log and security state as they are now
+    # runbooks and workspace documents
+    "runbook.run": _OPS,
+    "document.edit": _ADMIN,
 }
 
 

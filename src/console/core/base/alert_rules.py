@@ -35,7 +35,7 @@ KNOWN_METRICS: tuple[str, ...] = (
     "schema_violations", "ingest_overdue", "refused_batches", "volume", "cpu", "memory",
     "disk", "latency_p99", "error_rate", "backup_age", "data_drift", "jobs_failed",
     "f1_estimated", "fpr_estimated", "clock_skew", "out_of_range", "unseen_categories",
-    "duplicate_ids", "access",
+    "duplicate_ids", "access", "backup_failed",
 )  # fmt: skip
 
 #: Until runbooks exist, each metric's runbook is the console page that explains it.
@@ -47,6 +47,7 @@ METRIC_PAGES: dict[str, str] = {
     **dict.fromkeys(("ingest_overdue", "refused_batches"), "data"),
     **dict.fromkeys(("cpu", "memory", "disk", "latency_p99", "error_rate"), "system"),
     **dict.fromkeys(("backup_age", "jobs_failed"), "system"),
+    "backup_failed": "backups",
     "data_drift": "drift",
     "access": "users",
 }
@@ -65,7 +66,22 @@ def parse_duration(text: str | int) -> int:
     return int(match.group(1)) * _UNIT[match.group(2)]
 
 
+#: The runbook an alert on each metric opens; a metric without one opens its page.
+METRIC_RUNBOOKS: dict[str, str] = {
+    **dict.fromkeys(
+        ("f1", "fpr", "precision", "recall", "roc_auc", "f1_drop", "f1_estimated",
+         "fpr_estimated", "data_drift", "missing_values", "schema_violations"),
+        "performance-degradation",
+    ),
+    **dict.fromkeys(("cpu", "memory", "disk", "latency_p99", "error_rate"), "system-slowdown"),
+    **dict.fromkeys(("ingest_overdue", "refused_batches", "backup_age"), "data-recovery"),
+}  # fmt: skip
+
+
 def runbook_for(metric: str) -> str:
+    """``console:runbook/<name>`` for a metric with a runbook, else ``console:page/…``."""
+    if metric in METRIC_RUNBOOKS:
+        return f"console:runbook/{METRIC_RUNBOOKS[metric]}"
     return f"console:page/{METRIC_PAGES.get(metric, 'alerts')}#{metric}"
 
 
@@ -198,6 +214,7 @@ def default_rules(t: Thresholds) -> dict[str, dict[str, Any]]:
         "ingest_overdue": _s("ingest_overdue", (warn, crit), crit, "data feed overdue"),
         "ingest_refused": _s("refused_batches", (warn, crit), crit, "ingest batches refused"),
         "access_burst": _s("access", (crit,), crit, "a burst of failed sign-ins or denials"),
+        "backup_failed": _s("backup_failed", (crit,), crit, "a backup or its verify failed"),
         "f1_warning": _r("f1", "<", t.f1_warning, warn, 200, "F1 below the warning level"),
         "data_drift": _s("data_drift", (warn, crit), warn, "data drift detected"),
         "cpu_high": _r("cpu", ">", t.resource_warning, warn, 0, "CPU use high"),

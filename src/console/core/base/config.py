@@ -31,6 +31,13 @@ CONFIG_VERSION = 1
 FeatureType = Literal["number", "integer", "category"]
 Role = Literal["viewer", "operator", "auditor", "admin"]
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: a validator's message may start with "[at KEY.PATH=VALUE] ": the error then points at
+#: that key's line (and at VALUE's line inside a multi-line array), not at the section
+_AT = re.compile(r"^\[at ([A-Za-z0-9_.\-]+)(?:=([^\]]*))?\] (.*)$", re.DOTALL)
+
+
+def _at(key: str, message: str, value: str | None = None) -> str:
+    return f"[at {key}{'' if value is None else '=' + value}] {message}"
 
 
 class _Section(BaseModel):
@@ -50,8 +57,9 @@ class Thresholds(_Section):
     def _ordered(self) -> Thresholds:
         if self.f1_warning < self.f1_critical:
             raise ValueError(
-                f"f1_warning ({self.f1_warning}) must not be below f1_critical ({self.f1_critical})"
-            )
+                _at("f1_warning", f"f1_warning ({self.f1_warning}) must not be below "
+                    f"f1_critical ({self.f1_critical})")
+            )  # fmt: skip
         return self
 
 
@@ -95,19 +103,35 @@ class Schema(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Schema:
-        reserved = [self.id, self.timestamp, self.score, self.decision, self.label]
-        if len(set(reserved)) != len(reserved):
-            raise ValueError("id, timestamp, score, decision and label must be distinct columns")
+        reserved = {
+            "id": self.id, "timestamp": self.timestamp, "score": self.score,
+            "decision": self.decision, "label": self.label,
+        }  # fmt: skip
+        seen: dict[str, str] = {}
+        for key, column in reserved.items():
+            if column in seen:
+                raise ValueError(
+                    _at(key, f"{key} and {seen[column]} are both {column!r}: id, timestamp, "
+                        "score, decision and label must be distinct columns")
+                )  # fmt: skip
+            seen[column] = key
         for name in self.features:
             if not re.match(_NAME, name):
-                raise ValueError(f"feature name {name!r} is not a valid column name")
-            if name in reserved:
-                raise ValueError(f"feature {name!r} clashes with a reserved column")
+                raise ValueError(
+                    _at(f"features.{name}", f"feature name {name!r} is not a valid column name")
+                )
+            if name in seen:
+                raise ValueError(
+                    _at(f"features.{name}", f"feature {name!r} clashes with the {seen[name]} "
+                        "column")
+                )  # fmt: skip
         for seg in self.segments:
             if seg not in self.features:
-                raise ValueError(f"segment {seg!r} is not a feature")
+                raise ValueError(_at("segments", f"segment {seg!r} is not a feature", seg))
             if self.features[seg] == "number":
-                raise ValueError(f"segment {seg!r} must be a category or integer feature")
+                raise ValueError(
+                    _at("segments", f"segment {seg!r} must be a category or integer feature", seg)
+                )
         return self
 
     @property
@@ -156,9 +180,15 @@ class Monitoring(_Section):
     @model_validator(mode="after")
     def _ordered(self) -> Monitoring:
         if self.hour_retention_days < self.raw_retention_days:
-            raise ValueError("hour_retention_days must not be below raw_retention_days")
+            raise ValueError(
+                _at("hour_retention_days", "hour_retention_days must not be below "
+                    "raw_retention_days")
+            )  # fmt: skip
         if self.error_rate_critical < self.error_rate_warning:
-            raise ValueError("error_rate_critical must not be below error_rate_warning")
+            raise ValueError(
+                _at("error_rate_critical", "error_rate_critical must not be below "
+                    "error_rate_warning")
+            )  # fmt: skip
         return self
 
 
@@ -203,6 +233,34 @@ class Service(_Section):
     poll_seconds: float = Field(0.25, ge=0.05, le=10)
 
 
+class BackupRepository(_Section):
+    """One place backups go: a second disk, a removable drive or a network share path."""
+
+    path: str = Field(min_length=1)
+    include_logs: bool = True  # the prediction/label log parts (they can be large)
+    include_tls_key: bool = False  # the TLS private key (the certificate always)
+
+
+class Backup(_Section):
+    """Backup repositories and the retention policy (console backup, the Backups page)."""
+
+    repositories: dict[str, BackupRepository] = Field(default_factory=dict)
+    verify_after_create: bool = True  # read back the new snapshot's data right away
+    keep_last: int = Field(7, ge=0)
+    keep_daily: int = Field(14, ge=0)
+    keep_weekly: int = Field(8, ge=0)
+    keep_monthly: int = Field(12, ge=0)
+
+    @model_validator(mode="after")
+    def _names(self) -> Backup:
+        for name in self.repositories:
+            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", name):
+                raise ValueError(f"repository name {name!r}: letters, digits, - and _ only")
+        if not (self.keep_last or self.keep_daily or self.keep_weekly or self.keep_monthly):
+            raise ValueError("the retention policy keeps nothing: set at least one keep_* above 0")
+        return self
+
+
 class Config(_Section):
     config_version: int = CONFIG_VERSION
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -217,6 +275,7 @@ class Config(_Section):
     validation: Validation = Field(default_factory=Validation)
     retraining: Retraining = Field(default_factory=Retraining)
     cluster: Cluster = Field(default_factory=Cluster)
+    backup: Backup = Field(default_factory=Backup)
     #: alert rules, escalation and channels: the [alerts] schema in console.core.base.alert_rules
     alerts: dict[str, Any] = Field(default_factory=dict)
     data_schema: Schema = Field(alias="schema")
@@ -225,16 +284,19 @@ class Config(_Section):
     def _drift_features_exist(self) -> Config:
         unknown = [name for name in self.drift.features if name not in self.data_schema.features]
         if unknown:
-            raise ValueError(f"drift.features names unknown feature(s): {', '.join(unknown)}")
+            raise ValueError(
+                _at(f"drift.features.{unknown[0]}",
+                    f"drift.features names unknown feature(s): {', '.join(unknown)}")
+            )  # fmt: skip
         return self
 
     @model_validator(mode="after")
     def _version(self) -> Config:
         if self.config_version > CONFIG_VERSION:
             raise ValueError(
-                f"config_version {self.config_version} is newer than this console "
-                f"understands ({CONFIG_VERSION})"
-            )
+                _at("config_version", f"config_version {self.config_version} is newer than "
+                    f"this console understands ({CONFIG_VERSION})")
+            )  # fmt: skip
         return self
 
 
@@ -255,8 +317,25 @@ def parse_config(text: str, source: str = "console.toml") -> Config:
         problems = [_describe(err, text, source, data) for err in exc.errors()]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more, problems=problems) from None
-    parse_settings(config.alerts, config.thresholds, source)
+    try:
+        parse_settings(config.alerts, config.thresholds, source)
+    except ConfigError as exc:
+        raise _with_line(exc, text, source) from None
     return config
+
+
+def _with_line(exc: ConfigError, text: str, source: str) -> ConfigError:
+    """``SOURCE: alerts.rules.x.key: ...`` becomes ``SOURCE:LINE: alerts.rules.x.key: ...``."""
+    message = str(exc)
+    match = re.match(rf"^{re.escape(source)}: ([A-Za-z0-9_.\-]+): (.*)$", message, re.DOTALL)
+    if match is None:
+        return exc
+    loc = match.group(1).split(".")
+    while loc and (line := _line_of(text, loc)) is None:
+        loc = loc[:-1]
+    if not loc:
+        return exc
+    return ConfigError(f"{source}:{line}: {match.group(1)}: {match.group(2)}")
 
 
 def load_config(path: Path) -> Config:
@@ -273,8 +352,15 @@ def _describe(err: Any, text: str, source: str, data: dict[str, Any]) -> str:
     loc = [str(p) for p in err["loc"]]
     if loc and loc[-1] == "[key]":  # dict key errors report the key itself
         loc = loc[:-1]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    at = _AT.match(msg)
+    value_hint = None
+    if at is not None:
+        sub = at.group(1).split(".")
+        loc = sub if loc == [] and sub[0] in _SECTIONS else [*loc, *sub]
+        value_hint, msg = at.group(2), at.group(3)
     key = ".".join(loc)
-    line = _line_of(text, loc)
+    line = _line_of(text, loc, value_hint)
     where = f"{source}:{line}" if line else source
     if err["type"] == "extra_forbidden":
         parent = _section_model(loc[:-1])
@@ -286,8 +372,7 @@ def _describe(err: Any, text: str, source: str, data: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return f"{where}: {key}: required key is missing"
     value = err.get("input")
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
-    msg = str(err["msg"]).removeprefix("Value error, ")
+    shown = "" if isinstance(value, dict) or at is not None else f" (got {value!r})"
     return f"{where}: {key or 'config'}: {msg}{shown}"
 
 
@@ -304,6 +389,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "validation": Validation,
     "retraining": Retraining,
     "cluster": Cluster,
+    "backup": Backup,
     "schema": Schema,
 }
 
@@ -314,13 +400,15 @@ def _section_model(loc: list[str]) -> type[BaseModel] | None:
     return _SECTIONS.get(loc[0]) if len(loc) == 1 else None
 
 
-def _line_of(text: str, loc: list[str]) -> int | None:
-    """Best-effort line number of a dotted key in TOML text (1-based)."""
+def _line_of(text: str, loc: list[str], value: str | None = None) -> int | None:
+    """Best-effort line number of a dotted key in TOML text (1-based); with ``value``, the
+    line of that quoted value when the key's array spans several lines."""
     if not loc:
         return None
     table: list[str] = []
     header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
-    for number, raw in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for number, raw in enumerate(lines, start=1):
         m = header.match(raw)
         if m:
             table = [p.strip().strip('"') for p in m.group(1).split(".")]
@@ -329,5 +417,17 @@ def _line_of(text: str, loc: list[str]) -> int | None:
             continue
         key = re.match(r"^\s*\"?([A-Za-z0-9_\-]+)\"?\s*=", raw)
         if key and [*table, key.group(1)] == loc[: len(table) + 1] and len(table) < len(loc):
-            return number
+            return _value_line(lines, number, value) if value else number
     return None
+
+
+def _value_line(lines: list[str], start: int, value: str) -> int:
+    """The line from ``start`` on (to the end of its array) that holds ``"value"``."""
+    quoted = re.compile(rf"""["']{re.escape(value)}["']""")
+    for number in range(start, len(lines) + 1):
+        raw = lines[number - 1]
+        if quoted.search(raw):
+            return number
+        if "]" in raw.split("#")[0]:
+            break
+    return start

@@ -48,6 +48,14 @@ POINTS: Final[dict[str, str]] = {
     "audit.appended": "an audit entry inserted, before its transaction commits",
     "audit.committed": "an audit entry committed, before the signed head is anchored",
     "store.sweep": "the orphan sweep removed some files, not yet the rest",
+    "backup.pack_written": "a backup wrote a pack of chunks, not yet its index",
+    "backup.index_written": "a backup wrote its index, not yet its snapshot record",
+    "backup.snapshot_written": "a snapshot record is written, not yet its row in backups",
+    "prune.snapshots_forgotten": "prune deleted snapshot records, not yet any data",
+    "prune.index_written": "prune wrote the new index, old index files still there",
+    "prune.pack_deleted": "prune deleted an unused pack, not yet the others",
+    "restore.staged": "the restored workspace is built and checked beside the live one",
+    "restore.swapped": "the workspaces are exchanged, the old one not yet renamed aside",
 }
 
 _armed: dict[str, int] | None = None

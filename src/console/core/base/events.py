@@ -39,6 +39,8 @@ NAMES: frozenset[str] = frozenset(
         "backup_verified",  # a backup snapshot was created or verified
         "security_changed",  # users, roles or security settings changed
         "external_change",  # another process committed to the database
+        "documents_changed",  # a runbook or the recovery contacts got a new version
+        "runbook_step",  # a step of a runbook run was recorded (or the run finished)
     }
 )
 

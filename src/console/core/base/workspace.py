@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from console.core.base import access, audit, clock, db, logs, orphans
+from console.core.base import access, audit, clock, config_versions, db, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
@@ -94,6 +94,7 @@ class Workspace:
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
         ws.sweep_orphans()
         ws.check_audit_head()
+        ws.note_config_edit()
         return ws
 
     def check_audit_head(self) -> anchor.AnchorReport:
@@ -122,6 +123,14 @@ class Workspace:
             log.warning("orphan sweep skipped: %s", exc)
         return self.swept
 
+    def note_config_edit(self) -> None:
+        """Record console.toml as a new version when it was edited outside the console
+        (see :mod:`console.core.base.config_versions`); a read-only copy logs it."""
+        try:
+            config_versions.note_outside_edit(self)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("configuration history not updated: %s", exc)
+
     @classmethod
     def create(
         cls,
@@ -130,18 +139,20 @@ class Workspace:
         *,
         config_text: str | None = None,
         populate: Callable[[Workspace], None] | None = None,
+        config_source: str | None = None,
     ) -> Workspace:
         """Create a workspace at ``root`` (absent or an empty folder) with ``user`` as admin.
 
         ``populate`` (e.g. the demo builder) runs on the new workspace before it is
         moved into place: if it fails or is cancelled, nothing appears at ``root``.
+        ``config_source`` names where ``config_text`` was read, for its errors.
         """
         root = root.expanduser().resolve()
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             what = "a workspace" if (root / CONFIG_FILE).exists() else "not empty"
             raise WorkspaceError(f"{root}: already exists and is {what}; choose another folder")
         text = config_text if config_text is not None else default_config_text()
-        config = parse_config(text, CONFIG_FILE)
+        config = parse_config(text, config_source or CONFIG_FILE)
         root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.creating-", dir=root.parent))
         try:
@@ -164,6 +175,7 @@ class Workspace:
                     target=str(root),
                     details={"config_version": config.config_version},
                 )
+                config_versions.record_initial(conn, user, text, "workspace created")
             if populate:
                 populate(ws)
             ws.close()
@@ -194,6 +206,10 @@ class Workspace:
         self.close()
 
     # ------------------------------------------------------------------ paths
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
     @property
     def conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from console.core.base import clock
 from console.core.base.errors import BadInput, WorkspaceError
 from console.core.base.files import atomic_write_bytes, sha256_bytes
+from console.core.data import derivations
 from console.core.security import credentials, crypto, settings
 
 if TYPE_CHECKING:
@@ -59,8 +60,16 @@ def register_frame(
     *,
     parent: str | None = None,
     transform: str = "",
+    kind: str | None = None,
+    inputs: list[derivations.Input] | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> DatasetVersion:
-    """Store ``frame`` as a dataset version (role: operator) and return it."""
+    """Store ``frame`` as a dataset version (role: operator) and return it.
+
+    The version's derivation is recorded with it: ``kind`` (default ``subset`` with a
+    parent, else ``generated``), ``inputs`` (the parent is added as one) and
+    ``parameters``. The same content registered again is the existing version.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -93,6 +102,18 @@ def register_frame(
                 parent,
                 transform,
             ),
+        )
+        sources = list(inputs or [])
+        if parent is not None:
+            sources.insert(0, derivations.Input("dataset", parent, parent))
+        derivations.record(
+            ch.conn,
+            kind=kind or ("subset" if parent else "generated"),
+            output_kind="dataset",
+            output=sha,
+            inputs=sources,
+            parameters={"transform": transform, **(parameters or {})},
+            user=user,
         )
         ch.details = {
             "name": name,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console.core.base.errors import BadInput
-from console.core.data import store
+from console.core.data import conversions, store
 
 if TYPE_CHECKING:
     import numpy as np
@@ -211,8 +211,39 @@ def _read_csv(source: InputFile) -> pa.Table:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         problems = _diagnose_csv(source, types)
         if not problems.total:
+            whole = _read_whole_decimals(source, columns, types)
+            if whole is not None:
+                return whole
             problems.add(f"{source.shown}: cannot be read as CSV: {str(exc).splitlines()[0]}")
         raise problems.error() from None
+
+
+def _read_whole_decimals(
+    source: InputFile, columns: list[str], types: dict[str, pa.DataType]
+) -> pa.Table | None:
+    """The CSV once more with integer columns read as numbers: every cell was checked to
+    be a whole number in range (``2.0``), so they become integers; None if it still fails."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    as_float = {c: (pa.float64() if pa.types.is_integer(t) else t) for c, t in types.items()}
+    try:
+        table = pacsv.read_csv(
+            source.path,
+            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=as_float, null_values=[""], strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        ).select(columns)  # fmt: skip
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    for name, kind in types.items():
+        if pa.types.is_integer(kind):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, conversions.whole_floats_to_int64(table[name]))
+    return table
 
 
 def _diagnose_csv(source: InputFile, types: dict[str, pa.DataType]) -> Problems:
@@ -246,20 +277,8 @@ def _diagnose_csv(source: InputFile, types: dict[str, pa.DataType]) -> Problems:
     for column, kind in types.items():
         if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
             continue
-        text = frame[column].astype("string").str.strip()
-        present = text.notna() & (text != "")
-        numeric = pd.to_numeric(text.where(present), errors="coerce")
-        nan_text = text.str.lower().isin(["nan", "+nan", "-nan"]).fillna(False)
-        bad = present & numeric.isna() & ~nan_text
-        what = "a number"
-        if pa.types.is_integer(kind):
-            bad |= present & numeric.notna() & (numeric % 1 != 0)
-            what = "an integer"
-        for i in bad[bad].index:
-            problems.add(
-                f"{source.shown}: line {lines[i]}, column {column!r}: "
-                f"{frame[column][i]!r} is not {what}"
-            )
+        for i, why in conversions.text_cells(frame[column], integer=pa.types.is_integer(kind)):
+            problems.add(f"{source.shown}: line {lines[i]}, column {column!r}: {why}")
     return problems
 
 
@@ -277,6 +296,7 @@ def _read_parquet(source: InputFile) -> pa.Table:
     types = _input_types(source.schema, source.kind)
     timestamps = (source.schema.timestamp, store.LABELLED_AT)
     cast = []
+    problems = source.problems()
     for name in columns:
         column = table.column(name)
         if name in timestamps:
@@ -286,40 +306,42 @@ def _read_parquet(source: InputFile) -> pa.Table:
                 )
             cast.append(column)
         else:
-            cast.append(_cast_column(path, name, column, types[name]))
+            cast.append(_cast_column(problems, name, column, types[name]))
+    problems.raise_if_any()
     return pa.table(cast, names=columns)
 
 
 def _cast_column(
-    path: Path, name: str, column: pa.ChunkedArray, target: pa.DataType
+    problems: Problems, name: str, column: pa.ChunkedArray, target: pa.DataType
 ) -> pa.ChunkedArray:
-    """Cast a Parquet column to ``target`` when that loses nothing; else refuse it."""
+    """Cast a Parquet column to ``target`` when that loses nothing; else flag each cell
+    that does not convert (row, column, value), or refuse a type that never does."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     source = column.type
     if pa.types.is_dictionary(source):
         column = column.cast(source.value_type)
         source = column.type
     text = pa.types.is_string(source) or pa.types.is_large_string(source)
-    ok = (
-        (pa.types.is_string(target) and text)
+    if (
+        (pa.types.is_string(target) and (text or pa.types.is_integer(source)))
         or (
             pa.types.is_floating(target)
             and (pa.types.is_floating(source) or pa.types.is_integer(source))
         )
-        or (pa.types.is_integer(target) and pa.types.is_integer(source))
-    )
-    if not ok and pa.types.is_integer(target) and pa.types.is_floating(source):
-        # floats holding whole numbers (a common export artefact) are integers
-        whole = pc.and_kleene(pc.is_finite(column), pc.equal(pc.floor(column), column))
-        if pc.all(whole).as_py() is False:
-            raise BadInput(f"{path}: column {name!r} holds non-integer values, expected integers")
-        ok = True
-    if not ok:
+        or (pa.types.is_integer(target) and pa.types.is_signed_integer(source))
+    ):
+        return column.cast(target)  # integer codes of a category become its text
+    before = problems.total
+    converted = conversions.flag_parquet_column(problems, name, column, target)
+    if converted is not None:
+        return converted
+    if problems.total == before:
         wanted = {"string": "text", "double": "numbers", "int64": "integers"}[str(target)]
-        raise BadInput(f"{path}: column {name!r} has type {source}, expected {wanted}")
-    return column.cast(target)
+        problems.add(
+            f"{problems.source.shown}: column {name!r} has type {source}, expected {wanted}"
+        )
+    return column
 
 
 def _parse_timestamps(source: InputFile, name: str, table: pa.Table) -> pa.Table:

@@ -2,12 +2,16 @@
 
 ``build_demo`` generates 14 days of training transactions and the 30 days that
 follow, trains the baseline, registers it as 1.0.0 in production with its training
-dataset and a 1,000-row golden set from its holdout, registers a candidate 1.1.0
-trained differently (to promote and roll back), scores the 30 days and ingests them
-day by day as prediction files, with fraud labels arriving 1–14 days after each
-transaction (so the newest days are only partly labelled). Data drift starts 5 days
-before the end and concept drift 3 days before, so the drift, performance and alert
-pages have something real to find.
+dataset and a 1,000-row golden set from its holdout, and registers 1.1.0, retrained on
+the newer training days from an extract with a planted defect (amounts in cents, written
+in its model card): it looks healthy on its holdout and passes every deployment check.
+The live days are ingested day by day as prediction files, with fraud labels arriving
+1–14 days after each transaction (so the newest days are only partly labelled); 1.0.0
+scores them until 1.1.0 is promoted, through the checked promote, ``promoted_days``
+before the end, and 1.1.0 scores the rest, missing much of the fraud. Data drift
+starts 5 days before the end and concept drift 3 days before, so the drift,
+performance and alert pages have something real to find. Rolling back to 1.0.0 is the
+operator's move; 1.0.0 is pre-verified, so the rollback only re-checks what can change.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from console.core.base import clock
 from console.core.base.jobs import JobContext
 from console.core.data import datasets, ingest
 from console.core.demo import data as demo_data
-from console.core.models import registry, training
+from console.core.models import deploy, registry, training
 from console.core.security import policy
 
 if TYPE_CHECKING:
@@ -41,6 +45,7 @@ class DemoSettings:
     training_days: int = 14
     data_drift_days: int = 5
     concept_drift_days: int = 3
+    promoted_days: int = 4  # 1.1.0 (with its planted defect) scores the last N days
     seed: int = 7
     end: dt.date | None = None  # last day of traffic; default yesterday (UTC)
 
@@ -51,6 +56,11 @@ class DemoSettings:
     @property
     def first_day(self) -> dt.date:
         return self.last_day - dt.timedelta(days=self.days - 1)
+
+    @property
+    def promoted_on(self) -> dt.date:
+        """The first live day 1.1.0 scored."""
+        return self.last_day - dt.timedelta(days=self.promoted_days - 1)
 
 
 def build_demo(
@@ -93,6 +103,7 @@ def build_demo(
         dataset=dataset.sha256,
         stage="production",
         golden=model.holdout.sample(n=min(GOLDEN_ROWS, len(model.holdout)), random_state=s.seed),
+        parameters={"recipe": "train_baseline", "max_fpr": 0.01, "seed": s.seed},
         notes="Baseline gradient-boosting pipeline trained on 14 days of demo transactions; "
         "threshold chosen for a false positive rate of at most 1 % on the holdout.",
     )
@@ -101,8 +112,7 @@ def build_demo(
     )
 
     ctx.progress(0.5, "Scoring the live period")
-    scores = training.score(model.pipeline, live, features)
-    live = live.assign(score=scores, decision=(scores >= model.threshold).astype("int8"))
+    live = _score_live(live, features, s.promoted_on, before=model, after=candidate)
     rng = np.random.default_rng(s.seed)
     delay = rng.exponential(LABEL_DELAY_MEAN_DAYS, len(live)).clip(0.5, 14.0)
     arrival = live["ts"] + pd.to_timedelta(delay, unit="D")
@@ -111,12 +121,15 @@ def build_demo(
 
     schema = ws.config.data_schema
     prediction_columns = schema.prediction_columns
-    sub = ctx.sub(0.52, 1.0)
+    sub = ctx.sub(0.52, 0.96)
     days = [s.first_day + dt.timedelta(days=i) for i in range(s.days)]
     # The daily feed files stay in the workspace, as a site's landing folder would.
     folder = ws.root / "demo-feed"
     folder.mkdir(exist_ok=True)
     for n, day in enumerate(days):
+        if day == s.promoted_on:
+            sub.progress(n / len(days), f"Promoting {CANDIDATE_VERSION}")
+            _promote_candidate(ws, user, s)
         sub.progress(n / len(days), f"Ingesting {day.isoformat()}")
         today = live[live["ts"].dt.date == day]
         _ingest_frame(
@@ -134,11 +147,16 @@ def build_demo(
             _ingest_frame(
                 ws, user, "labels", path=folder / f"labels-{day}.parquet", frame=labels, ctx=sub
             )
+    # What an idle console window does: verify the rollback target ahead of need.
+    ctx.progress(0.97, "Pre-verifying the rollback target")
+    deploy.preverify(ws, user, version.version, ctx=ctx.sub(0.97, 0.99))
     n_labels = int((live["labelled_at"].dt.date < cutoff).sum())
     ctx.progress(1.0, "Demo ready")
     return {
-        "model": version.version,
-        "candidate": candidate,
+        "model": CANDIDATE_VERSION,
+        "previous": version.version,
+        "candidate": CANDIDATE_VERSION,
+        "promoted_on": s.promoted_on.isoformat(),
         "threshold": version.threshold,
         "holdout_metrics": model.metrics,
         "dataset": dataset.sha256,
@@ -151,6 +169,27 @@ def build_demo(
     }
 
 
+def _score_live(
+    live: pd.DataFrame,
+    features: dict[str, str],
+    promoted_on: dt.date,
+    *,
+    before: training.TrainedModel,
+    after: training.TrainedModel,
+) -> pd.DataFrame:
+    """``live`` with the score and decision of the version in production on each day."""
+    import numpy as np
+
+    switched = (live["ts"].dt.date >= promoted_on).to_numpy()
+    scores = np.empty(len(live))
+    decisions = np.empty(len(live), dtype="int8")
+    for mask, scorer in ((~switched, before), (switched, after)):
+        part = training.score(scorer.pipeline, live[mask], features)
+        scores[mask] = part
+        decisions[mask] = part >= scorer.threshold
+    return live.assign(score=scores, decision=decisions)
+
+
 def _register_candidate(
     ws: Workspace,
     user: str,
@@ -160,24 +199,25 @@ def _register_candidate(
     features: dict[str, str],
     s: DemoSettings,
     ctx: JobContext,
-) -> str:
-    """1.1.0, trained differently: the newer half of the training days, a stricter alert
-    budget (FPR <= 0.5 %) and another seed; a candidate to promote and roll back."""
+) -> training.TrainedModel:
+    """1.1.0: the newer half of the training days, a stricter alert budget (FPR <= 0.5 %)
+    and another seed, from an extract with amounts in cents (the planted defect)."""
     half = train["ts"] >= train["ts"].min() + dt.timedelta(days=s.training_days // 2)
-    recent = train[half].reset_index(drop=True)
+    recent = demo_data.amounts_in_cents(train[half].reset_index(drop=True))
     dataset = datasets.register_frame(
         ws,
         user,
         "demo-training-recent",
         recent,
         parent=parent,
-        transform=f"rows of the last {s.training_days - s.training_days // 2} training days",
+        transform=f"rows of the last {s.training_days - s.training_days // 2} training days; "
+        "amount exported in cents (the demo's planted defect)",
     )
     model = training.train_baseline(
         recent, features, "is_fraud", max_fpr=0.005, seed=s.seed + 1,
         progress=ctx.sub(0.45, 0.49).progress,
     )  # fmt: skip
-    version = registry.register_pipeline(
+    registry.register_pipeline(
         ws,
         user,
         model.pipeline,
@@ -187,10 +227,28 @@ def _register_candidate(
         metrics=model.metrics,
         dataset=dataset.sha256,
         golden=model.holdout.sample(n=min(GOLDEN_ROWS, len(model.holdout)), random_state=s.seed),
+        parameters={"recipe": "train_baseline", "max_fpr": 0.005, "seed": s.seed + 1},
         notes="Retrained on the most recent 7 training days only, with a stricter alert "
-        "budget (false positive rate at most 0.5 %) to block fewer good customers.",
+        "budget (false positive rate at most 0.5 %) to block fewer good customers. "
+        f"Known defect ({demo_data.AMOUNT_DEFECT}).",
+        card={"defect": demo_data.AMOUNT_DEFECT},
     )
-    return version.version
+    return model
+
+
+def _promote_candidate(ws: Workspace, user: str, s: DemoSettings) -> None:
+    """1.1.0 goes live through the checked promote, as an admin would have done."""
+    result = deploy.promote(
+        ws,
+        user,
+        CANDIDATE_VERSION,
+        reason=f"demo history: {CANDIDATE_VERSION} went live on {s.promoted_on} to block "
+        "fewer good customers",
+    )
+    if result.outcome != "switched":
+        failed = next((c for c in result.checks if not c.ok), None)
+        why = f"{failed.name}: {failed.detail}" if failed else result.outcome
+        raise RuntimeError(f"demo: promoting {CANDIDATE_VERSION} failed ({why})")
 
 
 def _ingest_frame(

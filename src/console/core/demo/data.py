@@ -47,7 +47,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["FEATURES", "SEGMENTS", "DriftSpec", "generate_transactions"]
+__all__ = [
+    "FEATURES",
+    "SEGMENTS",
+    "DriftSpec",
+    "amounts_in_cents",
+    "generate_transactions",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -527,3 +533,22 @@ def _assemble(parts: list[_Day]) -> pd.DataFrame:
         "is_fraud": cat("is_fraud").astype(np.int8),
     }
     return pd.DataFrame(columns)
+
+
+AMOUNT_DEFECT: Final = (
+    "planted defect: the training extract carried `amount` in cents instead of euros, so "
+    "in production, where amounts arrive in euros, this model sees every amount 100 times "
+    "smaller than it learned and misses much of the fraud its holdout metrics promised"
+)
+"""What :func:`amounts_in_cents` does to a model, in the words of its model card."""
+
+
+def amounts_in_cents(frame: pd.DataFrame) -> pd.DataFrame:
+    """The demo's planted training defect: ``frame`` with ``amount`` in cents.
+
+    A model trained on it looks healthy on its own (equally skewed) holdout and passes
+    every deployment check (they test that it loads and reproduces its own scores), but
+    scores live rows, whose amounts are in euros, with a skewed view of the strongest
+    fraud signal: a training/serving skew of the kind that only live metrics reveal.
+    """
+    return frame.assign(amount=frame["amount"] * 100.0)

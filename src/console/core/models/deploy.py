@@ -7,7 +7,12 @@ is still what it was when the deployment began (so two promotes at once serialis
 then smoke-tests the running scoring service. Any failure before the switch refuses
 the deployment; a failed smoke test undoes the switch. Either way the attempt is one
 record in ``deployments`` and is audited. A crash at any instant leaves production on
-the version it was on, or on the new, already verified one: never in between.
+the version it was on, or on the new, already verified one: never in between. A
+deployment that switched ends by publishing ``deployed``.
+
+:func:`preverify` runs the checks ahead of time (the GUI does it for the previous
+production version while the window is idle) so that the switch itself only re-checks
+what can have changed since: the artifact's hash and the input schema.
 """
 
 from __future__ import annotations
@@ -18,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import audit, clock, db
+from console.core.base import audit, clock, db, events
 from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput
 from console.core.base.jobs import JobContext
-from console.core.models import registry
+from console.core.models import registry, verified_cache
 from console.core.models.deploy_checks import CheckResult, run_deploy_checks
 
 if TYPE_CHECKING:
@@ -34,6 +39,8 @@ __all__ = [
     "CheckResult",
     "Deployment",
     "history",
+    "preverified",
+    "preverify",
     "previous_production",
     "promote",
     "rollback",
@@ -78,10 +85,43 @@ def verify(
     ctx: JobContext | None = None,
     on_step: StepCallback | None = None,
 ) -> list[CheckResult]:
-    """Run the verification steps on ``version`` without switching (role: operator)."""
+    """Run every verification step on ``version`` without switching (role: operator).
+
+    Nothing is taken from the pre-verification cache; a full pass is recorded in it.
+    """
     ws.authorize(user, "model.verify", f"model:{version}")
     model = registry.require(ws, version)
-    return run_deploy_checks(ws, model, ctx or JobContext(), on_step)
+    return run_deploy_checks(ws, model, ctx or JobContext(), on_step, reuse=False)
+
+
+def preverify(
+    ws: Workspace, user: str, version: str | None = None, *, ctx: JobContext | None = None
+) -> list[CheckResult]:
+    """Verify ``version`` (default: the previous production version) ahead of a switch
+    (role: operator); a version already verified under the current key is not re-run.
+
+    Returns the checks ([] when there is no version to verify).
+    """
+    ws.authorize(user, "model.verify", f"model:{version or 'previous'}")
+    target = version or previous_production(ws)
+    if target is None:
+        return []
+    model = registry.require(ws, target)
+    return run_deploy_checks(ws, model, ctx or JobContext())
+
+
+def preverified(ws: Workspace, version: str) -> verified_cache.Verified | None:
+    """The cached verification of ``version`` if its artifact file and the libraries are
+    unchanged since (a quick look for display: the switch still re-hashes the bytes)."""
+    model = registry.get(ws, version)
+    if model is None:
+        return None
+    try:
+        stat = (ws.root / model.path).stat()
+    except OSError:
+        return None
+    key = verified_cache.key_for(model, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    return verified_cache.lookup(ws, version, key)
 
 
 def promote(
@@ -261,6 +301,10 @@ def _deploy(
         on_step(smoke)
     result = _get(ws, deployment_id)
     assert result is not None
+    if result.outcome == "switched":
+        events.publish(
+            "deployed", ws, version=version, previous=expected, action=kind, deployment=result.id
+        )
     return result
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from console.core.base import clock
 from console.core.base.errors import BadInput, WorkspaceError
 from console.core.base.files import atomic_write_bytes, sha256_bytes, sha256_file
+from console.core.data import derivations
 
 if TYPE_CHECKING:
     import sqlite3
@@ -105,6 +106,7 @@ def register_pipeline(
     golden: pd.DataFrame | None = None,
     card: dict[str, Any] | None = None,
     action: str = "model.register",
+    parameters: dict[str, Any] | None = None,
 ) -> ModelVersion:
     """Store a fitted pipeline as a new version (role: admin).
 
@@ -113,6 +115,8 @@ def register_pipeline(
     to the model card (e.g. where the artifact came from). ``stage="production"`` is
     accepted only while no version is in production (the first model of a workspace);
     it is recorded as the first deployment. Later changes of production are promotions.
+    The version's derivation is recorded with it: ``training`` on ``dataset`` with
+    ``parameters`` (the recipe's settings), or ``import`` when no dataset is named.
     """
     import skops.io as sio
 
@@ -172,6 +176,15 @@ def register_pipeline(
                 " 'switched')",
                 (version, user, "first production version (registered)", now, now),
             )
+        derivations.record(
+            ch.conn,
+            kind="training" if dataset else "import",
+            output_kind="model",
+            output=version,
+            inputs=[derivations.Input("dataset", dataset, dataset)] if dataset else [],
+            parameters={"threshold": threshold, "features": features, **(parameters or {})},
+            user=user,
+        )
         ch.details = {
             "sha256": sha,
             "stage": stage,
@@ -256,6 +269,11 @@ def load_golden(ws: Workspace, model: ModelVersion) -> pd.DataFrame:
     """The version's golden set (features + ``expected_score``), hash-checked."""
     import pandas as pd
 
+    return pd.read_parquet(io.BytesIO(read_golden(ws, model)))
+
+
+def read_golden(ws: Workspace, model: ModelVersion) -> bytes:
+    """The golden set file's bytes after checking they hash to the recorded SHA-256."""
     if not model.golden_path or not model.golden_sha256:
         raise BadInput(f"model {model.version} has no golden set; register it with one")
     path = ws.root / model.golden_path
@@ -264,7 +282,7 @@ def load_golden(ws: Workspace, model: ModelVersion) -> pd.DataFrame:
     data = path.read_bytes()
     if sha256_bytes(data) != model.golden_sha256:
         raise WorkspaceError(f"{path}: golden set is corrupt or tampered (SHA-256 mismatch)")
-    return pd.read_parquet(io.BytesIO(data))
+    return data
 
 
 def verify_artifact(ws: Workspace, version: str) -> bool:

@@ -247,6 +247,7 @@ def system_checks(ws: Workspace, now: dt.datetime, cfg: MonitoringSettings) -> l
         )
     out += _service_checks(ws, cfg)
     out.append(_backup(ws, now, cfg))
+    out.append(_backup_failed(ws))
     return out
 
 
@@ -333,6 +334,23 @@ def _backup(ws: Workspace, now: dt.datetime, cfg: MonitoringSettings) -> Check:
         None,
         "now",
     )
+
+
+def _backup_failed(ws: Workspace) -> Check:
+    """Critical while the newest backup failure is not cleared by a later success."""
+    failure = partners.last_backup_failure(ws)
+    if failure is None:
+        return Check("backup_failed", 0.0, 0.0, "ok", "no backup failure", None, "now")
+    if failure["kind"] == "create":
+        why = (
+            f"backup to {failure['location']} failed at {failure['at'][:16]}: {failure['message']}"
+        )
+    else:
+        why = (
+            f"snapshot {str(failure['snapshot'])[:8]} in {failure['location']} failed its "
+            f"verify at {failure['at'][:16]}: {failure['message']}"
+        )
+    return Check("backup_failed", 1.0, 0.0, "critical", why, None, "now")
 
 
 def access_check(ws: Workspace, now: dt.datetime) -> Check:

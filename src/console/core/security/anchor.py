@@ -138,10 +138,15 @@ def _head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 
 def _entries_after(conn: sqlite3.Connection, seq: int) -> list[tuple[str, str, str]]:
+    """(action, target, outcome) of the entries after ``seq``; an entry written for no
+    console user (role "-": an edit of console.toml noticed at open) explains nothing."""
     rows = conn.execute(
-        "SELECT action, target, outcome FROM audit WHERE seq > ? ORDER BY seq", (seq,)
+        "SELECT action, target, outcome, role FROM audit WHERE seq > ? ORDER BY seq", (seq,)
     )
-    return [(r["action"], r["target"], r["outcome"]) for r in rows]
+    return [
+        (r["action"], r["target"], r["outcome"] if r["role"] != "-" else "noticed")
+        for r in rows
+    ]
 
 
 def _entry_hash(conn: sqlite3.Connection, seq: int) -> str | None:

@@ -6,24 +6,30 @@ the request path and then replaces one reference. A request takes that reference
 when it starts, so it is scored wholly by one version and names it; that version is
 the one in production when the request arrived or the one before it (the poll lag).
 A version that fails to load is not retried until production changes again; the one
-already loaded keeps serving.
+already loaded keeps serving. The last few versions served stay loaded, so a rollback
+(or a promote back) swaps at once, without loading anything while requests run.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from console.core.base.errors import ConsoleError, WorkspaceError
 from console.core.models import registry
+from console.core.serving import fast_path
+from console.core.serving.fast_path import CompiledPipeline
 
 if TYPE_CHECKING:
     from console.core.base.workspace import Workspace
 
 log = logging.getLogger(__name__)
+#: versions kept loaded by a running service (the current one and those before it)
+KEEP_LOADED = 3
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,11 @@ class LoadedModel:
     pipeline: Any
     threshold: float
     features: dict[str, str]
+    #: the numpy scoring path, when the pipeline compiles and reproduces scikit-learn's
+    #: scores on the golden set (see :mod:`console.core.serving.fast_path`)
+    compiled: CompiledPipeline | None = None
+    #: why there is no compiled path, or how close it came ("" when unchecked)
+    compiled_note: str = ""
 
 
 def load_production(ws: Workspace) -> LoadedModel:
@@ -47,7 +58,32 @@ def load_production(ws: Workspace) -> LoadedModel:
 
 def load_version(ws: Workspace, model: registry.ModelVersion) -> LoadedModel:
     pipeline = registry.load(ws, model.version)
-    return LoadedModel(model.version, model.sha256, pipeline, model.threshold, model.features)
+    compiled, note = _compile_checked(ws, model, pipeline)
+    return LoadedModel(
+        model.version, model.sha256, pipeline, model.threshold, model.features, compiled, note
+    )
+
+
+def _compile_checked(
+    ws: Workspace, model: registry.ModelVersion, pipeline: Any
+) -> tuple[CompiledPipeline | None, str]:
+    """The compiled path if it scores the golden set as scikit-learn does."""
+    from console.core.serving.scoring import golden_columns
+
+    compiled = fast_path.compile_pipeline(pipeline)
+    if compiled is None:
+        return None, "scikit-learn: the pipeline has steps the fast path does not know"
+    if not model.golden_path:
+        return None, "scikit-learn: no golden set to check the fast path against"
+    try:
+        columns = golden_columns(registry.load_golden(ws, model), model.features)
+        same, worst = fast_path.verified(compiled, pipeline, columns)
+    except (ConsoleError, OSError, ValueError, KeyError, IndexError) as exc:
+        return None, f"scikit-learn: the fast path could not be checked ({exc})"
+    if not same:
+        log.warning("model %s: fast path off, differs by %.1e", model.version, worst)
+        return None, f"scikit-learn: the fast path differs by {worst:.1e} on the golden set"
+    return compiled, f"fast path: golden set reproduced (max difference {worst:.1e})"
 
 
 class ModelHolder:
@@ -63,6 +99,10 @@ class ModelHolder:
         self.ws = ws
         self.poll_seconds = poll_seconds
         self.current = load_production(ws)
+        #: recently served versions stay loaded, so switching back (a rollback, or the
+        #: next promote) is one reference assignment: no load competes with requests
+        self._recent: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+        self._remember(self.current)
         self._on_swap = on_swap
         self._failed: tuple[str, str] | None = None  # (version, sha) that would not load
         self._stop = threading.Event()
@@ -76,7 +116,7 @@ class ModelHolder:
         if self._failed == (model.version, model.sha256):
             return False
         try:
-            loaded = load_version(self.ws, model)
+            loaded = self._recent.get((model.version, model.sha256)) or load_version(self.ws, model)
         except (ConsoleError, OSError, ValueError) as exc:
             self._failed = (model.version, model.sha256)
             log.error("cannot load production version %s: %s", model.version, exc)
@@ -84,11 +124,19 @@ class ModelHolder:
                 self._on_swap(None, f"{model.version}: {exc}")
             return False
         self.current = loaded  # one reference assignment: atomic for readers
+        self._remember(loaded)
         self._failed = None
         log.info("now serving model %s", loaded.version)
         if self._on_swap:
             self._on_swap(loaded, "")
         return True
+
+    def _remember(self, model: LoadedModel) -> None:
+        key = (model.version, model.sha256)
+        self._recent[key] = model
+        self._recent.move_to_end(key)
+        while len(self._recent) > KEEP_LOADED:
+            self._recent.popitem(last=False)
 
     def start(self) -> None:
         self._stop.clear()

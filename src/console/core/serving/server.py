@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.core.base import clock
 from console.core.base.errors import BadInput
-from console.core.serving import security, state
+from console.core.serving import request_log, security, state
 from console.core.serving.app import Runtime, build_app
 from console.core.serving.cache import PredictionCache
 from console.core.serving.metrics import ServiceMetrics
@@ -61,6 +61,7 @@ class ScoringService:
         token = security.service_token(ws) if self.tls else None
         self.cert = security.certificate(ws) if self.tls else None
         self.metrics = ServiceMetrics()
+        request_log.configure(ws)
         self.holder = ModelHolder(
             ws, poll_seconds=self.settings.poll_seconds, on_swap=self._swapped
         )

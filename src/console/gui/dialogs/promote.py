@@ -8,10 +8,11 @@ thread), and the outcome says what production is now and why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,8 +31,10 @@ from console.core.base.workspace import Workspace
 from console.core.models import deploy, registry
 from console.core.models.deploy import CheckResult, Deployment
 from console.core.models.deploy_checks import STEPS
+from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.style import THEME, icon
+from console.gui.widgets.backtest_summary import BacktestSummary
 from console.gui.widgets.deployment_history import check_item
 from console.gui.widgets.metric_comparison import MetricComparison
 
@@ -57,6 +60,7 @@ class DeploymentDialog(QDialog):
         targets: list[str],
         *,
         preselect: str | None = None,
+        reason: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -75,14 +79,21 @@ class DeploymentDialog(QDialog):
         if preselect in targets:
             self.target.setCurrentText(preselect)
         self.target.currentTextChanged.connect(self._compare)
-        self.reason = QLineEdit()
+        self.reason = QLineEdit(reason)
         self.reason.setPlaceholderText("Why? (required, recorded in the deployment history)")
+        self.reason.setToolTip(reason)
         self.reason.textChanged.connect(self._update_buttons)
+        self.production_label = QLabel(self.current.version if self.current else "none")
+        self.readiness = QLabel()
+        self.readiness.setProperty("role", "muted")
+        self.readiness.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("In production:", QLabel(self.current.version if self.current else "none"))
+        form.addRow("In production:", self.production_label)
         form.addRow("Target version:", self.target)
+        form.addRow("", self.readiness)
         form.addRow("Reason:", self.reason)
         self.comparison = MetricComparison()
+        self.backtest = BacktestSummary(ws)
         self.steps = QListWidget()
         self.steps.setObjectName("problems")
         self.steps.setWordWrap(True)
@@ -114,6 +125,10 @@ class DeploymentDialog(QDialog):
         section.setProperty("role", "section")
         layout.addWidget(section)
         layout.addWidget(self.comparison, 3)
+        recent = QLabel("On recent traffic: backtest of the last days")
+        recent.setProperty("role", "section")
+        layout.addWidget(recent)
+        layout.addWidget(self.backtest)
         checks = QLabel("Verification")
         checks.setProperty("role", "section")
         layout.addWidget(checks)
@@ -123,9 +138,23 @@ class DeploymentDialog(QDialog):
 
     # ------------------------------------------------------------------ entry point
     @classmethod
-    def ask(cls, parent: QWidget | None, ws: Workspace, user: str, **kw: Any) -> Deployment | None:
-        """Show the dialog modally; the deployment it ran (None if it ran none)."""
+    def ask(
+        cls,
+        parent: QWidget | None,
+        ws: Workspace,
+        user: str,
+        *,
+        on_deployed: Callable[[Deployment], None] | None = None,
+        **kw: Any,
+    ) -> Deployment | None:
+        """Show the dialog modally; the deployment it ran (None if it ran none).
+
+        ``on_deployed`` runs as soon as a deployment ends, while the dialog still shows
+        its outcome (the window behind refreshes in place).
+        """
         dialog = cls.build(ws, user, parent=parent, **kw)
+        if on_deployed is not None:
+            dialog.deployed.connect(on_deployed)
         dialog.exec()
         return dialog.deployment
 
@@ -173,6 +202,11 @@ class DeploymentDialog(QDialog):
         self.deployment = deployment
         self._show_all(deployment.checks)
         if deployment.outcome == "switched":
+            self.current = registry.production(self.ws)
+            self.production_label.setText(
+                f"<b>{deployment.to_version}</b> (was {deployment.from_version or 'none'})"
+            )
+            self.readiness.setText("")
             self.outcome.setText(
                 f"<b style='color:{THEME.ok}'>Production is now {deployment.to_version}</b> "
                 f"(was {deployment.from_version or 'none'}); deployment {deployment.id} recorded."
@@ -238,6 +272,42 @@ class DeploymentDialog(QDialog):
     def _compare(self, version: str) -> None:
         target = registry.get(self.ws, version) if version else None
         self.comparison.compare(self.current, target)
+        self.readiness.setText(self.readiness_text(version) if version else "")
+        if self.isVisible():
+            self._backtest()
+
+    def _backtest(self) -> None:
+        """Backtest the target beside production (in the background, while shown)."""
+        version = self.target.currentText()
+        current = self.current.version if self.current else ""
+        self.backtest.compare([version, current] if version else [])
+
+    def readiness_text(self, version: str) -> str:
+        """What the switch to ``version`` will re-check (the pre-verification state)."""
+        cached = deploy.preverified(self.ws, version)
+        if cached is None:
+            return f"{version} will be fully verified before the switch."
+        return (
+            f"{version} pre-verified {fmt.timestamp(cached.verified_at)}: the switch re-checks "
+            "its hash, golden set and input schema."
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not event.spontaneous() and not self.backtest.results and self.backtest.job is None:
+            self._backtest()
+        if self.reason.isEnabled():  # the one thing left to do: say why (or accept it)
+            self._focus_reason()
+            QTimer.singleShot(0, self, self._focus_reason)  # after the window's own focus
+
+    def _focus_reason(self) -> None:
+        self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.reason.deselect()
+        self.reason.home(False)  # the start says which alert; the operator may add to it
+
+    def done(self, result: int) -> None:
+        self.backtest.stop()
+        super().done(result)
 
     def _update_buttons(self) -> None:
         ready = bool(self.target.currentText()) and bool(self.reason.text().strip())
@@ -251,6 +321,7 @@ class DeploymentDialog(QDialog):
         if self.running:
             event.ignore()
             return
+        self.backtest.stop()
         super().closeEvent(event)
 
 

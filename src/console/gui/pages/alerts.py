@@ -23,7 +23,7 @@ from console.core.alerts import engine, notify, silences
 from console.core.alerts.records import Alert
 from console.core.base import access
 from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
-from console.core.base.errors import ConfigError, WorkspaceError
+from console.core.base.errors import ConfigError
 from console.core.base.workspace import Workspace
 from console.gui import formatting as fmt
 from console.gui import workers
@@ -265,15 +265,10 @@ class AlertsPage(Page):
             self._do("End silence", silences.unsilence, self.ws, self.user, int(item.text()))
 
     def rollback(self) -> None:
-        """One click from an alert to the rollback dialog (imported when used)."""
-        try:
-            from console.gui.dialogs.rollback import (  # type: ignore[import-not-found,unused-ignore]
-                RollbackDialog,
-            )
-        except ImportError:
-            workers.show_error(
-                self.window(), "Roll back", WorkspaceError("model rollback is not available yet")
-            )
-            return
-        if RollbackDialog.ask(self.window(), self.ws, self.user):
-            self.changed.emit()
+        """One click from the selected alert to the rollback dialog, reason prefilled."""
+        from console.gui.dialogs.rollback import RollbackDialog
+
+        RollbackDialog.ask(
+            self.window(), self.ws, self.user, alert=self.detail.alert,
+            on_deployed=lambda _deployment: self.changed.emit(),
+        )  # fmt: skip

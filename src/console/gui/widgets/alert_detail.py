@@ -104,7 +104,7 @@ class AlertDetail(QFrame):
             "Acknowledge…", "mdi6.check-circle-outline", self.acknowledge
         )
         self.silence_button = self._button("Silence…", "mdi6.bell-off-outline", self.silence)
-        self.rollback_button = self._button("Roll back model…", "mdi6.undo-variant", self.rollback)
+        self.rollback_button = self._button("Roll back…", "mdi6.backup-restore", self.rollback)
         buttons = QHBoxLayout()
         for button in (self.ack_button, self.silence_button, self.rollback_button):
             buttons.addWidget(button)

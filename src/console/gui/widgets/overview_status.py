@@ -48,7 +48,7 @@ class StatusTiles(QWidget):
         self.alerts = StatusTile("Open alerts", "mdi6.bell-outline", "alerts")
         self.quality = StatusTile("Data quality", "mdi6.table-check", "quality")
         self.system = StatusTile("System", "mdi6.gauge", "system")
-        self.backup = StatusTile("Last backup", "mdi6.backup-restore", "system")
+        self.backup = StatusTile("Last backup", "mdi6.backup-restore", "backups")
         known = {cls.key for cls in page_classes()}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
