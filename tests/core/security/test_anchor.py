@@ -235,3 +235,14 @@ def test_the_daily_access_check_is_critical_while_tampered(busy: Workspace) -> N
     check = access_check(busy, clock.now())
     assert check.status == "critical"
     assert "settings.accounts_enabled: 1 -> 0" in check.explanation
+
+
+def test_noticing_a_config_edit_at_open_does_not_bless_it(busy: Workspace) -> None:
+    """The configuration history records a hand edit of console.toml at open; that entry
+    is no audited change by a console user, so the signed [access] stays as it was."""
+    path = busy.root / "console.toml"
+    path.write_text(path.read_text().replace('default_role = "viewer"', 'default_role = "auditor"'))
+    again = reopen(busy)
+    again.close()
+    with Workspace.open(busy.root) as third:
+        assert third.integrity.changes == ["access.default_role: viewer -> auditor"]

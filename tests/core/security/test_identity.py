@@ -74,7 +74,7 @@ def test_default_role_may_not_change_anything(tmp_path: Path, role: str, capsys)
     err = capsys.readouterr().err
     lines = text.splitlines()
     line = next(n for n, t in enumerate(lines, 1) if t.startswith(f'default_role = "{role}"'))
-    assert f"console.toml:{line}: access.default_role: may not be {role}" in err
+    assert f"site.toml:{line}: access.default_role: may not be {role}" in err
     from console.core.base.config import parse_config
 
     with pytest.raises(ConfigError):

@@ -144,8 +144,7 @@ def _entries_after(conn: sqlite3.Connection, seq: int) -> list[tuple[str, str, s
         "SELECT action, target, outcome, role FROM audit WHERE seq > ? ORDER BY seq", (seq,)
     )
     return [
-        (r["action"], r["target"], r["outcome"] if r["role"] != "-" else "noticed")
-        for r in rows
+        (r["action"], r["target"], r["outcome"] if r["role"] != "-" else "noticed") for r in rows
     ]
 
 
