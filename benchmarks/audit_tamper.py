@@ -2,7 +2,8 @@
 access to its files would, and count what ``console audit verify`` detects.
 
 A workspace with ``--entries`` audit entries (role changes, accounts, a switch; a signed
-checkpoint every 20) is built once per mode; every case runs on a fresh copy of it:
+checkpoint every 20) is built once per mode; every case starts from a fresh copy of it
+put back in the workspace's own folder (the signed head is kept per folder):
 
 - truncation at every depth from 1 to ``--entries - 1`` entries, once keeping the
   checkpoints and once deleting the checkpoints past the cut;
@@ -192,12 +193,17 @@ def run_mode(with_keyring: bool, entries: int, depths: list[int], work: Path) ->
     from console.core.base import audit
     from console.core.base.workspace import Workspace
 
-    keyring.set_keyring(_MemoryKeyring() if with_keyring else keyring.backends.fail.Keyring())
-    base = build(work / f"base-{with_keyring}", entries)
+    memory = _MemoryKeyring()
+    keyring.set_keyring(memory if with_keyring else keyring.backends.fail.Keyring())
+    root = work / f"ws-{with_keyring}"  # every case runs in the workspace's own folder
+    pristine = work / f"pristine-{with_keyring}"
+    shutil.copytree(build(root, entries), pristine)
+    secrets = dict(memory.secrets)
     results: dict[str, dict[str, Any]] = {}
-    for n, (name, tamper) in enumerate(cases(entries, depths).items()):
-        root = work / f"case-{with_keyring}-{n}"
-        shutil.copytree(base, root)
+    for name, tamper in cases(entries, depths).items():
+        shutil.rmtree(root)
+        shutil.copytree(pristine, root)
+        memory.secrets = dict(secrets)
         conn = sqlite3.connect(root / "console.db", isolation_level=None)
         conn.row_factory = sqlite3.Row
         tamper(root, conn)
@@ -206,7 +212,6 @@ def run_mode(with_keyring: bool, entries: int, depths: list[int], work: Path) ->
             ws = Workspace.open(root)
         except Exception as exc:
             results[name] = {"detected": True, "at_start": True, "status": f"refused: {exc}"}
-            shutil.rmtree(root)
             continue
         with ws:
             report = audit.verify(ws.conn)
@@ -216,7 +221,6 @@ def run_mode(with_keyring: bool, entries: int, depths: list[int], work: Path) ->
                 "status": report.status,
                 "reason": report.reason,
             }
-        shutil.rmtree(root)
     detected = sum(r["detected"] for r in results.values())
     intact = sum(r["status"] == "intact" for r in results.values())
     return {

@@ -246,3 +246,22 @@ def test_noticing_a_config_edit_at_open_does_not_bless_it(busy: Workspace) -> No
     again.close()
     with Workspace.open(busy.root) as third:
         assert third.integrity.changes == ["access.default_role: viewer -> auditor"]
+
+
+def test_a_copy_in_another_folder_is_anchored_on_its_own(busy: Workspace, tmp_path: Path) -> None:
+    """A restored copy elsewhere is not compared with the original's newer head; the
+    original still is."""
+    import shutil
+
+    busy.close()
+    copy = tmp_path / "copy"
+    shutil.copytree(busy.root, copy)
+    sql(busy, "DELETE FROM audit WHERE seq >= 40", "DELETE FROM audit_checkpoints WHERE seq >= 40")
+    conn = sqlite3.connect(copy / "console.db", isolation_level=None)
+    conn.execute("DELETE FROM audit WHERE seq >= 41")  # the copy is an older state
+    conn.close()
+    with Workspace.open(copy) as restored:
+        assert restored.integrity.ok
+        assert audit.verify(restored.conn).status == "intact"
+    with Workspace.open(busy.root) as original:
+        assert not original.integrity.ok

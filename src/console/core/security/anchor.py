@@ -101,9 +101,21 @@ def _message(record: dict[str, Any]) -> bytes:
     return (MESSAGE_PREFIX + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
 
 
-def read(conn: sqlite3.Connection) -> dict[str, Any] | None:
-    """The signed head this keyring holds for the workspace (None: none)."""
-    text = credentials.keyring_get(conn, HEAD_KEY)
+def _head_key(root: Path) -> str:
+    """The keyring entry of the head: per workspace (its service) and per folder, so a
+    restored or copied workspace elsewhere is anchored on its own, never against the
+    original's newer head."""
+    return f"{HEAD_KEY}:{root}"
+
+
+def read(conn: sqlite3.Connection, root: Path | None = None) -> dict[str, Any] | None:
+    """The signed head this keyring holds for the workspace in ``root`` (default: the
+    connection's workspace folder; None: none, or no folder known)."""
+    ctx = context(conn)
+    root = root or (ctx.root if ctx is not None else None)
+    if root is None:
+        return None
+    text = credentials.keyring_get(conn, _head_key(root))
     if not text:
         return None
     try:
@@ -162,7 +174,7 @@ def update(conn: sqlite3.Connection, *, accept: bool = False) -> dict[str, Any] 
     old values stay signed — unless ``accept`` (``console audit reanchor``).
     """
     ctx = context(conn)
-    if ctx is None or not credentials.keyring_usable():
+    if ctx is None or ctx.root is None or not credentials.keyring_usable():
         return None
     with db.write_transaction(conn):
         seq, digest = _head(conn)
@@ -192,7 +204,8 @@ def update(conn: sqlite3.Connection, *, accept: bool = False) -> dict[str, Any] 
             "state": anchored,
         }
         record["signature"] = key.sign(_message(record)).hex()
-        credentials.keyring_set(conn, HEAD_KEY, json.dumps(record, sort_keys=True))
+        assert ctx.root is not None  # read() found no head without one
+        credentials.keyring_set(conn, _head_key(ctx.root), json.dumps(record, sort_keys=True))
         _index(ctx, conn)
     return record
 
@@ -318,10 +331,11 @@ def _anchored_access(record: dict[str, Any]) -> dict[str, str]:
     return {k.removeprefix("access."): v for k, v in items.items() if k.startswith("access.")}
 
 
-def signed_head(conn: sqlite3.Connection) -> dict[str, Any] | None:
-    """The signed head without the state, for exports and backups (None: unanchored)."""
+def signed_head(conn: sqlite3.Connection, root: Path | None = None) -> dict[str, Any] | None:
+    """The signed head, for exports and backups (None: unanchored). ``root`` names the
+    workspace folder when ``conn`` is a copy of its database (a backup's)."""
     try:
-        record = read(conn)
+        record = read(conn, root)
     except credentials.KeyringUnavailable:
         return None
     if not record or record.get("corrupt"):

@@ -18,6 +18,7 @@ import base64
 import logging
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from console.core.base import clock
@@ -156,7 +157,7 @@ def check(conn: sqlite3.Connection, hashes: dict[int, str]) -> CheckpointReport:
     return report
 
 
-def exported(conn: sqlite3.Connection) -> dict[str, Any]:
+def exported(conn: sqlite3.Connection, root: Path | None = None) -> dict[str, Any]:
     """What a backup or export carries so a copy of the log can be checked: the public
     key, the checkpoints and the signed head from the keyring (None when unanchored)."""
     from console.core.security import anchor
@@ -167,5 +168,5 @@ def exported(conn: sqlite3.Connection) -> dict[str, Any]:
         "public_key": settings.get(conn, "audit_public_key") or None,
         "every": interval(conn),
         "checkpoints": [dict(r) for r in rows],
-        "signed_head": anchor.signed_head(conn),
+        "signed_head": anchor.signed_head(conn, root),
     }
