@@ -19,6 +19,8 @@ venv="$here/.venv"
 python="${PYTHON:-python3}"
 
 say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=packaging/apt_wait.sh
+. "$here/packaging/apt_wait.sh"
 
 # Shared libraries (soname) Qt loads, and the Debian package that provides each.
 offscreen_libs=(
@@ -50,9 +52,9 @@ ensure_system_libs() {
   [ -z "$need" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "Installing system libraries for Qt: $need"
-    apt-get update -qq
+    apt_get update -qq
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends $need >/dev/null
   else
     say "Missing system libraries for Qt. Install them, then run this again:"
     say "  sudo apt-get install $need"
@@ -106,9 +108,8 @@ case "$action" in
     demo_dir="$("$venv/bin/python" -c 'from console.core.base.workspace import demo_root; print(demo_root())')"
     if [ ! -f "$demo_dir/console.toml" ]; then
       say "Building the demo workspace in $demo_dir (about a minute, once) ..."
+      # ends with the first daily check and alert evaluation: the console opens with a status
       "$venv/bin/console" --workspace "$demo_dir" init --demo
-      # the first daily check and alert evaluation, so the console opens with a status
-      "$venv/bin/console" --workspace "$demo_dir" check >/dev/null || true
     fi
     # Live traffic: the scoring service with a small traffic generator, for as long as
     # the window is open.

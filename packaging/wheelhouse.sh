@@ -115,7 +115,10 @@ install() {
     exit 1
   fi
   switch_to "$(basename "$envs")/$(basename "$new")"
-  say "installed offline into $new; $venv points to it (the one before: $venv.previous)"
+  say "installed offline into $new; $venv points to it"
+  if [ -L "$venv.previous" ]; then
+    say "the environment before stays as $venv.previous (back: packaging/wheelhouse.sh back)"
+  fi
   say "start with: $venv/bin/console"
 }
 

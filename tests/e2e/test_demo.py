@@ -10,11 +10,13 @@ import pytest
 from sklearn.metrics import f1_score
 
 from console import cli
-from console.core.base import audit
+from console.core.alerts import engine
+from console.core.base import audit, clock
 from console.core.base.workspace import Workspace
 from console.core.data import datasets, store
 from console.core.demo import build as demo
 from console.core.models import backtest, deploy, registry
+from console.core.monitoring import checks
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,8 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory):
     ws = Workspace.create(
         root, "alice", populate=lambda w: demo.build_demo(w, "alice", settings=settings)
     )
+    report = checks.run_daily_checks(ws, "alice", now=clock.parse_moment("2026-11-30T06:00"))
+    engine.evaluate(ws, "alice", report)  # the morning after the demo's last day
     yield ws
     ws.close()
 
@@ -60,6 +64,7 @@ def test_demo_has_1_1_0_in_production_with_1_0_0_before_it(demo_ws: Workspace) -
     lineage = datasets.get(demo_ws, model.dataset or "")
     assert lineage is not None
     assert lineage.parent == baseline.dataset
+    assert "cents" in lineage.transform
     promoted = deploy.history(demo_ws)[0]
     assert (promoted.kind, promoted.from_version, promoted.to_version, promoted.outcome) == (
         "promote",
@@ -106,6 +111,11 @@ def test_demo_drift_shows_in_the_last_days(demo_ws: Workspace) -> None:
     drifted = f1.iloc[-3:].mean()
     assert healthy > 0.7, f1
     assert drifted < healthy - 0.3, f1
+
+
+def test_demo_raises_the_f1_alerts_of_its_worse_model(demo_ws: Workspace) -> None:
+    firing = {a.rule for a in engine.open_alerts(demo_ws) if a.state == "firing"}
+    assert "f1_critical" in firing
 
 
 def test_demo_rolls_back_to_1_0_0_from_its_preverified_checks(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +105,36 @@ def window(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
     main.show()
     yield main
     main.close()
+
+
+#: what Qt or PySide print on stderr when something is wrong that no exception reports:
+#: a Python override that raised (e.g. an attribute shadowing QWidget.metric), or a Qt
+#: warning printed before pytest-qt's message handler could catch it
+STDERR_PROBLEMS = re.compile(
+    r"Error calling Python override|^(QObject|QWidget|QLayout|QPainter|QPixmap)::|^qt\.[\w.]+:",
+    re.MULTILINE,
+)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_wrong_on_stderr(capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
+    """Fail a test after which Qt or PySide printed a problem on stderr (qutebrowser
+    does the same): such a problem does not raise, so nothing else would notice it."""
+    yield
+    out, err = capfd.readouterr()
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    found = STDERR_PROBLEMS.findall(err)
+    assert not found, f"Qt or PySide printed a problem on stderr:\n{err}"
+
+
+def settle(qtbot: QtBot, window: MainWindow, timeout: int = 15_000) -> None:
+    """Wait until every page has finished its background refresh (and none is due)."""
+
+    def quiet() -> bool:
+        return not any(p.loading() or p._refresh_timer.isActive() for p in window.built_pages())
+
+    qtbot.waitUntil(quiet, timeout=timeout)
 
 
 @pytest.fixture(autouse=True)

@@ -96,7 +96,8 @@ def test_bad_file_reaches_show_error_and_changes_nothing(
     assert predictions_shown(window) == f"{import_files.initial_rows:,}"
     assert store.summary(window.ws.conn).predictions == import_files.initial_rows
     tile = window.overview_page.last_ingest_tile
-    assert (tile.value.text(), tile.state) == ("refused", "warning")
+    window.show_page("overview")
+    qtbot.waitUntil(lambda: (tile.value.text(), tile.state) == ("refused", "warning"))
     page = window.data_page
     assert "refused" in page.detail.heading.text()
     assert f"line {import_files.bad_line}" in page.detail.message.text()

@@ -14,6 +14,7 @@ from console.core.monitoring import checks
 from console.gui.main_window import MainWindow
 from console.gui.pages.quality import QualityPage
 from tests.core.monitoring_helpers import at, fake_partners, fill
+from tests.gui.conftest import settle
 
 
 @pytest.fixture
@@ -51,8 +52,9 @@ def test_overview_tiles_follow_the_stored_report(qtbot: QtBot, window: MainWindo
     tiles = window.overview_page.status
     assert tiles.f1.value.text() == "–"  # no report yet
     checks.run_daily_checks(window.ws, "alice", now=at(3))
-    window.refresh_pages()
-    assert tiles.f1.value.text() == "1.000"
+    # the stored report's event reaches the shown Overview, which re-reads in the background
+    qtbot.waitUntil(lambda: tiles.f1.value.text() == "1.000")
+    settle(qtbot, window)
     assert tiles.f1.state == "ok"
     assert tiles.backup.state == "warning"
     assert tiles.backup.value.text() == "none"
@@ -68,4 +70,5 @@ def test_run_checks_button_stores_a_report(qtbot: QtBot, window: MainWindow) -> 
     window.overview_page.run_checks()
     qtbot.waitUntil(lambda: checks.latest_report(window.ws) is not None, timeout=15_000)
     qtbot.waitUntil(lambda: window.overview_page.check_job is None, timeout=5000)
-    assert window.overview_page.status.system.value.text() != "–"
+    qtbot.waitUntil(lambda: window.overview_page.status.system.value.text() != "–")
+    assert window.statusBar().currentMessage().startswith("Ran the daily checks; report 1")

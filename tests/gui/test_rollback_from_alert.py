@@ -152,3 +152,20 @@ def test_the_window_preverifies_the_rollback_target_when_idle(qtbot: QtBot, ws: 
     assert "1.0.0 pre-verified" in dialog.readiness.text()
     dialog.close()
     window.close()
+
+
+def test_a_click_on_the_desktop_notification_opens_its_alert(
+    window: MainWindow, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raised: list[bool] = []
+    monkeypatch.setattr(window.tray, "show_window", lambda: raised.append(True))  # offscreen
+    window.tray.refresh()
+    window.show_page("overview")
+    window.tray.notification_clicked()
+    assert raised  # the window comes up
+    assert window.current_page().key == "alerts"
+    page = window.page("alerts")
+    assert isinstance(page, AlertsPage)
+    assert page.detail.alert is not None
+    assert page.detail.alert.rule == "f1_critical"
+    assert page.detail.rollback_button.isEnabled()  # the next click: "Roll back…"

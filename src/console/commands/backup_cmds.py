@@ -90,6 +90,15 @@ def register(sub: Any) -> None:
     forget.add_argument("--prune", action="store_true", help="also free its data now")
     _repo_arg(forget).set_defaults(run=run_forget)
 
+    rec = sub.add_parser(
+        "recover", help="data recovery from a backup: restore, re-ingest, validate (admin)"
+    )
+    rec.add_argument("--from", dest="snapshot", required=True, metavar="SNAPSHOT")
+    what = rec.add_mutually_exclusive_group(required=True)
+    what.add_argument("--window", type=int, metavar="DAYS", help="the log's last DAYS days")
+    what.add_argument("--dataset", metavar="VERSION", help="one dataset version (sha256)")
+    _repo_arg(rec).set_defaults(run=run_recover)
+
     exp = actions.add_parser("export-key", help="write a recovery key for the safe (admin)")
     exp.add_argument("file", type=Path)
     _repo_arg(exp).set_defaults(run=run_export_key)
@@ -301,6 +310,28 @@ def run_prune(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
     emit(args, result, text)
     return EXIT_OK
+
+
+def run_recover(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    from console.core.backup import recovery
+
+    _, repo = locations.open_repository(ws, args.repo)
+    report = recovery.recover(
+        ws, user, repo, args.snapshot, window_days=args.window, dataset=args.dataset,
+        ctx=terminal_job(args),
+    )  # fmt: skip
+
+    def text() -> str:
+        lines = [f"Recovery from snapshot {report['snapshot'][:8]}:"]
+        for item in report["items"]:
+            done = "recovered, " if item.get("recovered") else ""
+            verdict = "reproduced" if item["reproduced"] else "NOT reproduced"
+            lines.append(f"  {item['what']}: {done}{verdict}")
+        lines.append("All reproduced" if report["reproduced"] else "Some data did not reproduce")
+        return "\n".join(lines)
+
+    emit(args, report, text)
+    return EXIT_OK if report["reproduced"] else EXIT_PROBLEM
 
 
 def run_forget(args: argparse.Namespace, ws: Workspace, user: str) -> int:

@@ -67,10 +67,9 @@ def run_check(args: argparse.Namespace, ws: Workspace, user: str) -> int:
             raise BadInput("no check report is stored yet: run 'console check'")
         report = found
     else:
-        report = checks.run_daily_checks(ws, user, ctx=terminal_job(args))
-        from console.core.alerts import engine  # alerts run after every check, headless too
+        from console.core.alerts.check_run import check_and_evaluate
 
-        engine.evaluate(ws, user, report)
+        report = check_and_evaluate(ws, user, ctx=terminal_job(args)).report
     if args.html:
         report_html.export_html(ws, user, report, args.html)
     emit(args, report.as_dict(), lambda: _report_text(report))

@@ -44,9 +44,8 @@ def run_show(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         else config_versions.current(ws)
     )
     text = version.text if version else ws.config_path.read_text(encoding="utf-8")
-    docs = config_docs.key_docs()
     values = config_docs.flat_values(text)
-    keys = [{"key": k, "value": v, "meaning": docs.get(k, "")} for k, v in values.items()]
+    keys = [{"key": k, "value": v, "meaning": config_docs.meaning(k)} for k, v in values.items()]
     doc = {"version": version.as_dict() if version else None, "keys": keys, "text": text}
 
     def human() -> str:

@@ -23,6 +23,9 @@ from console.core.alerts.records import Alert
 from console.core.base import access
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
+from console.gui.dialogs.register_model import RegisterModelDialog
+from console.gui.due_jobs import DueJobsTimer
+from console.gui.events import bridge_for
 from console.gui.pages import PageEntry, page_entries
 from console.gui.pages.base import Page
 from console.gui.rollback_readiness import RollbackReadiness
@@ -56,8 +59,12 @@ class MainWindow(QMainWindow):
         self.ws = ws
         self.user = user
         self.role = ws.role_of(user)
-        self.setWindowTitle(f"{APP_TITLE} — {ws.root.name}")
+        # the window system adds " — Model Operations Console" (the application's display
+        # name) itself; naming it here too showed it twice
+        self.setWindowTitle(ws.root.name)
         self.setMinimumSize(MINIMUM_SIZE)
+        # core events of this workspace, on the GUI thread; other processes' changes too
+        self.events = bridge_for(ws)
         self._make_actions()
 
         self.navigation = QListWidget()
@@ -101,6 +108,8 @@ class MainWindow(QMainWindow):
         # once the window is up: import what jobs need and freeze the start-up objects,
         # so neither stalls the GUI later while a job runs
         QTimer.singleShot(WARM_UP_AFTER_MS, warmup.start_warm_up)
+        self.events.start_polling()
+        self.due_jobs = DueJobsTimer(ws, user, self)  # scheduled maintenance while open
 
     # ------------------------------------------------------------------ building
     def _make_actions(self) -> None:
@@ -128,6 +137,10 @@ class MainWindow(QMainWindow):
             "Put the previous production model back (verified before and after the switch)"
         )
         self.rollback_action.setEnabled(access.allowed(self.role, "model.rollback"))
+        self.register_model_action = self._action(
+            "Register model…", "mdi6.plus-box-outline", "", self.register_model
+        )
+        self.register_model_action.setEnabled(access.allowed(self.role, "model.register"))
         self.quit_action = self._action("Quit", "mdi6.exit-to-app", "Ctrl+Q", self.close)
         self.about_action = self._action("About", "mdi6.information-outline", "", self.show_about)
         self.diagnostics_action = self._action(
@@ -153,6 +166,7 @@ class MainWindow(QMainWindow):
         file_menu.setToolTipsVisible(True)
         file_menu.addActions([self.import_predictions_action, self.import_labels_action])
         file_menu.addSeparator()
+        file_menu.addAction(self.register_model_action)
         file_menu.addAction(self.rollback_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -190,8 +204,11 @@ class MainWindow(QMainWindow):
         if built is not None:
             return built
         page = self.page_entries[number].load().create(self)
-        page.changed.connect(self.refresh_pages)
+        page.changed.connect(self.refresh_soon)
         page.open_page.connect(self.show_page)
+        checked = getattr(page, "checked", None)  # the Overview's Run checks summary
+        if checked is not None:
+            checked.connect(lambda text: self.statusBar().showMessage(text, 30_000))
         stand_in = self.stack.widget(number)
         current = self.stack.currentIndex()
         self.stack.insertWidget(number, page)
@@ -229,8 +246,16 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()  # type: ignore[return-value]
 
     def show_page(self, page: int | str) -> None:
+        """Show a page by number or key; ``key#item`` also asks the page to focus ``item``
+        (e.g. ``runbooks#model-rollback``: an alert's runbook link)."""
+        item = ""
+        if isinstance(page, str):
+            page, _, item = page.partition("#")
         number = self.page_keys().index(page) if isinstance(page, str) else page
         self.navigation.setCurrentRow(number)
+        focus = getattr(self._page_at(number), "focus_item", None)
+        if item and focus is not None:
+            focus(item)
 
     def _page_chosen(self, number: int) -> None:
         if number < 0:
@@ -246,6 +271,12 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             log.exception("refresh failed")
             workers.show_error(self, "Refresh failed", exc)
+
+    def refresh_soon(self) -> None:
+        """After a page's change: the shown page refreshes shortly, the others when next
+        shown (the change's own events usually have done this already)."""
+        for page in self.built_pages():
+            page.refresh_soon()
 
     def roll_back(self, alert: Alert | None = None) -> None:
         """Open the Rollback dialog with the previous production version preselected
@@ -268,6 +299,10 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.rollback_action)
         toolbar.addAction(self.refresh_action)
+
+    def register_model(self, *_args: object) -> None:
+        if RegisterModelDialog.ask(self, self.ws, self.user) is not None:
+            self.refresh_pages()
 
     def import_ended(self, message: str) -> None:
         self.refresh_pages()
@@ -328,11 +363,15 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.tray.stop()
-        self.readiness.stop()
         if workers.running_jobs():
             self.statusBar().showMessage("Cancelling running jobs…")
-            if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
-                log.warning("closing with jobs still running")
+        self.tray.stop()
+        self.readiness.stop()
+        self.events.close()
+        for page in self.built_pages():
+            page.shut_down()
+        # background refreshes too: none may outlive the window's workspace connections
+        if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
+            log.warning("closing with jobs still running")
         self.save_window_state()
         event.accept()

@@ -16,6 +16,7 @@ The main window creates it with ``self.tray = TrayController(self)`` and stops i
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -40,6 +41,28 @@ from console.gui.style import THEME, icon
 
 log = logging.getLogger("console.gui")
 COLOURS = {"critical": THEME.danger, "warning": THEME.warning, "": THEME.ok}
+
+
+#: the longest tray or status-bar notice; desktop balloons cut longer ones
+MESSAGE_LIMIT = 100
+_NOTICE = re.compile(
+    r"^(?P<kind>ESCALATED |REMINDER |NO DATA )?\[(?P<severity>\w+)\] \S+: "
+    r"(?P<summary>.*?) — (?P<value>[^(]*?) \("
+)
+
+
+def short_message(message: str) -> str:
+    """A notification as an operator reads it in a balloon: severity, what, the value;
+    no rule ids or runbook links (those are on the Alerts page)."""
+    text = message.split(" Runbook:", maxsplit=1)[0].strip()
+    found = _NOTICE.match(text)
+    if found:
+        kind = found["kind"].strip().lower() if found["kind"] else ""
+        head = found["severity"].capitalize() + (f" ({kind})" if kind else "")
+        text = f"{head}: {found['summary']} ({found['value'].strip()})"
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+    return text
 
 
 class TrayController(QObject):
@@ -156,8 +179,7 @@ class TrayController(QObject):
         self.evaluation.ended.connect(self._evaluation_ended)
 
     def _evaluated(self, events: list[AlertEvent]) -> None:
-        if events:
-            self.window.refresh_pages()
+        """The pages follow the evaluation's alerts_changed event themselves."""
 
     def _evaluation_ended(self, _outcome: str) -> None:
         self.evaluation = None
@@ -169,9 +191,9 @@ class TrayController(QObject):
     def refresh(self) -> None:
         opened = engine.open_alerts(self.ws)
         self.firing = [a for a in opened if a.state == "firing"]
-        loud = [a for a in self.firing if not a.inhibited_by]
-        self.worst = loud[0].severity if loud else ""
-        self.count = len(loud)
+        loud = [a for a in self.firing if not a.inhibited_by and a.silenced_by is None]
+        counts = engine.count_alerts(opened)  # as the Overview tile and the Alerts page
+        self.worst, self.count = counts.worst, counts.loud
         text = (
             f"{self.count} {self.worst} alert{'s' if self.count != 1 else ''} firing"
             if self.count
@@ -222,7 +244,7 @@ class TrayController(QObject):
         shown = [n for n in pending if n.channel == "desktop"]
         if shown:
             worst_first = sorted(shown, key=lambda n: (n.severity != "critical", -n.id))
-            self.last_message = worst_first[0].message
+            self.last_message = short_message(worst_first[0].message)
             if self.tray is not None:
                 worst = any(n.severity == "critical" for n in shown)
                 kind = (

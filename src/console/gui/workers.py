@@ -89,6 +89,9 @@ class RunningJob(QObject):
         """Cancel and forget the callbacks: the window that asked for this job is closing."""
         self._detached = True
         self.cancel()
+        if self in _RUNNING:  # nobody waits for its outcome any more
+            _RUNNING.remove(self)
+            self.outcome = "cancelled"
         self._close_dialog()
 
     # -- worker signals, all delivered on the GUI thread

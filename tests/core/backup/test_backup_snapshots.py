@@ -60,8 +60,8 @@ def test_unchanged_files_are_not_read_again(
     read: list[str] = []
     original = create._chunks_of
 
-    def spy(path: Path, cfg: dict[str, int]) -> object:
-        read.append(path.name)
+    def spy(path: str, cfg: dict[str, int]) -> object:
+        read.append(Path(path).name)
         return original(path, cfg)
 
     monkeypatch.setattr(create, "_chunks_of", spy)
@@ -152,3 +152,19 @@ def test_restore_target_must_be_new_and_outside_the_workspace(
     with pytest.raises(BadInput, match="not in repository"):
         snapshots.restore_into(ws, "alice", repo, "abcdef12", tmp_path / "y")
     assert (busy / "file").read_text() == "x"
+
+
+def test_a_shared_repository_counts_only_this_workspaces_snapshots(
+    ws: Workspace, repo: Repository, tmp_path: Path
+) -> None:
+    other = Workspace.create(tmp_path / "other", "alice")
+    try:
+        create.create_snapshot(other, "alice", repo)
+        verify.verify_repository(other, "alice", repo)
+        assert partners.last_verified_backup(other) is not None
+        listed = snapshots.list_snapshots(ws, repo)["snapshots"]
+        assert len(listed) == 1  # listed: it is in the repository
+        verify.verify_repository(ws, "alice", repo)
+        assert partners.last_verified_backup(ws) is None  # but it is not this one's backup
+    finally:
+        other.close()

@@ -42,7 +42,7 @@ def test_validation_backtests_every_model_on_the_same_rows(validated_ws: Workspa
     report = validation.run_validation(validated_ws, "alice")
     assert [m["version"] for m in report.models] == ["1.0.0", "1.1.0"]
     assert report.rows == 1905
-    assert report.start == "2026-10-08"
+    assert report.start == "2026-11-01"
     assert report.end == "2026-11-04"
     for model in report.models:
         assert model["overall"]["n_rows"] == report.rows  # the same rows for every model

@@ -161,6 +161,8 @@ def test_schema_change_is_caught_even_when_cached(ws: Workspace) -> None:
 
 
 def test_full_verify_ignores_the_cache(ws: Workspace, loads: list[str]) -> None:
+    assert verified_cache.recorded(ws, "1.1.0") is not None  # its promote passed in full
+    assert verified_cache.recorded(ws, "1.0.0") is None
     deploy.preverify(ws, "alice", "1.0.0")
     loads.clear()
     checks = deploy.verify(ws, "alice", "1.0.0")

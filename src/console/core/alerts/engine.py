@@ -167,6 +167,58 @@ def open_alerts(ws: Workspace, *, now: datetime | None = None) -> list[Alert]:
     return [a for a in all_alerts(ws, now=now) if a.state in OPEN_STATES]
 
 
+@dataclass(frozen=True)
+class AlertCounts:
+    """How many alerts are open now, counted once for every view (badge, tray, Overview
+    tile, Alerts page). ``loud``: firing and neither silenced nor inhibited."""
+
+    open: int
+    firing: int
+    loud: int
+    critical: int  # loud and critical
+    quiet: int  # firing but silenced or inhibited
+    pending: int
+    no_data: int
+
+    #: the window every count refers to
+    window = "open now"
+
+    @property
+    def worst(self) -> str:
+        return "critical" if self.critical else "warning" if self.loud else ""
+
+    @property
+    def headline(self) -> str:
+        """E.g. "3 firing (2 critical)"."""
+        return f"{self.loud} firing ({self.critical} critical)"
+
+    @property
+    def rest(self) -> str:
+        """The open alerts that do not fire loudly, e.g. "1 quiet · 2 pending · 0 without data"."""
+        return f"{self.quiet} quiet · {self.pending} pending · {self.no_data} without data"
+
+
+def count_alerts(alerts: list[Alert]) -> AlertCounts:
+    """Count ``alerts`` (the open ones are counted; others are ignored)."""
+    opened = [a for a in alerts if a.state in OPEN_STATES]
+    firing = [a for a in opened if a.state == "firing"]
+    loud = [a for a in firing if a.silenced_by is None and not a.inhibited_by]
+    return AlertCounts(
+        open=len(opened),
+        firing=len(firing),
+        loud=len(loud),
+        critical=sum(a.severity == "critical" for a in loud),
+        quiet=len(firing) - len(loud),
+        pending=sum(a.state == "pending" for a in opened),
+        no_data=sum(a.state == "no_data" for a in opened),
+    )
+
+
+def alert_counts(ws: Workspace, *, now: datetime | None = None) -> AlertCounts:
+    """The counts of the alerts open now (see :class:`AlertCounts`)."""
+    return count_alerts(open_alerts(ws, now=now))
+
+
 def acknowledge(
     ws: Workspace, user: str, rule: str, note: str = "", *, now: datetime | None = None
 ) -> Alert:

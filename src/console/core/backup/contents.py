@@ -33,7 +33,7 @@ class Source:
     """One file to back up: its path in the snapshot and on disk, and its category."""
 
     name: str  # POSIX path relative to the workspace
-    path: Path
+    path: str  # on disk (a string: building Paths for thousands of files costs)
     category: str
     size: int
     mtime_ns: int
@@ -41,24 +41,22 @@ class Source:
     mode: int
 
 
-def category_of(ws: Workspace, relative: str) -> str:
-    first = relative.split("/", 1)[0]
-    folders = {
+def _categories(ws: Workspace) -> dict[str, str]:
+    """First path component of a snapshot name -> category."""
+    return {
         _first(ws, "artifacts"): "models",
         _first(ws, "datasets"): "datasets",
         _first(ws, "predictions"): "logs",
         _first(ws, "labels"): "logs",
         "tls": "config",
     }
-    if relative == "console.toml":
-        return "config"
-    if relative in (DATABASE, CHECKPOINTS):
-        return "audit"
-    return folders.get(first, "docs")
 
 
 def _first(ws: Workspace, name: str) -> str:
-    return ws.relative(ws.folder(name)).split("/", 1)[0]
+    folder = ws.folder(name)
+    if not _inside(folder, ws.root):
+        return name  # outside the workspace: named by its setting in the snapshot
+    return ws.relative(folder).split("/", 1)[0]
 
 
 def workspace_files(
@@ -66,36 +64,67 @@ def workspace_files(
 ) -> Iterator[Source]:
     """Every file a snapshot of ``ws`` copies (the database is added separately)."""
     root = ws.root
-    skip_dirs = {p.resolve() for p in [ws.folder("backups"), root / "logs", *exclude]}
-    outside = [ws.folder(n) for n in ("artifacts", "datasets", "predictions", "labels")]
-    roots = [root] + [p for p in outside if not _inside(p, root)]
-    for top in roots:
-        for folder, dirs, files in os.walk(top):
-            here = Path(folder)
-            dirs[:] = sorted(
-                d for d in dirs if (here / d).resolve() not in skip_dirs and not d.startswith(".")
-            )
-            for fname in sorted(files):
-                if fname.startswith(".") or fname.endswith(_SKIP_SUFFIXES):
-                    continue
-                path = here / fname
-                rel = _relative(ws, path)
-                if rel == DATABASE:
-                    continue
-                category = category_of(ws, rel)
-                if category == "logs" and not include_logs:
-                    continue
-                if rel.startswith("tls/") and rel.endswith(".key") and not include_tls_key:
-                    continue
-                try:
-                    st = path.lstat()
-                except FileNotFoundError:
-                    continue  # removed while we walked
-                if not path.is_file() or path.is_symlink():
-                    continue
-                yield Source(
-                    rel, path, category, st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode & 0o777
-                )
+    skip = {str(p.resolve()) for p in [ws.folder("backups"), root / "logs", *exclude]}
+    folders = _categories(ws)
+    tops = [(str(root), "")]
+    for name in ("artifacts", "datasets", "predictions", "labels"):
+        folder = ws.folder(name)
+        if not _inside(folder, root):
+            tops.append((str(folder), name + "/"))
+    for top, prefix in tops:
+        yield from _walk(
+            top, prefix, skip=skip, folders=folders, include_logs=include_logs,
+            include_tls_key=include_tls_key,
+        )  # fmt: skip
+
+
+def _walk(
+    folder: str,
+    prefix: str,
+    *,
+    skip: set[str],
+    folders: dict[str, str],
+    include_logs: bool,
+    include_tls_key: bool,
+) -> Iterator[Source]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if os.path.realpath(entry.path) not in skip:
+                yield from _walk(
+                    entry.path, rel + "/", skip=skip, folders=folders,
+                    include_logs=include_logs, include_tls_key=include_tls_key,
+                )  # fmt: skip
+            continue
+        if not entry.is_file(follow_symlinks=False) or entry.name.endswith(_SKIP_SUFFIXES):
+            continue
+        if rel in (DATABASE, CHECKPOINTS):
+            continue
+        category = category_of(rel, folders)
+        if category == "logs" and not include_logs:
+            continue
+        if rel.startswith("tls/") and rel.endswith(".key") and not include_tls_key:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # removed while we walked
+        yield Source(
+            rel, entry.path, category, st.st_size, st.st_mtime_ns, st.st_ino,
+            st.st_mode & 0o777,
+        )  # fmt: skip
+
+
+def category_of(relative: str, folders: dict[str, str]) -> str:
+    if relative == "console.toml":
+        return "config"
+    return folders.get(relative.split("/", 1)[0], "docs")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -104,21 +133,6 @@ def _inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _relative(ws: Workspace, path: Path) -> str:
-    """A file's name in a snapshot: relative to the workspace, or its configured folder."""
-    try:
-        return path.relative_to(ws.root).as_posix()
-    except ValueError:
-        pass
-    for name in ("artifacts", "datasets", "predictions", "labels"):
-        base = ws.folder(name)
-        try:
-            return f"{name}/{path.relative_to(base).as_posix()}"
-        except ValueError:
-            continue
-    raise ValueError(f"{path} is outside the workspace")
 
 
 def check_name(name: str) -> str:

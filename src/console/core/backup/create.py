@@ -12,6 +12,7 @@ service write.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import tempfile
@@ -99,13 +100,13 @@ def copy_database(ws: Workspace, target: Path) -> dict[str, Any]:
     }
 
 
-def _chunks_of(path: Path, cfg: dict[str, Any]) -> Any:
+def _chunks_of(path: str, cfg: dict[str, Any]) -> Any:
     import fastcdc
 
-    if path.stat().st_size == 0:
+    if os.stat(path).st_size == 0:
         return iter(())
     return fastcdc.fastcdc(
-        str(path), min_size=cfg["min"], avg_size=cfg["avg"], max_size=cfg["max"], fat=True
+        path, min_size=cfg["min"], avg_size=cfg["avg"], max_size=cfg["max"], fat=True
     )
 
 
@@ -162,7 +163,7 @@ def _build(
         cpfile.write_text(json.dumps(meta.pop("checkpoints"), indent=1), encoding="utf-8")
         for extra, name in ((dbfile, contents.DATABASE), (cpfile, contents.CHECKPOINTS)):
             st = extra.stat()
-            sources.append(Source(name, extra, "audit", st.st_size, 0, 0, 0o600))
+            sources.append(Source(name, str(extra), "audit", st.st_size, 0, 0, 0o600))
         total = max(sum(s.size for s in sources), 1)
         done = 0
         files: list[dict[str, Any]] = []

@@ -84,6 +84,12 @@ def record_created(
 
 
 def _upsert(conn: Any, repo: Repository, record: dict[str, Any]) -> None:
+    """Insert or refresh a snapshot's row; snapshots of other workspaces sharing the
+    repository are theirs to record, never counted here."""
+    from console.core.security import settings
+
+    if record.get("workspace_id") != settings.workspace_id(conn):
+        return
     s = record["summary"]
     conn.execute(
         "INSERT INTO backups (repository, location, snapshot, created_at, created_by, state,"

@@ -27,11 +27,11 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from console.core.backup import keys
 from console.core.base import clock
@@ -326,6 +326,34 @@ class Repository:
                 f"chunk {cid[:12]}: its pack {loc.pack[:12]} is missing"
             ) from None
         return self.open_chunk(cid, blob, loc.pack)
+
+    @contextmanager
+    def pack_reader(self) -> Iterator[Callable[[str, Location | None], bytes]]:
+        """``read(cid, location)`` with pack files kept open (restore reads many chunks)."""
+        handles: dict[str, BinaryIO] = {}
+
+        def read(cid: str, location: Location | None) -> bytes:
+            loc = location or self.index().get(cid)
+            if loc is None:
+                raise RepositoryError(f"chunk {cid[:12]}: not in the repository index")
+            fh = handles.get(loc.pack)
+            if fh is None:
+                if len(handles) >= 64:
+                    handles.pop(next(iter(handles))).close()
+                try:
+                    fh = handles[loc.pack] = self.pack_path(loc.pack).open("rb")
+                except FileNotFoundError:
+                    raise RepositoryError(
+                        f"chunk {cid[:12]}: its pack {loc.pack[:12]} is missing"
+                    ) from None
+            fh.seek(loc.offset)
+            return self.open_chunk(cid, fh.read(loc.length), loc.pack)
+
+        try:
+            yield read
+        finally:
+            for fh in handles.values():
+                fh.close()
 
     def open_chunk(self, cid: str, blob: bytes, pack: str) -> bytes:
         what = f"chunk {cid[:12]} in pack {pack[:12]}"

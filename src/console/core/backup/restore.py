@@ -8,9 +8,11 @@ database schema (or a newer snapshot format) is refused before anything is writt
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -81,33 +83,55 @@ def write_files(
     failed: list[str] = []
     reasons: list[str] = []
     index = repo.index(reload=True)
-    for f in files:
-        name = contents.check_name(f["n"])
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with target.open("wb") as out:
-                for cid in f["k"]:
-                    data = repo.read_chunk(cid, index.get(cid))
-                    out.write(data)
-                    done += len(data)
-                    ctx.progress(span[0] + (span[1] - span[0]) * done / total, f"Restoring {name}")
-                out.flush()
-                os.fsync(out.fileno())
-            if target.stat().st_size != f["s"]:
-                raise RepositoryError(f"{name}: restored size differs from the recorded size")
-        except RepositoryError as exc:
-            failed.append(name)
-            reasons.append(str(exc))
-            target.unlink(missing_ok=True)
-            continue
-        os.chmod(target, f["x"] or 0o644)
-        if f["m"]:
-            os.utime(target, ns=(f["m"], f["m"]))
+    written: list[Path] = []
+    with repo.pack_reader() as read:
+        for f in files:
+            name = contents.check_name(f["n"])
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with target.open("wb") as out:
+                    for cid in f["k"]:
+                        data = read(cid, index.get(cid))
+                        out.write(data)
+                        done += len(data)
+                        ctx.progress(span[0] + (span[1] - span[0]) * done / total, name)
+                if target.stat().st_size != f["s"]:
+                    raise RepositoryError(f"{name}: restored size differs from the recorded size")
+            except RepositoryError as exc:
+                failed.append(name)
+                reasons.append(str(exc))
+                target.unlink(missing_ok=True)
+                continue
+            os.chmod(target, f["x"] or 0o644)
+            if f["m"]:
+                os.utime(target, ns=(f["m"], f["m"]))
+            written.append(target)
     if failed:
         raise RestoreRefused(record["id"], failed, reasons)
-    for sub, _dirs, _files in os.walk(folder):
-        fsync_dir(Path(sub))
+    durable(folder, written)
+
+
+def durable(folder: Path, files: list[Path]) -> None:
+    """Everything written under ``folder`` reaches the disk before it is renamed into
+    place: one ``syncfs`` of its file system on Linux, else an fsync per file."""
+    synced = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                synced = int(libc.syncfs(fd)) == 0
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):
+            synced = False
+    if not synced:
+        for path in files:
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+        for sub, _dirs, _files in os.walk(folder):
+            fsync_dir(Path(sub))
 
 
 def check_database(folder: Path) -> None:

@@ -32,6 +32,7 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "model.import_pickle": _ADMIN,
     "model.promote": _ADMIN,
     "model.adopt_threshold": _ADMIN,
+    "model.retrain": _OPS,  # registers a candidate only; promoting it needs an admin
     "model.rollback": _OPS,  # to a version that was in production before
     "model.verify": _OPS,
     "service.control": _OPS,

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import access, clock, db
+from console.core.base import access, clock, db, events
 from console.core.base.crash import crash_point
 from console.core.security import anchor, checkpoints
 
@@ -86,6 +86,9 @@ def append(
     checkpoints.after_append(conn, seq, digest)
     db.mark_for_hook(conn)  # after the commit: anchor the new head (security.anchor)
     crash_point("audit.appended")
+    events.after_commit(
+        conn, "audit_appended", seq=seq, action=action, target=target, outcome=outcome
+    )
     return AuditEntry(
         seq, ts, user, role, action, target, outcome, details or {}, prev, digest, os_name
     )

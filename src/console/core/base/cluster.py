@@ -27,9 +27,10 @@ T = TypeVar("T")
 
 
 class ClusterUnavailable(ConsoleError):
-    """The configured cluster did not answer, or dask is not installed."""
+    """The configured cluster did not answer, or dask is not installed (exit code 2: the
+    ``[cluster]`` setting names a cluster this machine cannot use)."""
 
-    exit_code = 4
+    exit_code = 2
 
 
 @dataclass(frozen=True)

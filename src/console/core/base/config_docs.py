@@ -42,6 +42,17 @@ def key_docs() -> dict[str, str]:
     return docs
 
 
+def meaning(key: str) -> str:
+    """A key's documentation, else that of the nearest section that has one."""
+    docs = key_docs()
+    parts = key.split(".")
+    for end in range(len(parts), 0, -1):
+        found = docs.get(".".join(parts[:end]))
+        if found:
+            return found
+    return ""
+
+
 def _split_comment(rest: str) -> tuple[str, str]:
     """``value  # comment`` -> (value, comment), minding ``#`` inside quoted strings."""
     quote = ""

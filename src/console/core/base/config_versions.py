@@ -111,8 +111,8 @@ def save(ws: Workspace, user: str, text: str, *, reason: str, source: str = "con
             "reason": reason.strip(),
             "changed": changed_keys(before.text, text) if before else [],
         }
-    ws.config = config
-    if before is None or config.logging != parse_config(before.text).logging:
+    previous, ws.config = ws.config, config
+    if config.logging != previous.logging:
         ws.log_file = logs.configure(config.logging, ws.root)
     events.publish("config_changed", ws, version=version, source=source)
     return config

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from console.core.base import events
 from console.core.base.errors import WorkspaceError
 
 
@@ -154,14 +155,16 @@ def mark_for_hook(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception; then the commit
-    hook if the transaction was marked for it."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception. Then the commit
+    hook if the transaction was marked for it (the audit head is anchored), and the
+    events announced with :func:`events.after_commit` inside go out."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
         _marked.discard(id(conn))
         conn.execute("ROLLBACK")
+        events.rolled_back(conn)
         raise
     conn.execute("COMMIT")
     if id(conn) in _marked:
@@ -169,3 +172,4 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         hook = _commit_hooks.get(id(conn))
         if hook is not None:
             hook(conn)
+    events.committed(conn)

@@ -20,6 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,51 @@ NAMES: frozenset[str] = frozenset(
         "config_changed",  # console.toml changed through the console
         "service_changed",  # the scoring service started, stopped or swapped models
         "backup_verified",  # a backup snapshot was created or verified
+        "drift_analysed",  # a drift analysis (data or concept) was stored
         "security_changed",  # users, roles or security settings changed
         "external_change",  # another process committed to the database
         "documents_changed",  # a runbook or the recovery contacts got a new version
         "runbook_step",  # a step of a runbook run was recorded (or the run finished)
     }
 )
+
+
+#: audited action (or its family before the first dot) -> the event it stands for
+ACTION_EVENTS: dict[str, str] = {
+    "ingest": "ingested",
+    "check.run": "report_stored",
+    "drift.run": "drift_analysed",
+    "alert": "alerts_changed",
+    "model.promote": "deployed",
+    "model.rollback": "deployed",
+    "model.register": "registered",
+    "model.import_pickle": "registered",
+    "service.control": "service_changed",
+    "config.edit": "config_changed",
+    "backup": "backup_verified",
+    "user": "security_changed",
+    "credential": "security_changed",
+}
+
+
+#: the action families whose event :meth:`Workspace.change` publishes itself; the others'
+#: core functions publish theirs with more detail (deployed, config_changed, …)
+CHANGE_PUBLISHES: frozenset[str] = frozenset(
+    {"alert", "check.run", "drift.run", "service.control", "user", "credential"}
+)
+
+
+def event_for(action: str) -> str | None:
+    """The event an audited ``action`` stands for (None: only ``audit_appended``)."""
+    return ACTION_EVENTS.get(action) or ACTION_EVENTS.get(action.split(".", 1)[0])
+
+
+def published_by_change(action: str) -> str | None:
+    """The event :meth:`Workspace.change` publishes for ``action`` (None: the core
+    function publishes its own, or there is none)."""
+    if action in CHANGE_PUBLISHES or action.split(".", 1)[0] in CHANGE_PUBLISHES:
+        return event_for(action)
+    return None
 
 
 @dataclass(frozen=True)
@@ -95,6 +135,52 @@ def publish(name: str, workspace: object, **details: Any) -> Event:
     return event
 
 
+# ---------------------------------------------------------------------- after commit
+#: events waiting for their transaction to commit, by connection
+_waiting: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+
+
+def after_commit(conn: sqlite3.Connection, name: str, **details: Any) -> None:
+    """Publish ``name`` once the write transaction open on ``conn`` commits.
+
+    A listener that reads the database then sees the change (another thread's
+    connection would not see it before the commit); a rollback drops the event.
+    Outside a transaction the event goes out at once.
+    """
+    if name not in NAMES:
+        raise ValueError(f"unknown event {name!r}")
+    if not conn.in_transaction:
+        publish(name, workspace_of(conn), **details)
+        return
+    with _lock:
+        _waiting.setdefault(id(conn), []).append((name, details))
+
+
+def committed(conn: sqlite3.Connection) -> None:
+    """The transaction on ``conn`` committed: publish what waited for it."""
+    with _lock:
+        waiting = _waiting.pop(id(conn), [])
+    if not waiting:
+        return
+    root = workspace_of(conn)
+    for name, details in waiting:
+        publish(name, root, **details)
+
+
+def rolled_back(conn: sqlite3.Connection) -> None:
+    """The transaction on ``conn`` rolled back: nothing it announced happened."""
+    with _lock:
+        _waiting.pop(id(conn), None)
+
+
+def workspace_of(conn: sqlite3.Connection) -> str:
+    """The workspace folder of a workspace database connection (the file's folder)."""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main" and row[2]:
+            return str(Path(row[2]).parent)
+    return ""
+
+
 def change_counter(conn: sqlite3.Connection) -> int:
     """SQLite's ``data_version``: moves when *another* connection commits."""
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
@@ -104,3 +190,4 @@ def clear() -> None:
     """Drop every listener (tests)."""
     with _lock:
         _listeners.clear()
+        _waiting.clear()

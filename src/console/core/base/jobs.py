@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from console.core.base import clock
+from console.core.base import clock, events
 from console.core.base.db import write_transaction
 from console.core.base.errors import ConsoleError, JobCancelled
 
@@ -130,6 +130,7 @@ def run_recorded(
                 "UPDATE jobs SET state = ?, message = ?, finished_at = ? WHERE id = ?",
                 (state, message, clock.iso(), job_id),
             )
+            events.after_commit(conn, "job_finished", job=job_id, kind=kind, state=state)
 
 
 def recent_jobs(conn: sqlite3.Connection, limit: int = 50) -> list[JobRecord]:

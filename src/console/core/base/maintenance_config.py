@@ -12,7 +12,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: the maintenance jobs a schedule can name, in the order the guide lists them
-JOB_NAMES: Final = ("daily_checks", "drift", "validation")
+JOB_NAMES: Final = ("daily_checks", "drift", "validation", "retraining")
 
 
 class _Section(BaseModel):
@@ -37,10 +37,11 @@ class Schedules(_Section):
     daily_checks: str = "0 6 * * *"
     drift: str = "0 7 * * 1"
     validation: str = "30 7 * * 1"
+    retraining: str = "0 2 1 * *"
     catch_up: bool = True  # a run missed while nothing was running happens once at next start
     in_gui: bool = True  # the open console window also runs due jobs (besides cron/systemd)
 
-    @field_validator("daily_checks", "drift", "validation")
+    @field_validator("daily_checks", "drift", "validation", "retraining")
     @classmethod
     def _cron(cls, value: str) -> str:
         return check_cron(value)
@@ -69,6 +70,7 @@ class Retraining(_Section):
     gap_days: float = Field(1.0, ge=0, le=30)  # between each training and validation fold
     candidates: int = Field(12, ge=2, le=1000)  # hyper-parameter sets tried
     factor: int = Field(3, ge=2, le=10)  # successive halving keeps 1/factor each round
+    rounds: list[int] = Field(default_factory=lambda: [100, 200, 300], min_length=1)
     seed: int = Field(0, ge=0)
     label_column: str = "is_fraud"  # the label column of training dataset versions
     max_rows: int = Field(5_000_000, ge=1000)  # more rows are refused

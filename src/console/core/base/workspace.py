@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from console.core.base import access, audit, clock, config_versions, db, logs, orphans
+from console.core.base import access, audit, clock, config_versions, db, events, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
@@ -62,6 +62,8 @@ class Change:
     action: str
     target: str
     details: dict[str, Any] = field(default_factory=dict)
+    #: details of the event the change publishes once committed (see events.event_for)
+    event: dict[str, Any] = field(default_factory=dict)
 
 
 class Workspace:
@@ -258,7 +260,9 @@ class Workspace:
 
     @contextmanager
     def change(self, user: str, action: str, target: str) -> Iterator[Change]:
-        """One audited state change: role check, work, audit entry, one transaction.
+        """One audited state change: role check, work, audit entry, one transaction;
+        once committed, the event the action stands for is published
+        (:func:`events.event_for`, details from ``ch.event``).
 
         A BadInput raised inside rolls the change back and is itself audited as refused.
         """
@@ -274,6 +278,9 @@ class Workspace:
                 audit.append(
                     conn, user=user, role=role, action=action, target=target, details=ch.details
                 )
+                name = events.published_by_change(action)
+                if name is not None:
+                    events.after_commit(conn, name, action=action, target=target, **ch.event)
         except BadInput as exc:
             with db.write_transaction(conn):
                 audit.append(

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import access, audit, clock, orphans
+from console.core.base import access, audit, clock, events, orphans
 from console.core.base.crash import crash_point
 from console.core.base.db import write_transaction
 from console.core.base.errors import BadInput, JobCancelled, PermissionDenied
@@ -113,6 +113,9 @@ class _Batch:
         details: dict[str, Any] = {"kind": self.kind, "batch": batch_id, "rows": rows}
         details.update({"sha256": self.sha} if self.sha else {})
         details.update({"outcome": outcome, "error": message} if outcome != "ok" else {})
+        events.after_commit(
+            conn, "ingested", batch=batch_id, kind=self.kind, outcome=outcome, rows=rows
+        )
         audit.append(
             conn,
             user=self.user,
@@ -190,12 +193,13 @@ def ingest_file(
             return _record_duplicate(batch, earlier)
         ctx.progress(0.55, "Checking values")
         check_values(batch.source, table)
-        if kind == "labels" and store.LABELLED_AT not in table.column_names:
+        given = store.LABELLED_AT in table.column_names
+        if kind == "labels" and not given:
             table = _with_arrival_time(table)
         parts = _write_parts(batch, table, ctx)
         crash_point("ingest.parts_written")
         ctx.progress(0.9, "Recording batch")
-        batch_id = _commit(batch, table, parts)
+        batch_id = _commit(batch, table, parts, labelled_at_given=given)
         crash_point("ingest.after_commit")
     except BadInput as exc:
         batch.sha = batch.sha or _hash_or_empty(hashing)
@@ -310,7 +314,9 @@ def _write_part(day: str, path: Path, table: pa.Table, options: dict[str, Any]) 
     return _Part(day, path, table.num_rows, sha256_bytes(data))
 
 
-def _commit(batch: _Batch, table: pa.Table, parts: list[_Part]) -> int:
+def _commit(
+    batch: _Batch, table: pa.Table, parts: list[_Part], *, labelled_at_given: bool = True
+) -> int:
     """Make the parts visible: re-check against the store, record batch, parts, audit."""
     import pyarrow.compute as pc
 
@@ -334,6 +340,11 @@ def _commit(batch: _Batch, table: pa.Table, parts: list[_Part]) -> int:
             raise BadInput(f"{batch.source.path}: was ingested by another process a moment ago")
         _check_against_store(batch, table)
         batch_id = batch.record(conn, "ok", rows=table.num_rows, span=span)
+        if batch.kind == "labels":
+            conn.execute(
+                "UPDATE batches SET labelled_at_given = ? WHERE id = ?",
+                (int(labelled_at_given), batch_id),
+            )
         conn.executemany(
             "INSERT INTO parts (batch_id, kind, day, path, rows, sha256) VALUES (?,?,?,?,?,?)",
             [(batch_id, batch.kind, p.day, ws.relative(p.path), p.rows, p.sha256) for p in parts],

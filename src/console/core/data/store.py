@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from console.core.base import orphans
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
     from console.core.base.config import Schema
@@ -63,6 +64,25 @@ def read(
         return empty_table(ws, kind, columns)
     tables = [pq.read_table(p, columns=columns) for p in paths]
     return pa.concat_tables(tables, promote_options="default")
+
+
+def label_time_known(ws: Workspace, *, start: date | None = None) -> np.ndarray[Any, Any]:
+    """One bool per row of ``read(ws, "labels", start=start)``, in the same order: False
+    where the labels file gave no ``labelled_at`` (the time of ingest stands in for it)."""
+    import numpy as np
+
+    sql = (
+        "SELECT p.rows, b.labelled_at_given FROM parts p JOIN batches b ON b.id = p.batch_id"
+        " WHERE p.kind = 'labels'"
+    )
+    args: list[Any] = []
+    if start is not None:
+        sql += " AND p.day >= ?"
+        args.append(start.isoformat())
+    rows = ws.conn.execute(sql + " ORDER BY p.day, p.id", args).fetchall()
+    counts = np.array([r["rows"] for r in rows], dtype=np.int64)
+    known = np.array([r["labelled_at_given"] != 0 for r in rows], dtype=bool)  # NULL: as given
+    return np.repeat(known, counts)
 
 
 def stored_schema(schema: Schema, kind: str) -> pa.Schema:

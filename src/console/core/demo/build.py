@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.core.alerts.check_run import check_and_evaluate
 from console.core.base import clock
 from console.core.base.jobs import JobContext
 from console.core.data import datasets, ingest
@@ -151,6 +152,9 @@ def build_demo(
     ctx.progress(0.97, "Pre-verifying the rollback target")
     deploy.preverify(ws, user, version.version, ctx=ctx.sub(0.97, 0.99))
     n_labels = int((live["labelled_at"].dt.date < cutoff).sum())
+    # the first daily check and alert evaluation, so the demo opens with a status
+    ctx.progress(0.97, "Running the first daily check")
+    first = check_and_evaluate(ws, user)
     ctx.progress(1.0, "Demo ready")
     return {
         "model": CANDIDATE_VERSION,
@@ -166,6 +170,7 @@ def build_demo(
         "last_day": s.last_day.isoformat(),
         "data_drift_from": str(drift.data_drift_from),
         "concept_drift_from": str(drift.concept_drift_from),
+        "first_check": first.report.status,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from console.core.base import clock
@@ -116,4 +117,61 @@ def latest_drift(ws: Workspace) -> dict[str, Any] | None:
     }
 
 
-__all__ = ["CHECK_NAME", "drift_check", "latest_drift"]
+@dataclass(frozen=True)
+class DriftStatus:
+    """The drift verdict every view shows, counted one way: drifted among tested features."""
+
+    drifted: list[str]
+    tested: int
+    total: int
+    share: float | None
+    dataset_drift: bool
+    current: str
+    reference: str
+    when: str
+
+    @property
+    def headline(self) -> str:
+        """E.g. "4 of 8 tested features drifted" (+ how many could not be tested)."""
+        untested = self.total - self.tested
+        more = f"; {untested} not testable" if untested else ""
+        return f"{len(self.drifted)} of {self.tested} tested features drifted{more}"
+
+    @property
+    def window(self) -> str:
+        """What was compared: the current window against the reference."""
+        return f"{self.current} vs {self.reference}"
+
+
+def status_of(doc: dict[str, Any]) -> DriftStatus:
+    """The status of one analysis document (a stored run's result or a fresh report)."""
+    columns = doc.get("columns") or []
+    tested = [c for c in columns if c.get("drifted") is not None]
+    drifted = [str(c["name"]) for c in tested if c.get("drifted")]
+    if not columns:  # a summary row without the per-column detail
+        drifted = [str(c) for c in doc.get("drifted_columns") or []]
+    return DriftStatus(
+        drifted=drifted,
+        tested=len(tested) if columns else len(drifted),
+        total=len(columns) if columns else len(drifted),
+        share=doc.get("share_drifted"),
+        dataset_drift=bool(doc.get("dataset_drift")),
+        current=str(doc.get("current", "")),
+        reference=str(doc.get("reference", "")),
+        when=str(doc.get("created_at") or doc.get("when") or ""),
+    )
+
+
+def drift_status(ws: Workspace) -> DriftStatus | None:
+    """The last stored data-drift analysis as the Overview and the Drift page show it."""
+    row = ws.conn.execute(
+        "SELECT created_at, result FROM drift_runs WHERE kind = 'data' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    doc = json.loads(row["result"])
+    doc.setdefault("created_at", row["created_at"])
+    return status_of(doc)
+
+
+__all__ = ["CHECK_NAME", "DriftStatus", "drift_check", "drift_status", "latest_drift", "status_of"]

@@ -83,6 +83,12 @@ def _validation(ws: Workspace, user: str, ctx: JobContext) -> dict[str, Any]:
     return validation.run_validation(ws, user, ctx=ctx).as_dict()
 
 
+def _retraining(ws: Workspace, user: str, ctx: JobContext) -> dict[str, Any]:
+    from console.core.models import retraining
+
+    return retraining.retrain(ws, user, ctx=ctx).as_dict()
+
+
 def _section(name: str) -> Callable[[Workspace], dict[str, Any]]:
     def settings(ws: Workspace) -> dict[str, Any]:
         data: dict[str, Any] = getattr(ws.config, name).model_dump()
@@ -116,6 +122,13 @@ SPECS: dict[str, JobSpec] = {
         "validate the threshold",
         _validation,
         _section("validation"),
+    ),
+    "retraining": JobSpec(
+        "retraining",
+        "Monthly retraining",
+        "retrain on the training dataset plus the recent labelled log into a candidate",
+        _retraining,
+        _section("retraining"),
     ),
 }
 assert tuple(SPECS) == JOB_NAMES

@@ -57,9 +57,14 @@ def register_file(
     metrics: dict[str, float] | None = None,
     dataset: str | None = None,
     golden: Path | None = None,
+    golden_frame: pd.DataFrame | None = None,
     trust_pickle: bool = False,
 ) -> ModelVersion:
-    """Register the model in ``path`` as a candidate (role: admin)."""
+    """Register the model in ``path`` as a candidate (role: admin).
+
+    The golden set comes from ``golden`` (a CSV/Parquet file), ``golden_frame`` (rows
+    already read, e.g. :func:`log_sample`) or the ``dataset``.
+    """
     target = resolve_version(ws, version, bump)
     if not notes.strip():
         raise BadInput("--notes is required: say what changed and why")
@@ -87,7 +92,7 @@ def register_file(
     else:
         raise BadInput(f"{path}: not a skops model file (expected a .skops zip archive)")
     features = _features(ws, pipeline, path)
-    frame = _golden_frame(ws, golden, dataset)
+    frame = golden_frame if golden_frame is not None else _golden_frame(ws, golden, dataset)
     return registry.register_pipeline(
         ws,
         user,
@@ -143,6 +148,26 @@ def _features(ws: Workspace, pipeline: Any, path: Path) -> dict[str, str]:
             "workspace schema ([schema.features] in console.toml)"
         )
     return {str(n): schema[str(n)] for n in fitted}
+
+
+def log_sample(ws: Workspace, rows: int = GOLDEN_ROWS, *, days: int = 7) -> pd.DataFrame:
+    """Up to ``rows`` feature rows drawn (seeded) from the last ``days`` days of the
+    prediction log: a golden set when no file is at hand."""
+    import datetime as dt
+
+    from console.core.data import store
+
+    found = ws.conn.execute(
+        "SELECT MAX(day) AS last FROM parts WHERE kind = 'predictions'"
+    ).fetchone()
+    if found is None or found["last"] is None:
+        raise BadInput("the prediction log is empty: give a golden set file instead")
+    last = dt.date.fromisoformat(found["last"])
+    columns = list(ws.config.data_schema.features)
+    frame = store.read(ws, "predictions", columns, start=last - dt.timedelta(days=days - 1))
+    table: pd.DataFrame = frame.to_pandas()
+    drawn: pd.DataFrame = table.sample(n=min(rows, len(table)), random_state=0)
+    return drawn.reset_index(drop=True)
 
 
 def _golden_frame(ws: Workspace, golden: Path | None, dataset: str | None) -> pd.DataFrame:

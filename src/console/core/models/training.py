@@ -250,6 +250,11 @@ def _metrics(
     }
 
 
+def make_steps(features: dict[str, str], seed: int) -> tuple[Any, Any]:
+    """The recipe's unfitted preprocessing and classifier (the retraining searches around it)."""
+    return _make_steps(features, seed)
+
+
 def _make_steps(features: dict[str, str], seed: int) -> tuple[Any, Any]:
     """Unfitted preprocessing ColumnTransformer and boosting classifier.
 
@@ -371,6 +376,11 @@ def _split(
     except ValueError as exc:
         raise ValueError(f"cannot train: stratified split failed ({exc})") from exc
     return np.sort(train_idx), np.sort(hold_idx)
+
+
+def thread_limit() -> contextlib.AbstractContextManager[Any]:
+    """OpenMP threads capped as for training (see :func:`_thread_limit`)."""
+    return _thread_limit()
 
 
 def _thread_limit() -> contextlib.AbstractContextManager[Any]:

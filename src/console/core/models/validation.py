@@ -160,6 +160,7 @@ def run_validation(
             "[validation] min_labels): no verdict"
         )
     models.sort(key=lambda m: (m.stage != "production", m.version))
+    start = max(start, frame[ws.config.data_schema.timestamp].iloc[0].date())  # labelled from
     scores, described = score_models(ws, models, frame, ctx.sub(0.05, 0.7))
     span = f"{start}..{end}"
     results, findings = [], []

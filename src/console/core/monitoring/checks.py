@@ -82,7 +82,14 @@ def run_daily_checks(
     """Run every daily check, store the report (role check.run) and return it."""
     from console.core.base import clock
     from console.core.base.jobs import JobContext
-    from console.core.monitoring import daily, health_checks, partners, performance, quality
+    from console.core.monitoring import (
+        daily,
+        data_age,
+        health_checks,
+        partners,
+        performance,
+        quality,
+    )
     from console.core.monitoring.settings import settings
     from console.core.monitoring.windows import load_rows
 
@@ -90,47 +97,113 @@ def run_daily_checks(
     ctx = ctx or JobContext()
     now = now or clock.now()
     cfg = settings(ws)
-    first = now.date() - timedelta(days=LOOKBACK_DAYS)
+    newest = data_age.newest_day(ws, now.date())
+    at = data_age.as_of(now, newest, cfg)  # the end of the newest day when data is old
+    first = at.date() - timedelta(days=LOOKBACK_DAYS)
     ctx.progress(0.0, "Reading predictions and labels")
-    rows = load_rows(ws, start=first, end=now.date(), segments=False)
+    rows = load_rows(ws, start=first, end=at.date(), segments=False)
     ctx.progress(0.4, "Model performance")
     table = performance.compute(rows, "day", cfg)
-    checks = daily.performance_checks(ws, table, now, cfg)
+    checks = daily.performance_checks(ws, table, at, cfg)
     ctx.progress(0.55, "Data quality")
     qtable = quality.quality_table(
         ws,
         window="day",
-        start=now.date() - timedelta(days=2),
-        end=now.date(),
+        start=at.date() - timedelta(days=2),
+        end=at.date(),
         ctx=ctx.sub(0.55, 0.75),
     )
-    checks += health_checks.quality_checks(ws, qtable, cfg, now.date().isoformat())
+    checks += health_checks.quality_checks(ws, qtable, cfg, at.date().isoformat())
     ctx.progress(0.8, "Pipeline and system health")
     checks += health_checks.pipeline_checks(ws, now, cfg)
+    checks.append(data_age.recency_check(ws, newest, now, cfg))
     checks += health_checks.system_checks(ws, now, cfg)
     checks.append(health_checks.access_check(ws, now))
     ctx.progress(0.9, "Data drift")
-    checks.append(Check.from_dict(partners.drift_check(ws, now=now)))
+    checks.append(Check.from_dict(partners.drift_check(ws, now=at)))
+    if at != now:
+        checks = data_age.note_age(checks, newest, now)
     series = report_series(table)
     ctx.progress(0.95, "Storing the report")
+    report = _store(ws, user, checks, series, now, target="daily-checks")
+    ctx.progress(1.0, "Done")
+    return report
+
+
+#: the checks that read the world as it is now (cheap: no prediction log is read)
+LIVE_CHECKS = (
+    "ingest_overdue", "refused_batches", "volume",
+    "cpu", "memory", "disk", "latency_p99", "error_rate", "backup_age",
+)  # fmt: skip
+
+
+def run_live_checks(
+    ws: Workspace, user: str, *, ctx: JobContext | None = None, now: datetime | None = None
+) -> CheckReport:
+    """Re-run the cheap live checks (pipeline, machine, scoring service, backup) and store
+    a report that carries the other checks over from the last one (role check.run).
+
+    With no stored report yet this is the full :func:`run_daily_checks`.
+    """
+    from console.core.base import clock
+    from console.core.base.jobs import JobContext
+    from console.core.monitoring import health_checks
+    from console.core.monitoring.settings import settings
+
+    ws.authorize(user, "check.run", "live-checks")
+    ctx = ctx or JobContext()
+    last = latest_report(ws)
+    if last is None:
+        return run_daily_checks(ws, user, ctx=ctx, now=now)
+    now = now or clock.now()
+    cfg = settings(ws)
+    ctx.progress(0.1, "Pipeline health")
+    fresh = health_checks.pipeline_checks(ws, now, cfg)
+    ctx.progress(0.4, "Machine and scoring service")
+    fresh += health_checks.system_checks(ws, now, cfg)
+    by_name = {c.name: c for c in fresh}
+    checks = [by_name.pop(c.name, c) for c in last.checks]
+    checks += by_name.values()
+    ctx.progress(0.9, "Storing the report")
+    series = stored_series(ws, last.id) if last.id is not None else {}
+    report = _store(ws, user, checks, series, now, target="live-checks", carried=last.id)
+    ctx.progress(1.0, "Done")
+    return report
+
+
+def _store(
+    ws: Workspace,
+    user: str,
+    checks: list[Check],
+    series: dict[str, list[Any]],
+    now: datetime,
+    *,
+    target: str,
+    carried: int | None = None,
+) -> CheckReport:
+    """Store a report in one audited change (``check.run``); it announces report_stored."""
+    from console.core.base import clock
+
     created = clock.iso(now)
-    report = CheckReport(None, created, checks)
-    with ws.change(user, "check.run", "daily-checks") as ch:
+    status = CheckReport(None, created, checks).status
+    with ws.change(user, "check.run", target) as ch:
         cur = ch.conn.execute(
             "INSERT INTO check_reports (created_at, user, status, checks, series) "
             "VALUES (?,?,?,?,?)",
             (
                 created,
                 user,
-                report.status,
+                status,
                 json.dumps([c.as_dict() for c in checks]),
                 json.dumps(series),
             ),
         )
         report_id = int(cur.lastrowid or 0)
         counts = {s: sum(1 for c in checks if c.status == s) for s in STATUSES}
-        ch.details = {"report": report_id, "status": report.status, **counts}
-    ctx.progress(1.0, "Done")
+        ch.details = {"report": report_id, "status": status, **counts}
+        if carried is not None:
+            ch.details["carried_from"] = carried
+        ch.event = {"report": report_id, "status": status, "live_only": carried is not None}
     return CheckReport(report_id, created, checks)
 
 

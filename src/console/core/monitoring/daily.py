@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from console.core.monitoring import data_age
 from console.core.monitoring.checks import Check
 from console.core.monitoring.performance import MetricTable, last_complete, last_labelled
 from console.core.monitoring.settings import MonitoringSettings
@@ -40,7 +41,7 @@ def performance_checks(
     i = last_labelled(table, now_us, cfg)
     if i is None:
         why = (
-            "no predictions are stored yet"
+            data_age.nothing_before(ws, now.date())
             if len(table) == 0
             else f"no complete day has {cfg.min_label_coverage:.0%} label coverage and "
             f"{cfg.min_labels} labels yet"

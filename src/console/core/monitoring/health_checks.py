@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import psutil
 
-from console.core.monitoring import partners, quality, system
+from console.core.monitoring import data_age, partners, quality, system
 from console.core.monitoring.checks import Check
 from console.core.monitoring.settings import MonitoringSettings
 
@@ -28,7 +28,7 @@ def quality_checks(
     out: list[Check] = []
     i = _last_window_with_rows(table)
     if i is None:
-        why = "no predictions are stored yet"
+        why = data_age.nothing_before(ws, dt.date.fromisoformat(day))
         for name in ("missing_values", "out_of_range", "unseen_categories"):
             out.append(Check(name, None, None, "no_data", why, 0, day))
     else:

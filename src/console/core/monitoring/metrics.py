@@ -72,8 +72,10 @@ def group_metrics(
     out["positive_rate"] = _ratio(bincount(groups, rows.decision, n_groups), n)
     out["fraud_rate"] = _ratio(tp + fn, labelled)
     out["label_coverage"] = _ratio(labelled, n)
-    delay_h = (rows.labelled_at[usable] - rows.ts[usable]) / 3.6e9
-    out["label_delay_h"] = _ratio(bincount(g, delay_h, n_groups), labelled)
+    timed = usable if rows.delay_known is None else usable & rows.delay_known
+    delay_h = (rows.labelled_at[timed] - rows.ts[timed]) / 3.6e9
+    timed_n = bincount(groups[timed], minlength=n_groups)
+    out["label_delay_h"] = _ratio(bincount(groups[timed], delay_h, n_groups), timed_n)
     scored = ~np.isnan(rows.score[usable])
     roc, ap = _ranking_metrics(g[scored], n_groups, rows.score[usable][scored], y[scored])
     out["roc_auc"], out["pr_auc"] = roc, ap
@@ -154,7 +156,9 @@ def column_rows(table: dict[str, npt.NDArray[np.float64] | list[str]]) -> list[d
         row: dict[str, object] = {}
         for name in names:
             value = table[name][i]
-            if isinstance(value, float | np.floating):
+            if name in COUNTS:
+                row[name] = int(value)
+            elif isinstance(value, float | np.floating):
                 row[name] = None if np.isnan(value) else float(value)
             else:
                 row[name] = value

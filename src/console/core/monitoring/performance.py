@@ -143,7 +143,10 @@ def compute_segments(
         status = table.pop("status")
         assert isinstance(status, list)
         columns = {k: v for k, v in table.items() if isinstance(v, np.ndarray)}
-        keep = [i for i in range(len(labels)) if columns["n"][i] > 0]
+        keep = sorted(
+            (i for i in range(len(labels)) if columns["n"][i] > 0),
+            key=lambda i: segment_order(labels[i], missing=i == len(values)),
+        )
         out[name] = MetricTable(
             "segment",
             np.zeros(len(keep), np.int64),
@@ -153,6 +156,15 @@ def compute_segments(
         )
     ctx.progress(1.0, "Done")
     return out
+
+
+def segment_order(value: str, *, missing: bool = False) -> tuple[bool, float, str]:
+    """Segments in order: numbers by value (2 before 10), then text, "(missing)" last."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("inf")
+    return missing, number, value
 
 
 def last_labelled(table: MetricTable, before_us: int, cfg: MonitoringSettings) -> int | None:

@@ -43,6 +43,9 @@ class LoggedRows:
     model_version: npt.NDArray[np.int32] | None = None
     versions: list[str] = field(default_factory=list)
     latency_ms: F64 | None = None
+    #: False where the labels file gave no confirmation time (ingest time stands in):
+    #: such rows count for every metric but the label delay; None: all known
+    delay_known: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -141,15 +144,19 @@ def load_rows(
         label = np.where(has, raw_label, -1).astype(np.int8)
         at = _micros(labels.column(store.LABELLED_AT))[idx]
         labelled_at = np.where(has, at, NO_TIME)
+        known = store.label_time_known(ws, start=label_start)
+        delay_known = has & known[idx] if len(known) == labels.num_rows else None
     else:
         label = np.full(pred.num_rows, -1, np.int8)
         labelled_at = np.full(pred.num_rows, NO_TIME, np.int64)
+        delay_known = None
     rows = LoggedRows(
         ts=_micros(pred.column(schema.timestamp)),
         score=_floats(pred.column(schema.score)),
         decision=pred.column(schema.decision).to_numpy().astype(np.int8),
         label=label,
         labelled_at=labelled_at,
+        delay_known=delay_known,
     )
     for name in seg_names:
         rows.segments[name] = _codes(pred.column(name))

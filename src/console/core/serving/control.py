@@ -16,6 +16,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from console.core.base import events
 from console.core.base.errors import BadInput, WorkspaceError
 from console.core.base.jobs import JobContext
 from console.core.serving import security, state
@@ -76,6 +77,7 @@ def start_service(
         info = state.running_service(ws)
         if info is not None and info.pid == proc.pid and _answers(ws, info):
             ctx.progress(1.0, f"Serving at {info.url}")
+            events.publish("service_changed", ws, state="running", url=info.url)
             return info
         time.sleep(0.1)
     _terminate(proc.pid)
@@ -93,6 +95,7 @@ def stop_service(ws: Workspace, user: str, *, ctx: JobContext | None = None) -> 
     if not _terminate(info.pid):
         raise WorkspaceError(f"the service (pid {info.pid}) did not stop within {STOP_TIMEOUT:g} s")
     ctx.progress(1.0, "Stopped")
+    events.publish("service_changed", ws, state="stopped", url=info.url)
     return info
 
 

@@ -43,7 +43,7 @@ class SilenceDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.rule = QLineEdit(alert.rule if alert else "")
-        self.metric = QLineEdit()
+        self.metric_glob = QLineEdit()
         self.severity = QComboBox()
         self.severity.addItems(["any", "critical", "warning"])
         self.duration = QComboBox()
@@ -54,7 +54,7 @@ class SilenceDialog(QDialog):
         self.reason.setPlaceholderText("Why (required), e.g. retraining in progress")
         form = QFormLayout()
         form.addRow("Rule", self.rule)
-        form.addRow("Metric", self.metric)
+        form.addRow("Metric", self.metric_glob)
         form.addRow("Severity", self.severity)
         form.addRow("For", self.duration)
         form.addRow("Reason", self.reason)
@@ -64,7 +64,7 @@ class SilenceDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Silence")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        for field in (self.rule, self.metric, self.reason):
+        for field in (self.rule, self.metric_glob, self.reason):
             field.textChanged.connect(self._check)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -77,7 +77,7 @@ class SilenceDialog(QDialog):
             k: v
             for k, v in (
                 ("rule", self.rule.text().strip()),
-                ("metric", self.metric.text().strip()),
+                ("metric", self.metric_glob.text().strip()),
                 (
                     "severity",
                     "" if self.severity.currentIndex() == 0 else self.severity.currentText(),

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import signals_blocked
 
 from console.core.alerts import engine, notify, silences
+from console.core.alerts.check_run import CheckRun, recheck_and_evaluate
 from console.core.alerts.records import Alert
 from console.core.base import access
 from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
@@ -53,6 +54,7 @@ class AlertsPage(Page):
     title = "Alerts"
     icon_name = "mdi6.bell-ring-outline"
     order = 40
+    listens_to = ("alerts_changed", "report_stored", "deployed", "config_changed")
 
     @classmethod
     def create(cls, window: Any) -> AlertsPage:
@@ -89,6 +91,11 @@ class AlertsPage(Page):
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("background:#fbe4e2; color:#b3261e; padding:6px 10px;")
         self.problem.hide()
+        self.last_run: CheckRun | None = None
+        self.done_note = QLabel()  # what the last Evaluate now did
+        self.done_note.setWordWrap(True)
+        self.done_note.setProperty("role", "muted")
+        self.done_note.hide()
         self.table = AlertTable()
         self.table.itemSelectionChanged.connect(self._show_current)
         self.detail = AlertDetail()
@@ -107,6 +114,7 @@ class AlertsPage(Page):
         self.tabs.addTab(self._history_tab(), icon("mdi6.history"), "History")
         self.tabs.addTab(self._silences_tab(), icon("mdi6.bell-off-outline"), "Silences")
         self.body.addWidget(self.problem)
+        self.body.addWidget(self.done_note)
         self.body.addWidget(self.tabs, 1)
         self.settings: AlertSettings | None = None
 
@@ -169,14 +177,12 @@ class AlertsPage(Page):
         self.problem.setVisible(bool(problem))
         opened = engine.open_alerts(self.ws)
         self.table.set_alerts(opened)
-        firing = [a for a in opened if a.state == "firing"]
-        crit = sum(a.severity == "critical" for a in firing)
-        blind = sum(a.state == "no_data" for a in opened)
+        counts = engine.count_alerts(opened)  # as the badge and the Overview tile count
         self.subtitle.setText(
-            f"{len(firing)} firing ({crit} critical) · {blind} without data · "
+            f"{counts.headline} · {counts.rest} ({counts.window}) · "
             f"{len(silences.list_silences(self.ws))} silence(s) in force"
         )
-        self.tabs.setTabText(0, f"Open ({len(opened)})")
+        self.tabs.setTabText(0, f"Open ({counts.open})")
         self._show_current()
         keep = self.rule_filter.currentText()
         with signals_blocked(self.rule_filter):
@@ -227,15 +233,25 @@ class AlertsPage(Page):
         except Exception as exc:
             workers.show_error(self.window(), title, exc)
             return False
+        self.refresh()
         self.changed.emit()
         return True
 
-    def evaluate_now(self) -> None:
-        """Evaluate as a job: delivering e-mail may wait on a slow relay."""
-        workers.run_job(
-            self.window(), "Evaluate alerts", engine.evaluate_latest, self.ws, self.user,
-            on_done=lambda _events: self.changed.emit(),
+    def evaluate_now(self) -> workers.RunningJob | None:
+        """Re-run the live checks (pipeline, machine, scoring service), then evaluate, as a
+        quiet job (delivering e-mail may wait on a slow relay); say what it did."""
+        self.last_run = None
+        return self.load_in_background(
+            "Re-checking and evaluating", recheck_and_evaluate, self.ws, self.user,
+            on_done=self._evaluated, key="evaluate",
         )  # fmt: skip
+
+    def _evaluated(self, run: CheckRun) -> None:
+        self.last_run = run
+        self.refresh()
+        self.done_note.setText(run.summary())
+        self.done_note.show()
+        self.changed.emit()
 
     def acknowledge_selected(self, alert: Alert | None = None) -> None:
         alert = alert if isinstance(alert, Alert) else self.table.current_alert()

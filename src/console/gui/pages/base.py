@@ -1,16 +1,40 @@
-"""What every page of the main window has: a key, a title, an icon, a header, refresh()."""
+"""What every page of the main window has: a key, a title, an icon, a header, refresh().
+
+Pages stay current by themselves: a page names the core events that change what it
+shows (``listens_to``); when one arrives (from this window, a job, or another process
+through the change feed) a shown page refreshes shortly after, a hidden one when it is
+next shown. Work that reads more than metadata runs with :meth:`Page.load_in_background`:
+a quiet job whose progress is a thin bar under the page title, while the figures
+already shown stay on screen. Nothing of this opens a dialog.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.core.base import access
+from console.core.base import events as core_events
 from console.core.base.workspace import Workspace
+from console.gui import workers
+from console.gui.events import bridge_for
 from console.gui.style import icon
+
+#: how long a page waits after an event before it refreshes (bursts become one refresh)
+REFRESH_DELAY_MS = 250
 
 
 class Page(QWidget):
@@ -24,6 +48,8 @@ class Page(QWidget):
     title: ClassVar[str]
     icon_name: ClassVar[str]
     order: ClassVar[int] = 100
+    #: core events after which the page re-reads what it shows (see the module doc)
+    listens_to: ClassVar[tuple[str, ...]] = ()
 
     #: emitted after the page changed stored state: the window refreshes every page
     changed = Signal()
@@ -49,6 +75,22 @@ class Page(QWidget):
         titles.setSpacing(2)
         titles.addWidget(heading)
         titles.addWidget(self.subtitle)
+        self.busy = self._busy_bar()
+        busy_row = QHBoxLayout()
+        busy_row.addWidget(self.busy, 1)
+        busy_row.addStretch(2)
+        titles.addLayout(busy_row)
+        self._loads: dict[str, workers.RunningJob] = {}
+        self._again: dict[str, tuple[Any, ...]] = {}
+        self._busy_keys: set[str] = set()
+        self.stale = False
+        self.closed = False
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        if self.listens_to:
+            bridge_for(ws).listen(self.listens_to, self.on_event, owner=self)
         self._header_buttons: dict[QAction, QToolButton] = {}
         self.header_actions = QHBoxLayout()
         self.header_actions.setSpacing(8)
@@ -57,12 +99,44 @@ class Page(QWidget):
         header.addLayout(self.header_actions)
 
         self.body = QVBoxLayout()
-        self.body.setSpacing(14)
+        self.scroll = self._scrolling_body(self.body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         outer.setSpacing(16)
         outer.addLayout(header)
-        outer.addLayout(self.body, 1)
+        outer.addWidget(self.scroll, 1)
+
+    @staticmethod
+    def _scrolling_body(body: QVBoxLayout) -> QScrollArea:
+        """The body scrolls when the window is smaller than what it needs, so nothing in
+        it is ever squeezed (clipped) below its own minimum size."""
+        content = QWidget()
+        content.setObjectName("page-content")
+        content.setLayout(body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(14)
+        scroll = QScrollArea()
+        scroll.setObjectName("page-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        scroll.viewport().setAutoFillBackground(False)
+        content.setAutoFillBackground(False)
+        return scroll
+
+    def _busy_bar(self) -> QProgressBar:
+        """The thin bar under the title that shows a background refresh."""
+        busy = QProgressBar()
+        busy.setObjectName("page-busy")
+        busy.setRange(0, 100)
+        busy.setTextVisible(False)
+        busy.setFixedHeight(3)
+        keep = busy.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the header does not jump when it shows
+        busy.setSizePolicy(keep)
+        busy.setToolTip("Updating in the background; the figures shown stay until then")
+        busy.hide()
+        return busy
 
     def page_action(
         self, text: str, icon_name: str, shortcut: str, slot: Any, *, needs: str | None = None
@@ -120,4 +194,86 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Re-read what the page shows from the workspace (keep it fast: metadata, or
-        start a job). The window calls it on F5 and after any page's ``changed``."""
+        :meth:`load_in_background`). The window calls it on F5."""
+
+    # ------------------------------------------------------------------ staying current
+    def on_event(self, event: core_events.Event) -> None:
+        """One of ``listens_to`` happened: refresh soon (override to refresh less)."""
+        self.refresh_soon()
+
+    def refresh_soon(self) -> None:
+        """Refresh shortly if shown (a burst of events makes one refresh), else when
+        next shown."""
+        if self.closed:
+            return
+        if self.isVisible():
+            self._refresh_timer.start()
+        else:
+            self.stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.stale = False
+            self.refresh()
+
+    def load_in_background(
+        self,
+        title: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None],
+        key: str = "load",
+        show_busy: bool = True,
+        **kwargs: Any,
+    ) -> workers.RunningJob | None:
+        """Run ``fn(*args, ctx=..., **kwargs)`` as a quiet job: no dialog, a thin bar
+        in the header (unless ``show_busy`` is False: a poll), the figures shown stay.
+        One load per ``key`` at a time; a load asked for meanwhile runs once the current
+        one ends. Returns the job started."""
+        if self.closed:
+            return None
+        if key in self._loads:
+            self._again[key] = (title, fn, args, on_done, {**kwargs, "show_busy": show_busy})
+            return None
+        job = workers.run_job(
+            self, title, fn, *args, on_done=on_done, on_error=self._load_failed, quiet=True,
+            **kwargs,
+        )  # fmt: skip
+        self._loads[key] = job
+        job.ended.connect(lambda _outcome, k=key: self._load_ended(k))
+        if show_busy:
+            self._busy_keys.add(key)
+            job.progressed.connect(self._load_progressed)
+            self.busy.setValue(0)
+            self.busy.show()
+        return job
+
+    def shut_down(self) -> None:
+        """The window closes: no more refreshes; background loads are dropped."""
+        self.closed = True
+        self._refresh_timer.stop()
+        self._again.clear()
+        for job in list(self._loads.values()):
+            job.detach()
+
+    def loading(self) -> bool:
+        """True while a background load of this page runs."""
+        return bool(self._loads)
+
+    def _load_progressed(self, fraction: float, _message: str) -> None:
+        self.busy.setValue(int(fraction * 100))
+
+    def _load_ended(self, key: str) -> None:
+        self._loads.pop(key, None)
+        self._busy_keys.discard(key)
+        again = self._again.pop(key, None)
+        if again is not None:
+            title, fn, args, on_done, kwargs = again
+            self.load_in_background(title, fn, *args, on_done=on_done, key=key, **kwargs)
+        if not self._busy_keys:
+            self.busy.hide()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        text = workers.describe_error(exc)[0]
+        self.subtitle.setText(f"Could not update: {text} (showing the last figures)")

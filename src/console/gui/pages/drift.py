@@ -26,6 +26,7 @@ from console.core.base.workspace import Workspace
 from console.core.data import datasets
 from console.core.drift import concept_run, report
 from console.core.drift.explain import explain
+from console.core.drift.summary import status_of
 from console.gui import workers
 from console.gui.formatting import timestamp
 from console.gui.pages.base import Page
@@ -46,6 +47,7 @@ class DriftPage(Page):
     title = "Drift"
     icon_name = "mdi6.chart-bell-curve"
     order = 30
+    listens_to = ("drift_analysed", "deployed")
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
@@ -202,19 +204,18 @@ class DriftPage(Page):
 
 
 def _summary_html(doc: dict[str, Any]) -> str:
-    share = doc.get("share_drifted")
-    share_text = "–" if share is None else f"{share:.0%}"
-    drifted = doc.get("drifted_columns") or []
-    if doc.get("dataset_drift"):
+    status = status_of(doc)  # counted as the Overview's drift tile counts
+    share_text = "–" if status.share is None else f"{status.share:.0%}"
+    if status.dataset_drift:
         head = f"<b style='color:{THEME.danger}'>Dataset drift</b>"
     else:
         head = f"<b style='color:{THEME.ok}'>No dataset drift</b>"
     text = (
-        f"{head}: {len(drifted)} of {len(doc['columns'])} features drifted ({share_text}; "
-        f"dataset drift from {doc['drift_share']:.0%})"
+        f"{head}: {status.headline} ({share_text}; dataset drift from "
+        f"{doc['drift_share']:.0%}), {status.current}"
     )
-    if drifted:
-        text += f" — {', '.join(drifted)}"
+    if status.drifted:
+        text += f" — {', '.join(status.drifted)}"
     mv = doc.get("multivariate") or {}
     if mv.get("drifted") is not None:
         colour = THEME.danger if mv["drifted"] else THEME.ok

@@ -31,6 +31,7 @@ from console.core.models.deploy import CheckResult, Deployment
 from console.core.models.registry import ModelVersion
 from console.gui import formatting, workers
 from console.gui.dialogs.promote import PromoteDialog
+from console.gui.dialogs.register_model import RegisterModelDialog
 from console.gui.dialogs.rollback import RollbackDialog
 from console.gui.pages.base import Page
 from console.gui.style import icon
@@ -69,7 +70,16 @@ class ModelsPage(Page):
         self.rollback_action = rollback_action or self.page_action(
             "Roll back…", "mdi6.backup-restore", "Ctrl+R", self.roll_back
         )
-        for action in (self.verify_action, self.promote_action, self.rollback_action):
+        self.register_action = self.page_action(
+            "Register model…", "mdi6.plus-box-outline", "", self.register_model,
+            needs="model.register",
+        )  # fmt: skip
+        for action in (
+            self.register_action,
+            self.verify_action,
+            self.promote_action,
+            self.rollback_action,
+        ):
             self.add_header_button(action)
 
         self.model = VersionTableModel()
@@ -196,6 +206,12 @@ class ModelsPage(Page):
     def promote_selected(self) -> None:
         result = PromoteDialog.ask(self, self.ws, self.user, version=self.selected_version())
         self._after(result)
+
+    def register_model(self) -> None:
+        model = RegisterModelDialog.ask(self, self.ws, self.user)
+        if model is not None:
+            self.changed.emit()
+            self.select_version(model.version)
 
     def roll_back(self) -> None:
         self._after(RollbackDialog.ask(self, self.ws, self.user))

@@ -7,18 +7,22 @@ page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QLabel,
     QWidget,
 )
 
+from console.core.alerts.check_run import CheckRun, check_and_evaluate
+from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.core.data import store
 from console.core.models import registry
 from console.core.models.registry import ModelVersion
-from console.core.monitoring import checks
 from console.core.security import anchor
 from console.gui import formatting as fmt
 from console.gui import workers
@@ -26,11 +30,42 @@ from console.gui.pages.audit import BANNER
 from console.gui.pages.base import Page
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DailyCountsChart
-from console.gui.widgets.overview_status import StatusTiles
+from console.gui.widgets.overview_status import StatusFacts, StatusTiles, gather_status
 from console.gui.widgets.panel import panel
 from console.gui.widgets.stat_tile import StatTile, tile_row
 
 OUTCOME_STATES = {"ok": "ok", "refused": "warning", "failed": "warning"}
+
+
+@dataclass(frozen=True)
+class OverviewFacts:
+    """Everything the Overview shows, read in one go off the GUI thread."""
+
+    model: ModelVersion | None
+    summary: store.Summary
+    counts: dict[str, Any]
+    status: StatusFacts
+    audit: anchor.AnchorReport  # the log's end and security state against the keyring
+
+
+def gather_overview(ws: Workspace, *, ctx: JobContext) -> OverviewFacts:
+    """The Overview's background read (database, and the service's /health)."""
+    ctx.progress(0.1, "Reading the store")
+    summary = store.summary(ws.conn)
+    counts = store.daily_counts(ws.conn)
+    ctx.progress(0.5, "Reading the status")
+    return OverviewFacts(
+        registry.production(ws), summary, counts, gather_status(ws), audit_state(ws)
+    )
+
+
+def audit_state(ws: Workspace) -> anchor.AnchorReport:
+    """The quick check of the audit head and security state (a keyring error is
+    reported as not tamper-evident, never raised into the page)."""
+    try:
+        return anchor.check(ws.conn)
+    except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
+        return anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
 
 
 class OverviewPage(Page):
@@ -38,6 +73,13 @@ class OverviewPage(Page):
     title = "Overview"
     icon_name = "mdi6.view-dashboard-outline"
     order = 0
+    listens_to = (
+        "ingested", "report_stored", "deployed", "alerts_changed", "service_changed",
+        "backup_verified", "drift_analysed",
+    )  # fmt: skip
+
+    #: the summary of a finished Run checks, for the status bar
+    checked = Signal(str)
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
@@ -49,9 +91,7 @@ class OverviewPage(Page):
         self.audit_note = QLabel("")
         self.audit_note.setWordWrap(True)
         self.body.addWidget(self.audit_note)
-        tiles = tile_row(self.tiles())
-        tiles.setContentsMargins(0, 0, 0, 0)
-        self.body.addLayout(tiles)
+        self.body.addWidget(tile_row(self.tiles()))
         self.status = StatusTiles(ws)
         self.status.open_page.connect(self.open_page)
         self.body.addWidget(self.status)
@@ -85,25 +125,24 @@ class OverviewPage(Page):
         ]
 
     def refresh(self) -> None:
-        summary = store.summary(self.ws.conn)
-        counts = store.daily_counts(self.ws.conn)
-        self._show_model(registry.production(self.ws))
-        self._show_data(summary)
-        self._show_last_ingest(summary)
-        has_data = any(counts.values())
-        self.chart.set_counts(counts)
-        self.empty_note.setVisible(not has_data)
-        self.status.refresh()
-        self._show_audit_state()
+        """Read everything the page shows in the background; the tiles keep their
+        figures until the new ones arrive."""
+        self.load_in_background("Reading the overview", gather_overview, self.ws,
+                                on_done=self.show_overview)  # fmt: skip
+
+    def show_overview(self, facts: OverviewFacts) -> None:
+        self._show_model(facts.model)
+        self._show_data(facts.summary)
+        self._show_last_ingest(facts.summary)
+        self.chart.set_counts(facts.counts)
+        self.empty_note.setVisible(not any(facts.counts.values()))
+        self.status.show_facts(facts.status)
+        self._show_audit_state(facts.audit)
         self.subtitle.setText(f"Updated {datetime.now().strftime('%H:%M:%S')} · F5 refreshes")
 
-    def _show_audit_state(self) -> None:
+    def _show_audit_state(self, found: anchor.AnchorReport) -> None:
         """The audit log's protection in one line: tampered (red), not tamper-evident here
         (amber), or anchored (muted)."""
-        try:
-            found = anchor.check(self.ws.conn)
-        except Exception as exc:
-            found = anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
         self.ws.integrity = found
         if not found.ok:
             text = f"Audit log or security state tampered with: {found.described()}"
@@ -123,18 +162,22 @@ class OverviewPage(Page):
         self.audit_note.setStyleSheet(BANNER.format(border=border, bg=background))
 
     def run_checks(self) -> None:
-        """Run the daily checks as a job; the window refreshes when the report is stored."""
+        """Run the daily checks and evaluate the alerts as a job (Cancel in its dialog);
+        the page refreshes when the report is stored."""
         if self.check_job is not None:
             return
         self.check_job = workers.run_job(
             self,
             "Running the daily checks",
-            checks.run_daily_checks,
+            check_and_evaluate,
             self.ws,
             self.user,
-            on_done=lambda _report: self.changed.emit(),
+            on_done=self._checked,
         )
         self.check_job.ended.connect(self._check_ended)
+
+    def _checked(self, run: CheckRun) -> None:
+        self.checked.emit(run.summary())
 
     def _check_ended(self, _outcome: str) -> None:
         self.check_job = None

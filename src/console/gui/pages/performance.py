@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -61,14 +60,15 @@ class PerformancePage(Page):
     title = "Performance"
     icon_name = "mdi6.chart-line"
     order = 10
+    listens_to = ("ingested", "deployed")
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
         self.table: MetricTable | None = None
         self.segments: dict[str, MetricTable] = {}
         self.selected: int | None = None
-        self._stale = True
         self.job: workers.RunningJob | None = None
+        self.stale = True  # computed when first shown
 
         self.window_box = QComboBox()
         self.window_box.addItems(["hour", "day", "week"])
@@ -139,32 +139,23 @@ class PerformancePage(Page):
 
     # ----------------------------------------------------------------- loading
     def refresh(self) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.load()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.load()
+        """Re-compute in the background while shown (else when next shown); the plot and
+        tables keep their figures until the new ones arrive."""
+        if not self.isVisible():
+            self.stale = True
+            return
+        self.load()
 
     def load(self) -> None:
-        if self.job is not None:
-            return
-        self._stale = False
-        self.subtitle.setText("Computing…")
-        self.job = workers.run_job(
-            self,
+        if self.table is None:
+            self.subtitle.setText("Computing…")
+        self.job = self.load_in_background(
             "Computing model performance",
             load_performance,
             self.ws,
             self.window_box.currentText(),
             on_done=self.set_results,
         )
-        self.job.ended.connect(self._job_ended)
-
-    def _job_ended(self, _outcome: str) -> None:
-        self.job = None
 
     def set_results(self, result: tuple[MetricTable, dict[str, MetricTable]]) -> None:
         self.table, self.segments = result
@@ -184,7 +175,9 @@ class PerformancePage(Page):
 
     # ----------------------------------------------------------------- showing
     @property
-    def metric(self) -> str:
+    def chosen_metric(self) -> str:
+        """The metric chosen in the box (not ``metric``: that is QWidget.metric(), which
+        Qt calls while painting)."""
         return str(self.metric_box.currentData())
 
     def show_metric(self) -> None:
@@ -192,7 +185,7 @@ class PerformancePage(Page):
         if table is None:
             return
         x = table.starts / US
-        metric = self.metric
+        metric = self.chosen_metric
         self.plot.set_data("realised", x, table.column(metric))
         estimated = (
             table.column(f"est_{metric}") if metric in ESTIMATED else np.full(len(x), np.nan)

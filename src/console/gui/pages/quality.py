@@ -1,7 +1,9 @@
 """Data quality: missing, out-of-range and unseen values per day, and pipeline health.
 
-The figures are computed by a job on show and whenever a new batch is ingested (the
-page polls the batch history, metadata only, once a second while it is visible).
+The figures are computed in the background when the page is shown and after every
+``ingested`` event: a batch imported here, by the CLI, or logged by the scoring service
+(noticed through the change feed). No timer, no dialog: a thin bar under the title
+while it computes, the previous figures meanwhile.
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -22,11 +22,9 @@ from PySide6.QtWidgets import (
 from console.core.base import clock
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.data import ingest
 from console.core.monitoring import quality
 from console.core.monitoring.quality import PipelineHealth, QualityTable
 from console.gui import formatting as fmt
-from console.gui import workers
 from console.gui.pages.base import Page
 from console.gui.widgets.confusion_table import table_item
 from console.gui.widgets.metric_plot import MetricPlot
@@ -51,12 +49,14 @@ class QualityPage(Page):
     title = "Data quality"
     icon_name = "mdi6.table-check"
     order = 20
+    #: a new batch (from this window, the CLI or the scoring service) or another
+    #: production model (another training profile) changes the figures
+    listens_to = ("ingested", "deployed")
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
         self.table: QualityTable | None = None
-        self.job: workers.RunningJob | None = None
-        self._seen_batch: int | None = -1
+        self.stale = True  # computed when first shown
         self.plot = MetricPlot(y_format=".2%")
         for key, label in SHARES:
             self.plot.add_series(key, f"worst feature: {label}")
@@ -81,42 +81,17 @@ class QualityPage(Page):
         row.addWidget(right, 4)
         self.body.addLayout(row, 1)
         self.body.addWidget(pipe)
-        self.timer = QTimer(self)
-        self.timer.setInterval(1000)
-        self.timer.timeout.connect(self.poll)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.timer.start()
-        self.poll()
-
-    def hideEvent(self, event: object) -> None:
-        self.timer.stop()
 
     def refresh(self) -> None:
-        if self.isVisible():
-            self.load()
-        else:
-            self._seen_batch = -1
-
-    def poll(self) -> None:
-        """Reload when a batch was ingested since the last load (metadata only)."""
-        newest = ingest.newest_batch_id(self.ws)
-        if newest != self._seen_batch:
-            self._seen_batch = newest
-            self.load()
-
-    def load(self) -> None:
-        if self.job is not None:
+        """Re-compute in the background while shown (else when next shown); the figures
+        shown stay until the new ones arrive."""
+        if not self.isVisible():
+            self.stale = True
             return
-        self.subtitle.setText("Checking…")
-        self.job = workers.run_job(
-            self, "Checking data quality", load_quality, self.ws, on_done=self.set_results
+        self.subtitle.setText(self.subtitle.text() or "Checking…")
+        self.load_in_background(
+            "Checking data quality", load_quality, self.ws, on_done=self.set_results
         )
-        self.job.ended.connect(self._ended)
-
-    def _ended(self, _outcome: str) -> None:
-        self.job = None
 
     def set_results(self, result: tuple[QualityTable, PipelineHealth]) -> None:
         self.table, health = result

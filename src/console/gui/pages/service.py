@@ -1,7 +1,8 @@
 """Service: start, stop and restart the scoring service; its URL, status and live plots.
 
-Once a second the page reads where the workspace's service runs (core ``state``) and
-its ``/health`` (loopback, a short timeout), and plots the request rate and latency.
+Once a second, off the GUI thread, the page reads where the workspace's service runs
+(core ``state``) and its ``/health`` (loopback, a short timeout), and plots the request
+rate and latency; a start or stop anywhere (``service_changed``) reads at once.
 Start, stop and restart are core jobs (progress dialog); "Live traffic" runs the
 traffic generator in a child process against the service.
 """
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.base.errors import ConsoleError
+from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.core.serving import control, security, state
 from console.gui import formatting as fmt
@@ -33,11 +35,28 @@ HEALTH_TIMEOUT = 0.3
 LIVE_TRAFFIC_RATE = 20.0
 
 
+#: where the service runs, its /health (None: not answering) and why not
+ServiceStatus = tuple["state.ServiceInfo | None", "dict[str, Any] | None", str]
+
+
+def read_status(ws: Workspace, *, ctx: JobContext | None = None) -> ServiceStatus:
+    """Where ``ws``'s service runs and its /health (loopback, a short timeout)."""
+    info = state.running_service(ws)
+    if info is None:
+        return None, None, ""
+    try:
+        verify = security.client_context(ws) if info.tls else True
+        return info, state.fetch_health(info, HEALTH_TIMEOUT, verify), ""
+    except (OSError, ConsoleError) as exc:
+        return info, None, str(exc)
+
+
 class ServicePage(Page):
     key = "service"
     title = "Scoring service"
     icon_name = "mdi6.server-network"
     order = 55
+    listens_to = ("service_changed", "deployed")
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
@@ -72,7 +91,7 @@ class ServicePage(Page):
         self.rate_tile = StatTile("Requests", "mdi6.speedometer")
         self.latency_tile = StatTile("Latency p99", "mdi6.timer-outline")
         self.cache_tile = StatTile("Cache hit rate", "mdi6.cached")
-        self.body.addLayout(tile_row(self.tiles()))
+        self.body.addWidget(tile_row(self.tiles()))
 
         self.chart = ServiceLiveChart()
         self.note = QLabel("")
@@ -103,27 +122,29 @@ class ServicePage(Page):
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
-        self.poll()
+        self._tick()
 
     def _tick(self) -> None:
+        """The timer: ask in the background (never on the GUI thread: /health may take
+        its whole timeout); one question at a time."""
         if self.isVisible():
-            self.poll()
+            self.load_in_background(
+                "Asking the scoring service", read_status, self.ws, on_done=self.show_status,
+                key="health", show_busy=False,
+            )  # fmt: skip
 
     def poll(self) -> None:
-        """Read where the service runs and its /health; update tiles and plots."""
-        info = state.running_service(self.ws)
+        """Read and show at once (tests; the timer reads in the background)."""
+        self.show_status(read_status(self.ws))
+
+    def show_status(self, status: ServiceStatus) -> None:
+        """Update tiles and plots from one reading."""
+        info, health, problem = status
         if info != self.info:
             self.chart.clear()
             self._last = None
         self.info = info
-        self.health = None
-        problem = ""
-        if info is not None:
-            try:
-                verify = security.client_context(self.ws) if info.tls else True
-                self.health = state.fetch_health(info, HEALTH_TIMEOUT, verify)
-            except (OSError, ConsoleError) as exc:
-                problem = str(exc)
+        self.health = health
         self._sample()
         self._show(problem)
 

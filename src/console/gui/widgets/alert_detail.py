@@ -127,6 +127,8 @@ class AlertDetail(QFrame):
     def _link(self, link: str) -> None:
         if link.startswith("console:page/"):
             self.open_page.emit(link.removeprefix("console:page/").split("#")[0])
+        elif link.startswith("console:runbook/"):
+            self.open_page.emit("runbooks#" + link.removeprefix("console:runbook/"))
         else:
             QDesktopServices.openUrl(QUrl(link))
 

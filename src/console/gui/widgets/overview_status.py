@@ -1,20 +1,30 @@
 """The Overview's status tiles: daily checks, drift, service, alerts, backup.
 
 Check figures come from the last stored report (nothing is computed here); drift,
-the service and the open alerts are read live. Each tile opens its page.
+the service and the open alerts are read live by :func:`gather_status`, which runs
+off the GUI thread (it asks the service for its /health). Counts come from the same
+core functions their pages use (``alert_counts``, ``drift_status``). Each tile opens
+its page.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from console.core.alerts import engine as alerts_engine
+from console.core.alerts.engine import AlertCounts
 from console.core.base.workspace import Workspace
+from console.core.drift.summary import DriftStatus, drift_status
 from console.core.monitoring import checks, partners
 from console.core.monitoring.checks import Check, CheckReport
+from console.core.serving.state import ServiceInfo
 from console.gui import formatting as fmt
 from console.gui.pages import page_classes
+from console.gui.widgets.stat_tile import TileGrid
 from console.gui.widgets.status_tile import StatusTile
 
 WORST = ("critical", "warning", "ok", "no_data")
@@ -27,6 +37,29 @@ QUALITY = (
 )
 PIPELINE = ("ingest_overdue", "refused_batches", "volume")
 SYSTEM = ("cpu", "memory", "disk", "latency_p99", "error_rate")
+
+
+@dataclass(frozen=True)
+class StatusFacts:
+    """What the status tiles show, read in one go (off the GUI thread)."""
+
+    report: CheckReport | None
+    drift: DriftStatus | None
+    service: ServiceInfo | None
+    health: dict[str, Any] | None
+    alerts: AlertCounts
+
+
+def gather_status(ws: Workspace) -> StatusFacts:
+    """Read the facts behind the tiles (database, and the service's /health)."""
+    service = partners.running_service(ws)
+    return StatusFacts(
+        report=checks.latest_report(ws),
+        drift=drift_status(ws),
+        service=service,
+        health=partners.service_health(ws, service) if service is not None else None,
+        alerts=alerts_engine.alert_counts(ws),
+    )
 
 
 def worst(found: list[Check]) -> Check | None:
@@ -50,12 +83,8 @@ class StatusTiles(QWidget):
         self.system = StatusTile("System", "mdi6.gauge", "system")
         self.backup = StatusTile("Last backup", "mdi6.backup-restore", "backups")
         known = {cls.key for cls in page_classes()}
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(12)
-        for n, tile in enumerate(self.tiles()):
-            grid.addWidget(tile, n // 4, n % 4)
-            grid.setColumnStretch(n % 4, 1)
+        self.grid = TileGrid(self.tiles(), self, columns=4)
+        for tile in self.tiles():
             if tile.page in known:
                 tile.clicked.connect(lambda t=tile: self.open_page.emit(t.page))
 
@@ -66,11 +95,14 @@ class StatusTiles(QWidget):
         ]  # fmt: skip
 
     def refresh(self) -> None:
-        report = checks.latest_report(self.ws)
-        self.show_report(report)
-        self.show_drift(report)
-        self.show_service()
-        self.show_alerts()
+        """Read and show at once (tests; the Overview reads in the background)."""
+        self.show_facts(gather_status(self.ws))
+
+    def show_facts(self, facts: StatusFacts) -> None:
+        self.show_report(facts.report)
+        self.show_drift(facts.report, facts.drift)
+        self.show_service(facts.service, facts.health)
+        self.show_alerts(facts.alerts)
 
     def show_report(self, report: CheckReport | None) -> None:
         if report is None:
@@ -117,35 +149,32 @@ class StatusTiles(QWidget):
         tile.show_status(value, f"{first}\nchecked {when}", bad.status if problems else "ok")
         tile.setToolTip("\n".join(f"{c.status}: {c.explanation}" for c in found))
 
-    def show_drift(self, report: CheckReport | None = None) -> None:
-        """The last stored drift analysis, else the daily check's data_drift."""
-        drift = partners.latest_drift(self.ws)
+    def show_drift(self, report: CheckReport | None, drift: DriftStatus | None) -> None:
+        """The last stored drift analysis (as the Drift page counts it), else the daily
+        check's data_drift."""
         check = report.get("data_drift") if report is not None else None
         if drift is None and check is not None:
             word = {"warning": "drift", "ok": "no drift"}.get(check.status, "–")
-            detail = f"daily check, {check.window}\n{check.explanation[:38]}"
-            self.drift.show_status(word, detail, check.status)
+            self.drift.show_status(word, f"daily check, {check.window}\n{check.explanation}",
+                                   check.status)  # fmt: skip
             self.drift.setToolTip(check.explanation)
             return
         if drift is None:
             self.drift.show_status("–", "no drift analysis yet\n", "no_data")
             return
-        share = drift.get("share_drifted")
-        drifted = bool(drift.get("dataset_drift"))
-        columns = drift.get("drifted_columns") or []
         self.drift.show_status(
-            "drift" if drifted else "no drift",
-            f"{fmt.percent(share, 0)} of features drifted\n{fmt.timestamp(drift.get('when'))}",
-            "warning" if drifted else "ok",
+            "drift" if drift.dataset_drift else "no drift",
+            f"{drift.headline}\n{drift.current} · {fmt.timestamp(drift.when)}",
+            "warning" if drift.dataset_drift else "ok",
         )
-        self.drift.setToolTip(", ".join(str(c) for c in columns))
+        self.drift.setToolTip(
+            f"{drift.headline} ({drift.window}): {', '.join(drift.drifted) or 'none'}"
+        )
 
-    def show_service(self) -> None:
-        info = partners.running_service(self.ws)
+    def show_service(self, info: ServiceInfo | None, health: dict[str, Any] | None) -> None:
         if info is None:
             self.service.show_status("stopped", "no scoring service\nis running", "no_data")
             return
-        health = partners.service_health(self.ws, info)
         if health is None:
             self.service.show_status(
                 "no answer", f"{info.url}\ndoes not answer /health", "critical"
@@ -159,17 +188,13 @@ class StatusTiles(QWidget):
             "ok",
         )
 
-    def show_alerts(self) -> None:
-        alerts = alerts_engine.open_alerts(self.ws)
-        # counted as the tray/badge counts: firing and not inhibited by a critical
-        loud = [
-            a
-            for a in alerts
-            if getattr(a, "state", "") == "firing" and not getattr(a, "inhibited_by", None)
-        ]
-        critical = sum(1 for a in loud if getattr(a, "severity", "") == "critical")
-        quiet = len(alerts) - len(loud)
-        status = "critical" if critical else "warning" if loud else "ok"
-        detail = f"{critical} critical" if loud else "nothing firing"
-        others = f"{quiet} pending, inhibited or without data" if quiet else "from the alert rules"
-        self.alerts.show_status(str(len(loud)), f"{detail}\n{others}", status)
+    def show_alerts(self, counts: AlertCounts) -> None:
+        """The badge's count, from the same core function as the badge and the Alerts page."""
+        status = "critical" if counts.critical else "warning" if counts.loud else "ok"
+        self.alerts.show_status(
+            str(counts.loud), f"{counts.headline}, {counts.window}\n{counts.rest}", status
+        )
+        self.alerts.setToolTip(
+            f"{counts.headline} · {counts.rest} ({counts.window}); firing alerts that are "
+            "silenced or inhibited by a critical alert on the same metric count as quiet"
+        )
