@@ -23,17 +23,19 @@ def open_window(qtbot: QtBot, ws: Workspace) -> MainWindow:
     return window
 
 
-def pages(window: MainWindow) -> tuple[OverviewPage, AuditPage]:
+def pages(qtbot: QtBot, window: MainWindow) -> tuple[OverviewPage, AuditPage]:
     overview, audit_page = window.page("overview"), window.page("audit")
     assert isinstance(overview, OverviewPage)
     assert isinstance(audit_page, AuditPage)
-    overview.refresh()
+    overview.audit_note.setText("")
+    overview.refresh()  # read in the background
+    qtbot.waitUntil(lambda: overview.audit_note.text() != "", timeout=10_000)
     return overview, audit_page
 
 
 def test_anchored_log(qtbot: QtBot, ws: Workspace) -> None:
     window = open_window(qtbot, ws)
-    overview, audit_page = pages(window)
+    overview, audit_page = pages(qtbot, window)
     assert overview.audit_note.text().startswith("Audit log anchored: signed head at entry")
     assert audit_page.banner.text() == ""
     window.close()
@@ -48,7 +50,7 @@ def test_tampered_state_says_what_changed(qtbot: QtBot, ws: Workspace) -> None:
     ws.close()
     with Workspace.open(root) as again:
         window = open_window(qtbot, again)
-        overview, audit_page = pages(window)
+        overview, audit_page = pages(qtbot, window)
         assert "tampered with" in overview.audit_note.text()
         assert "users.bob: viewer -> admin" in overview.audit_note.text()
         assert overview.audit_note.property("audit_state") == "danger"
@@ -61,7 +63,7 @@ def test_without_a_keyring_not_tamper_evident(qtbot: QtBot, tmp_path: Path) -> N
     keyring.set_keyring(keyring.backends.fail.Keyring())
     with Workspace.create(tmp_path / "plain", "alice") as ws:
         window = open_window(qtbot, ws)
-        overview, audit_page = pages(window)
+        overview, audit_page = pages(qtbot, window)
         assert "NOT tamper-evident" in overview.audit_note.text()
         assert "NOT tamper-evident" in audit_page.banner.text()
         assert "intact" not in audit_page.banner.text()

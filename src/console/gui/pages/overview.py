@@ -64,7 +64,7 @@ def audit_state(ws: Workspace) -> anchor.AnchorReport:
     reported as not tamper-evident, never raised into the page)."""
     try:
         return anchor.check(ws.conn)
-    except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
+    except Exception as exc:  # keyring backends raise anything
         return anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
 
 
