@@ -191,7 +191,7 @@ def restore_in_place(
             details={**details, "phase": "restored"},
         )  # fmt: skip
     # the restored log ends before the signed head: anchor it as the admin just decided
-    anchor.update(ws.conn, accept=True)
+    anchor.try_update(ws.conn, accept=True)
     from console.core.backup.snapshots import read_all
 
     records.sync(ws, repo, read_all(repo)[0])  # the restored table learns later snapshots

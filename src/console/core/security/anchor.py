@@ -85,8 +85,14 @@ def context(conn: sqlite3.Connection) -> AnchorContext | None:
 
 def _after_commit(conn: sqlite3.Connection) -> None:
     crash_point("audit.committed")
+    try_update(conn)
+
+
+def try_update(conn: sqlite3.Connection, *, accept: bool = False) -> None:
+    """:func:`update` where the change is already committed: a keyring that cannot
+    anchor (absent, locked, without this workspace's key) is logged, never raised."""
     try:
-        update(conn)
+        update(conn, accept=accept)
     except (credentials.KeyringUnavailable, keyring.errors.KeyringError, sqlite3.Error) as exc:
         log.warning("audit head not anchored: %s", exc)
 
