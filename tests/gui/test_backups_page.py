@@ -115,3 +115,11 @@ def test_the_dialog_needs_a_reason_and_a_target(qtbot: QtBot) -> None:
     assert ok.isEnabled()
     assert dialog.choice() == RestoreChoice(True, None, "drill")
     assert "model" in dialog.changes.toPlainText()
+
+
+def test_the_last_backup_tile_opens_this_page(qtbot: QtBot, page: BackupsPage) -> None:
+    from console.gui.widgets.overview_status import StatusTiles
+
+    tiles = StatusTiles(page.ws)
+    qtbot.addWidget(tiles)
+    assert tiles.backup.page == BackupsPage.key

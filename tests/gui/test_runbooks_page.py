@@ -126,3 +126,9 @@ def qtbot_button():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_every_page_a_runbook_may_open_exists(window: MainWindow) -> None:
+    from console.core.runbooks.format import PAGES
+
+    assert set(PAGES) <= set(window.page_keys())

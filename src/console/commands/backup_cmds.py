@@ -97,6 +97,7 @@ def register(sub: Any) -> None:
     what = rec.add_mutually_exclusive_group(required=True)
     what.add_argument("--window", type=int, metavar="DAYS", help="the log's last DAYS days")
     what.add_argument("--dataset", metavar="VERSION", help="one dataset version (sha256)")
+    what.add_argument("--model", metavar="VERSION", help="one model version's artifact")
     _repo_arg(rec).set_defaults(run=run_recover)
 
     exp = actions.add_parser("export-key", help="write a recovery key for the safe (admin)")
@@ -318,6 +319,7 @@ def run_recover(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     _, repo = locations.open_repository(ws, args.repo)
     report = recovery.recover(
         ws, user, repo, args.snapshot, window_days=args.window, dataset=args.dataset,
+        model=args.model,
         ctx=terminal_job(args),
     )  # fmt: skip
 

@@ -118,3 +118,31 @@ def test_damage_makes_verify_exit_1_and_bad_input_exit_2(
     code, _, err = run(capsys, *w, "backup", "init", str(repo))
     assert code == 2
     assert "not an empty folder" in err
+
+
+def test_dry_run_in_place_and_restore_with_a_recovery_key(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    import getpass
+
+    w = ["-w", str(root)]
+    repo = tmp_path / "repo"
+    run(capsys, *w, "backup", "init", str(repo))
+    code, out, _ = run(capsys, *w, "backup", "create", "--repo", str(repo), "--json")
+    snap = json.loads(out)["snapshot"][:8]
+    (root / "docs" / "late.md").write_text("after", encoding="utf-8")
+    code, out, _ = run(capsys, *w, "backup", "restore", snap, "--repo", str(repo),
+                       "--in-place", "--dry-run", "--json")  # fmt: skip
+    assert code == 0
+    assert json.loads(out)["audit_entries_since"] >= 1
+    assert (root / "docs" / "late.md").exists()  # a dry run changes nothing
+    answers = iter(["safe passphrase 123", "safe passphrase 123", "safe passphrase 123"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    key = tmp_path / "recovery.json"
+    code, _, _ = run(capsys, *w, "backup", "export-key", str(key), "--repo", str(repo))
+    assert code == 0
+    code, out, _ = run(capsys, "-w", str(tmp_path / "no-workspace"), "backup", "restore", snap,
+                       "--repo", str(repo), "--key", str(key), "--to", str(tmp_path / "far"),
+                       "--json")  # fmt: skip
+    assert code == 0
+    assert (tmp_path / "far" / "console.toml").exists()

@@ -62,3 +62,27 @@ def test_damaged_snapshot_leaves_the_live_workspace_alone(ws: Workspace, repo: R
         in_place.restore_in_place(ws, "alice", repo, summary["snapshot"], reason="drill")
     assert (ws.root / "docs" / "after.md").read_text() == "kept"
     assert sorted(p.name for p in ws.root.parent.iterdir()) == ["repo", "ws"]
+
+
+def test_the_service_restarts_on_the_restored_production_model(
+    ws: Workspace, repo: Repository
+) -> None:
+    from console.core.serving import control, state
+    from tests.core.serving_models import switch_production, with_models
+
+    with_models(ws)  # 1.0.0 in production
+    summary = create.create_snapshot(ws, "alice", repo)
+    switch_production(ws, "1.1.0")
+    control.start_service(ws, "alice", port=0)
+    try:
+        result = in_place.restore_in_place(
+            ws, "alice", repo, summary["snapshot"], reason="bad promotion"
+        )
+        assert result["service_restarted"] is True
+        info = state.running_service(ws)
+        assert info is not None
+        health = state.fetch_health(info, 5.0, True)
+        assert health["model_version"] == "1.0.0"
+    finally:
+        if state.running_service(ws) is not None:
+            control.stop_service(ws, "alice")

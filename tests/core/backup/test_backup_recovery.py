@@ -62,3 +62,21 @@ def test_a_lost_dataset_version_comes_back_hash_checked(ws: Workspace, repo: Rep
     assert len(datasets.load(ws, version.sha256)) == len(frame)
     with pytest.raises(BadInput, match="not a dataset version of this snapshot"):
         recovery.recover(ws, "alice", repo, summary["snapshot"], dataset="ab" * 32)
+
+
+def test_a_damaged_model_artifact_comes_back_through_the_registry(
+    ws: Workspace, repo: Repository
+) -> None:
+    from console.core.models import registry
+    from tests.core.registry_helpers import register
+
+    model = register(ws, "1.0.0")
+    summary = create.create_snapshot(ws, "alice", repo)
+    (ws.root / model.path).write_bytes(b"tampered")
+    assert not registry.verify_artifact(ws, "1.0.0")
+    report = recovery.recover(ws, "alice", repo, summary["snapshot"], model="1.0.0")
+    assert report["items"][0]["before"] == "damaged"
+    assert report["reproduced"] is True
+    assert registry.verify_artifact(ws, "1.0.0")
+    with pytest.raises(BadInput, match="not a model version of this snapshot"):
+        recovery.recover(ws, "alice", repo, summary["snapshot"], model="9.9.9")

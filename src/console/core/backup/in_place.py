@@ -172,7 +172,11 @@ def restore_in_place(
     running = state.running_service(ws)
     if running is not None:
         ctx.progress(0.88, "Stopping the scoring service")
-        control.stop_service(ws, user)
+        try:
+            control.stop_service(ws, user)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # the live workspace stays as it was
+            raise
     ws.close()
     crash_point("restore.staged")
     ctx.progress(0.9, "Swapping the workspace")

@@ -26,6 +26,7 @@ import hmac
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -329,30 +330,34 @@ class Repository:
 
     @contextmanager
     def pack_reader(self) -> Iterator[Callable[[str, Location | None], bytes]]:
-        """``read(cid, location)`` with pack files kept open (restore reads many chunks)."""
-        handles: dict[str, BinaryIO] = {}
+        """``read(cid, location)`` with pack files kept open, one set per thread (restore
+        reads many chunks from several threads)."""
+        local = threading.local()
+        opened: list[BinaryIO] = []
+        lock = threading.Lock()
 
         def read(cid: str, location: Location | None) -> bytes:
             loc = location or self.index().get(cid)
             if loc is None:
                 raise RepositoryError(f"chunk {cid[:12]}: not in the repository index")
+            handles: dict[str, BinaryIO] = local.__dict__.setdefault("handles", {})
             fh = handles.get(loc.pack)
             if fh is None:
-                if len(handles) >= 64:
-                    handles.pop(next(iter(handles))).close()
                 try:
                     fh = handles[loc.pack] = self.pack_path(loc.pack).open("rb")
                 except FileNotFoundError:
                     raise RepositoryError(
                         f"chunk {cid[:12]}: its pack {loc.pack[:12]} is missing"
                     ) from None
+                with lock:
+                    opened.append(fh)
             fh.seek(loc.offset)
             return self.open_chunk(cid, fh.read(loc.length), loc.pack)
 
         try:
             yield read
         finally:
-            for fh in handles.values():
+            for fh in opened:
                 fh.close()
 
     def open_chunk(self, cid: str, blob: bytes, pack: str) -> bytes:
@@ -478,7 +483,14 @@ def _zstd() -> Any:
     return zstandard.ZstdCompressor(level=3)
 
 
-def _zstd_d() -> Any:
-    import zstandard
+_DECOMPRESSORS = threading.local()
 
-    return zstandard.ZstdDecompressor()
+
+def _zstd_d() -> Any:
+    """This thread's decompressor (one is not safe to share between threads)."""
+    found = getattr(_DECOMPRESSORS, "d", None)
+    if found is None:
+        import zstandard
+
+        found = _DECOMPRESSORS.d = zstandard.ZstdDecompressor()
+    return found

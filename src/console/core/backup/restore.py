@@ -15,17 +15,19 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from console.core.backup import contents
-from console.core.backup.repository import Repository, RepositoryError
+from console.core.backup.repository import Location, Repository, RepositoryError
 from console.core.base import db
 from console.core.base.errors import BadInput
 from console.core.base.files import fsync_dir
 from console.core.base.jobs import JobContext
 
 SNAPSHOT_VERSION = 1
+WRITERS = 4  # files written at once: creating many small files waits on the file system
 #: files of a snapshot that describe it but are not part of a workspace
 NOT_RESTORED = frozenset({contents.CHECKPOINTS})
 
@@ -84,32 +86,52 @@ def write_files(
     reasons: list[str] = []
     index = repo.index(reload=True)
     written: list[Path] = []
-    with repo.pack_reader() as read:
-        for f in files:
-            name = contents.check_name(f["n"])
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with target.open("wb") as out:
-                    for cid in f["k"]:
-                        data = read(cid, index.get(cid))
-                        out.write(data)
-                        done += len(data)
-                        ctx.progress(span[0] + (span[1] - span[0]) * done / total, name)
-                if target.stat().st_size != f["s"]:
-                    raise RepositoryError(f"{name}: restored size differs from the recorded size")
-            except RepositoryError as exc:
-                failed.append(name)
-                reasons.append(str(exc))
-                target.unlink(missing_ok=True)
-                continue
-            os.chmod(target, f["x"] or 0o644)
-            if f["m"]:
-                os.utime(target, ns=(f["m"], f["m"]))
-            written.append(target)
+    with repo.pack_reader() as read, ThreadPoolExecutor(WRITERS, "restore") as pool:
+        jobs = {pool.submit(_write_one, read, index, f, folder): f for f in files}
+        try:
+            for job in as_completed(jobs):
+                f = jobs[job]
+                error = job.result()
+                if error:
+                    failed.append(f["n"])
+                    reasons.append(error)
+                else:
+                    written.append(folder / f["n"])
+                done += f["s"]
+                ctx.progress(span[0] + (span[1] - span[0]) * done / total, f["n"])
+        except BaseException:
+            for job in jobs:
+                job.cancel()
+            raise
     if failed:
-        raise RestoreRefused(record["id"], failed, reasons)
+        order = sorted(range(len(failed)), key=lambda i: failed[i])
+        raise RestoreRefused(record["id"], [failed[i] for i in order], [reasons[i] for i in order])
     durable(folder, written)
+
+
+def _write_one(
+    read: Callable[[str, Location | None], bytes],
+    index: dict[str, Location],
+    f: dict[str, Any],
+    folder: Path,
+) -> str:
+    """Write one file of a snapshot; '' when done, else why it could not be restored."""
+    name = contents.check_name(f["n"])
+    target = folder / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("wb") as out:
+            for cid in f["k"]:
+                out.write(read(cid, index.get(cid)))
+        if target.stat().st_size != f["s"]:
+            raise RepositoryError(f"{name}: restored size differs from the recorded size")
+    except RepositoryError as exc:
+        target.unlink(missing_ok=True)
+        return str(exc)
+    os.chmod(target, f["x"] or 0o644)
+    if f["m"]:
+        os.utime(target, ns=(f["m"], f["m"]))
+    return ""
 
 
 def durable(folder: Path, files: list[Path]) -> None:

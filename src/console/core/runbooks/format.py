@@ -31,7 +31,8 @@ from console.core.base.errors import BadInput
 #: pages of the console a step may open (the GUI has a page for each key)
 PAGES = (
     "overview", "data", "models", "performance", "quality", "drift", "alerts", "system",
-    "service", "audit", "users", "runbooks", "logs", "settings", "backups",
+    "service", "audit", "users", "runbooks", "logs", "settings", "backups", "jobs",
+    "validation",
 )  # fmt: skip
 #: dialogs a step may open
 DIALOGS = ("rollback", "promote", "import")

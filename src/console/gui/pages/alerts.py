@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from console.core.alerts import engine, notify, silences
+from console.core.alerts import engine, evidence, notify, silences
 from console.core.alerts.check_run import CheckRun, recheck_and_evaluate
 from console.core.alerts.records import Alert
-from console.core.base import access
+from console.core.base import access, clock
 from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
-from console.core.base.errors import ConfigError
+from console.core.base.errors import ConfigError, ConsoleError
 from console.core.base.workspace import Workspace
+from console.core.lineage import what_changed
 from console.gui import formatting as fmt
 from console.gui import workers
 from console.gui.dialogs.alert_ack import AckDialog
@@ -35,6 +36,7 @@ from console.gui.style import icon
 from console.gui.widgets.alert_detail import AlertDetail
 from console.gui.widgets.alert_tables import AlertTable, fill_history, history_table
 from console.gui.widgets.tables import table_with_headers
+from console.gui.widgets.what_changed import WhatChangedPanel
 
 HISTORY_KINDS = [
     "fired",
@@ -92,6 +94,7 @@ class AlertsPage(Page):
         self.problem.setStyleSheet("background:#fbe4e2; color:#b3261e; padding:6px 10px;")
         self.problem.hide()
         self.last_run: CheckRun | None = None
+        self.stale: dict[str, evidence.StaleEvidence] = {}
         self.done_note = QLabel()  # what the last Evaluate now did
         self.done_note.setWordWrap(True)
         self.done_note.setProperty("role", "muted")
@@ -107,7 +110,9 @@ class AlertsPage(Page):
         split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([260, 360])
+        self.what_changed = WhatChangedPanel(ws, user)
+        split.addWidget(self.what_changed)
+        split.setSizes([240, 330, 200])
 
         self.tabs = QTabWidget()
         self.tabs.addTab(split, icon("mdi6.bell-alert-outline"), "Open")
@@ -176,7 +181,8 @@ class AlertsPage(Page):
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         opened = engine.open_alerts(self.ws)
-        self.table.set_alerts(opened)
+        self.stale = evidence.stale_evidence(self.ws, opened)
+        self.table.set_alerts(opened, stale=self.stale)
         counts = engine.count_alerts(opened)  # as the badge and the Overview tile count
         self.subtitle.setText(
             f"{counts.headline} · {counts.rest} ({counts.window}) · "
@@ -217,7 +223,13 @@ class AlertsPage(Page):
     def _show_current(self) -> None:
         alert = self.table.current_alert()
         points = engine.samples(self.ws, alert.rule) if alert else None
-        self.detail.show_alert(alert, points)
+        self.detail.show_alert(alert, points, self.stale.get(alert.rule) if alert else None)
+        if alert is not None:
+            try:
+                start = what_changed.alert_start(self.ws, alert.rule)
+            except ConsoleError:
+                start = clock.parse_moment(alert.fired_at or alert.since)
+            self.what_changed.set_moment(start, f"before {alert.rule} started")
         self.ack_action.setEnabled(
             access.allowed(self.role, "alert.ack") and alert is not None and not alert.acked_by
         )

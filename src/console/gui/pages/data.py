@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolButton,
     QWidget,
 )
@@ -24,6 +25,7 @@ from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.pages.base import Page
 from console.gui.widgets.batch_detail import BatchDetail
 from console.gui.widgets.batch_table import COLUMNS, SORT_ROLE, BatchTableModel
+from console.gui.widgets.lineage_view import LineageView
 from console.gui.widgets.tables import style_table
 
 HISTORY_LIMIT = 1000
@@ -74,12 +76,22 @@ class DataPage(Page):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
         splitter.setSizes([440, 200])
-        self.body.addWidget(splitter, 1)
+        self.lineage = LineageView(ws)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Ingest history")
+        self.tabs.addTab(self.lineage, "Lineage")
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_lineage())
+        self.body.addWidget(self.tabs, 1)
         self.import_job: workers.RunningJob | None = None
         self._select_newest = False
 
     # ------------------------------------------------------------------ history
+    def _refresh_lineage(self) -> None:
+        if self.tabs.currentWidget() is self.lineage:
+            self.lineage.refresh()
+
     def refresh(self) -> None:
+        self._refresh_lineage()
         keep = self.selected_batch()
         batches = ingest.batches(self.ws, HISTORY_LIMIT)
         self.model.set_batches(batches)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
+    QSplitter,
     QWidget,
 )
 
@@ -33,6 +34,7 @@ from console.gui.widgets.daily_chart import DailyCountsChart
 from console.gui.widgets.overview_status import StatusFacts, StatusTiles, gather_status
 from console.gui.widgets.panel import panel
 from console.gui.widgets.stat_tile import StatTile, tile_row
+from console.gui.widgets.what_changed import WhatChangedPanel
 
 OUTCOME_STATES = {"ok": "ok", "refused": "warning", "failed": "warning"}
 
@@ -113,7 +115,14 @@ class OverviewPage(Page):
             self.chart,
             legend=self.chart.legend_label(),
         )
-        self.body.addWidget(chart_panel, 1)
+        self.what_changed = WhatChangedPanel(ws, user)
+        self.what_changed.set_moment(None, "in the last 72 hours")
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        split.addWidget(chart_panel)
+        split.addWidget(self.what_changed)
+        split.setSizes([620, 420])
+        self.body.addWidget(split, 1)
 
     def tiles(self) -> list[StatTile]:
         return [
