@@ -24,7 +24,23 @@ class SecurityStatus:
     database_mode: str
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dict(self.__dict__) | {"caveats": self.caveats()}
+
+    def caveats(self) -> list[str]:
+        """What is NOT protected now, in plain sentences (empty: all is as promised)."""
+        out: list[str] = []
+        if not self.keyring_usable:
+            out.append(
+                "no usable keyring: new audit checkpoints are not signed and new dataset "
+                "versions are stored unencrypted"
+                + ("" if not self.require_encryption else " (refused: encryption required)")
+            )
+        if self.unencrypted_datasets:
+            n = self.unencrypted_datasets
+            out.append(f"{n} dataset version{'s are' if n != 1 else ' is'} stored unencrypted")
+        if not self.audit_signing_key:
+            out.append("audit checkpoints are not signed (no signing key yet)")
+        return out
 
 
 def set_require_encryption(ws: Workspace, user: str, on: bool) -> None:

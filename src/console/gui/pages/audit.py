@@ -23,7 +23,7 @@ from superqt.utils import qdebounced, signals_blocked
 from console.core.base import access, audit, clock
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.security import audit_export
+from console.core.security import audit_export, policy
 from console.gui import workers
 from console.gui.dialogs.audit_export import AuditExportDialog
 from console.gui.pages.base import Page
@@ -39,6 +39,26 @@ PERIODS: list[tuple[str, dt.timedelta | None]] = [
     ("Last 30 days", dt.timedelta(days=30)),
 ]
 BANNER = "padding: 6px 10px; border-radius: 4px; border: 1px solid {border}; background: {bg};"
+
+
+def verified_banner(report: audit.ChainReport, caveats: list[str]) -> tuple[str, str]:
+    """(text, state) of the banner after an intact chain: green only when every
+    checkpoint is signed and nothing is unprotected; otherwise amber, saying plainly
+    what the check could not prove."""
+    unsigned = report.checkpoints - report.signed_checkpoints
+    head = f"Audit chain intact: {report.entries:,} entries"
+    if report.checkpoints:
+        head += f", {report.signed_checkpoints} of {report.checkpoints} checkpoint(s) signed"
+    gaps: list[str] = []
+    if unsigned:
+        gaps.append(
+            f"{unsigned} checkpoint(s) are unsigned, so removing the newest entries would not show"
+        )
+    gaps += caveats
+    if not gaps:
+        notes = f" ({'; '.join(report.notes)})" if report.notes else ""
+        return f"{head}{notes}.", "ok"
+    return f"{head} — but {'; '.join(gaps)}.", "warning"
 
 
 class AuditPage(Page):
@@ -204,12 +224,7 @@ class AuditPage(Page):
         self.last_report = report
         self.model.mark_bad(report.first_bad)
         if report.ok:
-            notes = f" — {'; '.join(report.notes)}" if report.notes else ""
-            self._show_banner(
-                f"Audit log intact: {report.entries:,} entries, {report.checkpoints} "
-                f"checkpoint(s), {report.signed_checkpoints} signed{notes}.",
-                "ok",
-            )
+            self._show_banner(*verified_banner(report, policy.status(self.ws).caveats()))
         else:
             self._show_banner(
                 f"Audit log BROKEN at entry {report.first_bad}: {report.reason}.", "danger"
