@@ -13,7 +13,7 @@ import pytest
 from console.core.base.errors import BadInput, JobCancelled
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.data import datasets
+from console.core.data import datasets, derivations
 from console.core.models import registry, retraining, training
 from tests.conftest import make_predictions
 from tests.core.monitoring_helpers import fill
@@ -76,6 +76,14 @@ def test_retraining_registers_a_reproducible_candidate(retrain_ws: Workspace) ->
     assert repro["training_dataset"] == production.dataset
     assert repro["libraries"]["scikit-learn"]
     assert repro["console_version"]
+    # the lineage: an assembled training set (production's data + a log window), retrained
+    (made,) = derivations.of_output(retrain_ws.conn, "dataset", data.sha256)
+    assert made.kind == "assembly"
+    assert [i.kind for i in made.inputs] == ["dataset", "log"]
+    (trained,) = derivations.of_output(retrain_ws.conn, "model", candidate.version)
+    assert trained.kind == "retraining"
+    assert trained.inputs[0].ref == data.sha256
+    assert trained.parameters["reproducibility"]["seed"] == 0
     again = retraining.retrain(retrain_ws, "alice")  # the same inputs ...
     assert again.candidate == "1.2.0"
     assert again.dataset["sha256"] == report.dataset["sha256"]  # ... one dataset version
