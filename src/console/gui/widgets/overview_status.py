@@ -24,7 +24,7 @@ from console.core.monitoring.checks import Check, CheckReport
 from console.core.security import policy
 from console.core.serving.state import ServiceInfo
 from console.gui import formatting as fmt
-from console.gui.pages import page_classes
+from console.gui.pages import page_entries
 from console.gui.widgets.stat_tile import TileGrid
 from console.gui.widgets.status_tile import StatusTile
 
@@ -36,7 +36,7 @@ QUALITY = (
     "duplicate_ids",
     "schema_violations",
 )
-PIPELINE = ("ingest_overdue", "refused_batches", "volume")
+PIPELINE = ("ingest_overdue", "refused_batches", "volume", "data_recency")
 SYSTEM = ("cpu", "memory", "disk", "latency_p99", "error_rate")
 
 
@@ -86,7 +86,7 @@ class StatusTiles(QWidget):
         self.system = StatusTile("System", "mdi6.gauge", "system")
         self.backup = StatusTile("Last backup", "mdi6.backup-restore", "backups")
         self.protection = StatusTile("Protection", "mdi6.shield-lock-outline", "users")
-        known = {cls.key for cls in page_classes()}
+        known = {entry.key for entry in page_entries()}  # without importing the pages
         self.grid = TileGrid(self.tiles(), self, columns=4)
         for tile in self.tiles():
             if tile.page in known:
