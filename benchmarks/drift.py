@@ -106,6 +106,50 @@ if mode in ("console", "console-warm"):
         traced_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     verdicts = {c.name: bool(c.test_rejects) for c in result.columns}
+elif mode == "console-split":
+    import cProfile, pstats
+    from console.core.drift import reference
+    from console.core.drift.report import compare_profile
+    from console.core.drift.settings import DriftSettings
+    from console.core.base.jobs import JobContext
+    kinds = {**{c: "number" for c in numeric}, **{c: "category" for c in category}}
+    settings = DriftSettings(multivariate=False, correction="none")
+    t0 = time.perf_counter()
+    profile = reference.build_profile("bench", ref, kinds, bins=settings.bins)
+    t1 = time.perf_counter()
+    compare_profile(profile, None, cur, kinds, settings, ctx=JobContext())
+    t2 = time.perf_counter()
+    wall = {"reference profile": t1 - t0, "comparison": t2 - t1}
+    real = reference.run_columns
+    def one_thread(names, work, **kw):
+        kw["threads"] = 1
+        return real(names, work, **kw)
+    reference.run_columns = one_thread
+    import console.core.drift.univariate as uni
+    uni.run_columns = one_thread
+    prof = cProfile.Profile()
+    prof.enable()
+    compare_profile(reference.build_profile("bench", ref, kinds, bins=settings.bins),
+                    None, cur, kinds, settings, ctx=JobContext())
+    prof.disable()
+    groups = {
+        "reference profile, all columns": ("reference.py", "profile_column"),
+        "  of which the grid (bucket counts)": ("ecdf.py", "make_grid"),
+        "comparison, all columns": ("univariate.py", "compare_column"),
+        "  of which KS + Wasserstein (exact)": ("stats.py", "ks_and_wasserstein_unsorted"),
+        "  of which KS p-values": ("stats.py", "ks_asymptotic_p"),
+        "  of which display histograms": ("univariate.py", "_numeric_hist"),
+        "  of which PSI/JS/chi-square bins": ("stats.py", "bin_counts"),
+        "  of which categories (counts, chi-square)": ("univariate.py", "_compare_category"),
+    }
+    st = pstats.Stats(prof).stats
+    cum = {}
+    for label, (file, fn) in groups.items():
+        cum[label] = sum(v[3] for k, v in st.items() if k[0].endswith(file) and k[2] == fn)
+    total = sum(v[2] for v in st.values())
+    seconds = t2 - t0
+    traced_peak = None
+    verdicts = {"wall": wall, "cpu": cum, "cpu_total": total}
 elif mode == "scipy":
     import numpy as np
     from scipy import stats
@@ -213,8 +257,26 @@ def main() -> int:
             runs[tool] = [child(str(python), tool, ref, cur, args.tool_timeout)]
         report(runs)
         paired(runs)
+        split(child(sys.executable, "console-split", ref, cur, args.tool_timeout))
     print_load()
     return 0
+
+
+def split(result: dict[str, object]) -> None:
+    """Where the console's time goes: wall time of its two phases (2 threads), and the
+    CPU split by statistic from a profile of a one-thread run."""
+    if "error" in result:
+        print(f"\nsplit: {result['error']}")
+        return
+    data = result["verdicts"]
+    assert isinstance(data, dict)
+    wall = data["wall"]
+    print("\nwhere the time goes (wall, 2 threads): " + ", ".join(
+        f"{k} {v:.2f} s" for k, v in wall.items()))  # fmt: skip
+    total = float(data["cpu_total"]) or 1.0
+    print(f"CPU split, one-thread profiled run ({total:.2f} s of calls):")
+    for label, seconds in data["cpu"].items():
+        print(f"  {label:<54} {seconds:>6.2f} s {seconds / total:>6.1%}")
 
 
 def paired(runs: dict[str, list[dict[str, object]]]) -> None:

@@ -111,10 +111,11 @@ def single_and_batch(ws, url: str, repeat: int) -> dict[str, object]:
             fast_p.add(pct(fast, 50) * 1e3, pct(local, 50) * 1e3)
         whole = prepare(model, batches, schema, PredictionCache(0)).frame_columns()
         local_batch = []
-        for _ in range(5):
-            t = time.perf_counter()
-            predict(model, whole)
-            local_batch.append(time.perf_counter() - t)
+        with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):  # as the service
+            for _ in range(5):
+                t = time.perf_counter()
+                predict(model, whole)
+                local_batch.append(time.perf_counter() - t)
         batch_times = []
         for n in range(5):
             fresh = [dict(r, transaction_id=f"{r['transaction_id']}-b{n}") for r in batches]
@@ -179,7 +180,7 @@ def check_versions(answers: list, timeline: list[tuple[float, float, str]]) -> i
     return bad
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=250.0)
     parser.add_argument("--switch-rate", type=float, default=500.0)
@@ -187,7 +188,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of a calm phase")
     parser.add_argument("--load", nargs=5, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     if args.load:
         url, rate, seconds, stop_file, out = args.load
         run_load(url, float(rate), float(seconds), Path(stop_file), Path(out))
@@ -207,6 +212,7 @@ def main() -> None:
         info = control.start_service(ws, USER, host="127.0.0.1", port=0)
         try:
             print(f"service at {info.url} (pid {info.pid})", flush=True)
+            SERVICE_PID.append(info.pid)
             figures = single_and_batch(ws, info.url, args.repeat)
             steady = []
             for n in range(args.repeat):
@@ -242,18 +248,40 @@ def main() -> None:
     print_load()
 
 
+SERVICE_PID: list[int] = []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads)."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def run_phase(tmp: Path, name: str, url: str, rate: float, *, seconds: float, work) -> dict:
+    """One load phase; adds the CPU each process spent per request (a figure that holds
+    on a busy machine, where latency and the rate reached do not)."""
     stop_file, out = tmp / f"{name}.stop", tmp / f"{name}.json"
+    service_before = cpu_seconds(SERVICE_PID[0])
     proc = load_process(url, rate, seconds, stop_file, out)
+    load_cpu = 0.0
     try:
         time.sleep(2.0)  # the load process imports and starts sending
         if work is not None:
             work()
             time.sleep(0.5)
             stop_file.touch()
+        while proc.poll() is None:
+            load_cpu = cpu_seconds(proc.pid)
+            time.sleep(0.2)
     finally:
         proc.wait(timeout=seconds + 60)
-    return json.loads(out.read_text())
+    data = json.loads(out.read_text())
+    sent = max(int(data["sent"]), 1)
+    data["service_cpu_ms"] = (cpu_seconds(SERVICE_PID[0]) - service_before) * 1000 / sent
+    data["load_cpu_ms"] = load_cpu * 1000 / sent
+    return data
 
 
 def report(
@@ -279,6 +307,13 @@ def report(
         f"{min(d['rate'] for d in steady):,.0f}-{max(d['rate'] for d in steady):,.0f} "
         f"requests/s; failed {sum(d['failed'] for d in steady)}"
     )
+    service_cpu = statistics.median(d["service_cpu_ms"] for d in steady)
+    load_cpu = statistics.median(d["load_cpu_ms"] for d in steady)
+    print(
+        f"CPU per single-record request (median of the phases): service {service_cpu:.2f} ms "
+        f"(so one core serves at most ~{1000 / service_cpu:,.0f} requests/s), load generator "
+        f"{load_cpu:.2f} ms; load average now {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
+    )
     print()
     print(f"at {args.switch_rate:g} requests/s from a second process, {args.cycles} cycles:")
     print(f"{'':44} {'switching':>12} {'no switch':>12} {'ratio':>7}")
@@ -289,6 +324,8 @@ def report(
     for label, key in (("achieved rate (requests/s)", "rate"), ("requests", "sent")):
         print(f"{label:44} {switching[key]:>12,.1f} {calm[key]:>12,.1f}")
     print(f"{'failed requests':44} {switching['failed']:>12,} {calm['failed']:>12,}")
+    a, b = switching["service_cpu_ms"], calm["service_cpu_ms"]
+    print(f"{'service CPU per request (ms)':44} {a:>12.2f} {b:>12.2f} {a / b:>6.2f}x")
     print(f"{'responses from a wrong version':44} {wrong:>12,} {'-':>12}")
     print(f"{'versions answering':44} {json.dumps(switching['versions']):>25}")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keyring
+import keyring.backends.fail
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -14,6 +16,7 @@ from console.gui import workers
 from console.gui.dialogs.audit_export import AuditExportDialog, ExportChoice
 from console.gui.main_window import MainWindow
 from console.gui.pages.audit import AuditPage
+from tests.gui.conftest import settle
 
 
 @pytest.fixture
@@ -126,3 +129,37 @@ def test_viewer_is_told_and_nothing_is_audited(qtbot: QtBot, ws: Workspace) -> N
     assert not page.export_action.isEnabled()
     assert len(audit.entries(ws.conn)) == before
     window.close()
+
+
+def test_without_a_keyring_verify_says_what_it_could_not_prove(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # a headless box: no keyring
+    unprotected = Workspace.create(tmp_path / "plain", "alice")
+    for n in range(25):  # past the first checkpoint (every 20 entries), written unsigned
+        unprotected.set_role("alice", f"user{n}", "viewer")
+    window = MainWindow(unprotected, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        audit_page = window.page("audit")
+        assert isinstance(audit_page, AuditPage)
+        window.show_page("audit")
+        report = _verified(qtbot, audit_page)
+        assert report.ok
+        text = audit_page.banner.text()
+        assert text.startswith("Audit log NOT tamper-evident")
+        assert "intact" not in text
+        assert "0 of 1 checkpoint(s) signed" in text
+        assert "unsigned, so removing the newest entries would not show" in text
+        assert "no usable keyring" in text
+        assert "#e3f2e8" not in audit_page.banner.styleSheet()  # not the green of all-well
+        # the Overview says so too, not only the log
+        window.show_page("overview")
+        settle(qtbot, window)
+        tile = window.overview_page.status.protection
+        assert tile.state == "warning"
+        assert "no usable keyring" in tile.toolTip()
+    finally:
+        window.close()
+        unprotected.close()

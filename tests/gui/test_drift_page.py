@@ -123,3 +123,20 @@ def test_table_model_statuses_and_colours() -> None:
     assert [model.feature(r)["name"] for r in range(3)] == ["c", "a", "b"]
     assert model.data(model.index(2, 1)) == "too few rows"
     assert model.data(model.index(0, 1)) == "drifted"
+
+
+def test_ddm_warnings_are_shown_on_the_timeline(page: DriftPage) -> None:
+    doc = {
+        "timeline": [{"day": "2026-11-01", "f1": 0.8, "fpr": 0.01}],
+        "detections": [
+            {"detector": "ddm", "index": 10, "kind": "warning", "ts": "2026-11-01T10:00:00+00:00"},
+            {"detector": "ddm", "index": 40, "kind": "drift", "ts": "2026-11-01T12:00:00+00:00"},
+        ],
+        "segments": [],
+    }
+    page.show_concept(doc)
+    assert (
+        page.timeline.readout.text() == "1 drift point(s) · 1 DDM warning(s) · 0 segment(s) flagged"
+    )
+    labels = [line.label.toPlainText() for line in page.timeline.lines]
+    assert labels == ["ddm", "ddm warning"]

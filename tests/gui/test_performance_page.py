@@ -46,7 +46,7 @@ def test_page_plots_realised_and_estimated_with_thresholds(page: PerformancePage
     assert not np.isnan(estimated[3])
     assert page.plot.lines["warning"].value() == pytest.approx(0.75)
     assert page.plot.lines["critical"].value() == pytest.approx(0.70)
-    assert "no labels" in page.note.text()
+    assert "1 window without labels" in page.note.text()
     assert page.confusion.counts()[2][2] != "0"  # the last labelled day's matrix
     assert page.segment_table.rowCount() > 0
 

@@ -58,7 +58,14 @@ def register(sub: Any) -> None:
     add_json(drift).set_defaults(run=run_drift)
     more = drift.add_subparsers(dest="drift_command", metavar="")
     concept = more.add_parser(
-        "concept", help="concept drift detectors (DDM, Page-Hinkley) and segments"
+        "concept",
+        help="concept drift detectors (DDM, Page-Hinkley) and segments",
+        description="Run the detectors of [drift.concept] (their parameters under "
+        "[drift.concept.ddm] and [drift.concept.page_hinkley]) over the labelled outcomes "
+        "in time order, and compare each segment's recent days with its baseline "
+        "([drift.concept.segments]: recent_days, baseline_days, f1_change, fpr_change). "
+        "The report states the parameters and the days compared; DDM warnings are listed "
+        "under its drift points. Exit 1 when a detector found a drift point.",
     )
     concept.add_argument("--start", metavar="YYYY-MM-DD")
     concept.add_argument("--end", metavar="YYYY-MM-DD")
@@ -204,12 +211,17 @@ def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         lines = [
             f"Labelled outcomes: {result.n:,} ({result.unlabelled:,} predictions without a "
             "label left out)",
+            *concept_settings_lines(result.settings),
             "",
         ]
         for name in result.detectors:
             points = [d for d in result.drift_points if d.detector == name]
             where = ", ".join(f"{short_time(d.ts)} (#{d.index:,})" for d in points) or "none"
             lines.append(f"{name:<13} drift points: {where}")
+            warned = [d for d in result.warnings if d.detector == name]
+            if warned:
+                shown = ", ".join(f"{short_time(d.ts)} (#{d.index:,})" for d in warned)
+                lines.append(f"{'':<13} warnings:     {shown}")
         flagged = [s for s in result.segments if s.flagged]
         lines += ["", f"Segments flagged: {len(flagged)} of {len(result.segments)}"]
         for s in flagged:
@@ -218,6 +230,33 @@ def run_concept(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
     emit(args, data, text)
     return EXIT_PROBLEM if result.drift_points else EXIT_OK
+
+
+def concept_settings_lines(settings: dict[str, Any]) -> list[str]:
+    """The detectors' parameters and the segment windows, as the report states them."""
+    lines = []
+    for name, params in (settings.get("detectors") or {}).items():
+        shown = ", ".join(f"{k} {v:g}" for k, v in params.items())
+        lines.append(f"Detector {name}: {shown}")
+    seg = settings.get("segments") or {}
+    spans = seg.get("windows") or {}
+    if seg:
+        recent, base = spans.get("recent"), spans.get("baseline")
+        lines.append(
+            f"Segments: recent = last {seg['recent_days']} day(s)"
+            + (f" ({recent[0]} to {recent[1]})" if recent else "")
+            + ", baseline = "
+            + (
+                f"{seg['baseline_days']} day(s) before"
+                if seg["baseline_days"]
+                else "all earlier days"
+            )
+            + (f" ({base[0]} to {base[1]})" if base else " (none)")
+            + f"; flagged when F1 fell >= {seg['f1_change']:g} or FPR rose >= "
+            f"{seg['fpr_change']:g} (at least {seg['min_positives']} frauds and "
+            f"{seg['min_negatives']} genuine rows a side)"
+        )
+    return lines
 
 
 def run_history(args: argparse.Namespace, ws: Workspace, user: str) -> int:

@@ -115,3 +115,23 @@ def test_levels_are_case_insensitive(workspace: Workspace, capsys, level) -> Non
     code = cli.main(["-w", str(workspace.root), "logs", "--level", level, "--json"])
     assert code == 0
     assert json.loads(capsys.readouterr().out)["records"]
+
+
+def test_follow_prints_new_records_until_interrupted(workspace: Workspace, capsys, monkeypatch):
+    write_logs(workspace)
+    from console.commands import logs_cmds
+
+    ticks = []
+
+    def sleep(_seconds: float) -> None:
+        if ticks:
+            raise KeyboardInterrupt
+        ticks.append(1)
+        with workspace.log_file.open("a") as fh:
+            fh.write("2026-11-30 13:00:00,000 ERROR   console.x [T] appended later\n")
+
+    monkeypatch.setattr(logs_cmds.time, "sleep", sleep)
+    code = cli.main(["-w", str(workspace.root), "logs", "--grep", "later", "-f", "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert [json.loads(line)["message"] for line in lines] == ["appended later"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,3 +89,16 @@ def test_volume_far_from_normal_warns(workspace: Workspace) -> None:
     assert volume.status == "warning"
     assert volume.value is not None
     assert volume.value < 0.2
+
+
+def test_a_refusal_names_its_file_once(workspace: Workspace, tmp_path: Path) -> None:
+    from console.core.base import clock
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,ts,score\n")
+    with pytest.raises(BadInput):
+        ingest.ingest_file(workspace, "alice", "predictions", empty)
+    [message] = quality.pipeline_health(workspace, clock.now()).refused_messages
+    assert message.startswith(f"{empty}: missing column(s)")
+    assert f"{empty}: {empty}" not in message
+    assert quality.named("a.csv", "no rows") == "a.csv: no rows"

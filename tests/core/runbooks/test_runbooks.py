@@ -169,5 +169,14 @@ def test_runbook_commands(workspace: Workspace, capsys, tmp_path) -> None:
     assert code == 2
     assert err.startswith("console: mine.md:3: unknown check 'nope' (known: ")
     assert err.count("\n") == 1
+    good = tmp_path / "good.md"
+    good.write_text("# Mine\n- [ ] Do it\n")
+    assert run("edit", "mine", str(good), "--reason", "new")[0] == 0
+    good.write_text("# Mine\n- [ ] Do it well\n")
+    assert run("edit", "mine", str(good), "--reason", "clearer")[0] == 0
+    code, doc, _ = run("versions", "mine", "--json")
+    assert [(v["version"], v["reason"]) for v in doc["versions"]] == [(2, "clearer"), (1, "new")]
+    code, doc, _ = run("diff", "mine", "1", "2", "--json")
+    assert "+- [ ] Do it well" in doc["diff"]
     code, doc, _ = run("contacts", "--json")
     assert doc["escalation"][0]["contacts"] == ["On-call operator"]

@@ -24,7 +24,7 @@ from console.core.alerts.state import (
     _seconds,
     advance,
 )
-from console.core.base import clock
+from console.core.base import clock, documents
 from console.core.base.alert_rules import AlertRule, AlertSettings, EscalationStep
 from console.core.monitoring.checks import Check, CheckReport
 
@@ -41,6 +41,9 @@ class Plan:
     samples: list[tuple[str, str, float | None, str]] = field(default_factory=list)
     notifications: list[NotificationRow] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    recovery: documents.RecoveryContacts = field(
+        default_factory=lambda: documents.RecoveryContacts({}, {})
+    )
 
     @property
     def changes(self) -> bool:
@@ -85,7 +88,7 @@ def observe(rule: AlertRule, check: Check | None, stale: str) -> Observation:
 def make_plan(
     conn: sqlite3.Connection, settings: AlertSettings, report: CheckReport | None, now: datetime
 ) -> Plan:
-    plan = Plan()
+    plan = Plan(recovery=documents.recovery_contacts(conn))
     stored = {r["rule"]: state_from_row(r) for r in conn.execute("SELECT * FROM alerts")}
     stale = ""
     if report is not None and report.created_at:
@@ -218,9 +221,18 @@ def _queue(
     now: datetime,
 ) -> None:
     text = message(alert, rule, kind)
+    # the recovery contacts of this escalation level (the workspace's contacts document)
+    people = [p for p in plan.recovery.at_level(level + 1) if p.get("phone") or p.get("email")]
+    if people:
+        reach = "; ".join(
+            " ".join(x for x in (p["name"], p.get("phone", ""), p.get("email", "")) if x)
+            for p in people
+        )
+        text += f" Recovery contacts (level {level + 1}): {reach}."
+    emails = [p["email"] for p in people if p.get("email")]
     nth = alert.reminders if kind == "reminder" else 0
     for channel in step.channels:
-        targets = step.contacts if channel == "email" else ("",)
+        targets = tuple(dict.fromkeys([*step.contacts, *emails])) if channel == "email" else ("",)
         for target in targets:
             key = f"{alert.rule}:{alert.episode}:{kind}:{level}:{nth}:{channel}:{target}"
             plan.notifications.append(

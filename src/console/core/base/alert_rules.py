@@ -35,7 +35,7 @@ KNOWN_METRICS: tuple[str, ...] = (
     "schema_violations", "ingest_overdue", "refused_batches", "volume", "cpu", "memory",
     "disk", "latency_p99", "error_rate", "backup_age", "data_drift", "jobs_failed",
     "f1_estimated", "fpr_estimated", "clock_skew", "out_of_range", "unseen_categories",
-    "duplicate_ids", "access", "backup_failed",
+    "duplicate_ids", "access", "backup_failed", "data_recency",
 )  # fmt: skip
 
 #: Until runbooks exist, each metric's runbook is the console page that explains it.
@@ -44,7 +44,7 @@ METRIC_PAGES: dict[str, str] = {
     **dict.fromkeys(("f1_estimated", "fpr_estimated"), "performance"),
     **dict.fromkeys(("missing_values", "schema_violations", "volume", "clock_skew"), "quality"),
     **dict.fromkeys(("out_of_range", "unseen_categories", "duplicate_ids"), "quality"),
-    **dict.fromkeys(("ingest_overdue", "refused_batches"), "data"),
+    **dict.fromkeys(("ingest_overdue", "refused_batches", "data_recency"), "data"),
     **dict.fromkeys(("cpu", "memory", "disk", "latency_p99", "error_rate"), "system"),
     **dict.fromkeys(("backup_age", "jobs_failed"), "system"),
     "backup_failed": "backups",
@@ -86,7 +86,7 @@ def runbook_for(metric: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class AlertRule(_Model):

@@ -14,7 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from console.core.base.alert_rules import parse_settings
 from console.core.base.errors import ConfigError
@@ -34,7 +41,7 @@ def _at(key: str, message: str, value: str | None = None) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Thresholds(_Section):
@@ -140,6 +147,16 @@ class Schema(_Section):
 class Access(_Section):
     default_role: Role = "viewer"
 
+    @field_validator("default_role")
+    @classmethod
+    def _not_a_changing_role(cls, role: str) -> str:
+        if role in ("operator", "admin"):
+            raise ValueError(
+                f"may not be {role}: every OS user not listed would get it; give roles by "
+                "name (console users set-role NAME ROLE)"
+            )
+        return role
+
 
 class Monitoring(_Section):
     """Daily checks and system health (console check, the Performance/Quality/System pages)."""
@@ -184,6 +201,54 @@ class DriftFeature(_Section):
     gate: float | None = Field(None, ge=0, le=1)  # ks/chi2: main effect gate, 0 = off
 
 
+Detector = Literal["ddm", "page_hinkley"]
+DETECTORS: tuple[Detector, ...] = ("ddm", "page_hinkley")
+
+
+class DdmSettings(_Section):
+    """DDM (Gama et al., 2004) over the 0/1 stream of wrong decisions."""
+
+    min_instances: int = Field(100, ge=1)  # outcomes before it judges
+    min_errors: int = Field(100, ge=1)  # ... and errors: with rare errors a minimum is luck
+    warning_level: float = Field(2.0, gt=0)  # warn at p + s > p_min + 2 s_min
+    drift_level: float = Field(3.0, gt=0)  # drift at p + s > p_min + 3 s_min, then restart
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DdmSettings:
+        if self.drift_level <= self.warning_level:
+            raise ValueError(_at("drift_level", "drift_level must be above warning_level"))
+        return self
+
+
+class PageHinkleySettings(_Section):
+    """Page-Hinkley over the same stream."""
+
+    min_instances: int = Field(30, ge=1)
+    delta: float = Field(0.005, ge=0)  # tolerated deviation from the running mean
+    threshold: float = Field(50.0, gt=0)  # drift when the sum rises this far above its minimum
+    alpha: float = Field(1 - 1e-4, gt=0, le=1)  # forgetting factor of the cumulative sum
+
+
+class SegmentWindows(_Section):
+    """Performance by segment: recent days against the baseline days before them."""
+
+    recent_days: int = Field(3, ge=1)  # the last N days of the labelled outcomes
+    baseline_days: int = Field(0, ge=0)  # the N days before them; 0 = every earlier day
+    f1_change: float = Field(0.10, gt=0, lt=1)  # flag a segment whose F1 fell this much
+    fpr_change: float = Field(0.005, gt=0, lt=1)  # ... or whose FPR rose this much
+    min_positives: int = Field(10, ge=1)  # fewer frauds on a side: F1 not judged
+    min_negatives: int = Field(200, ge=1)  # fewer genuine rows on a side: FPR not judged
+
+
+class ConceptDrift(_Section):
+    """Concept drift (console drift concept, the Drift page's timeline)."""
+
+    detectors: list[Detector] = Field(default_factory=lambda: list(DETECTORS), min_length=1)
+    ddm: DdmSettings = Field(default_factory=DdmSettings)
+    page_hinkley: PageHinkleySettings = Field(default_factory=PageHinkleySettings)
+    segments: SegmentWindows = Field(default_factory=SegmentWindows)
+
+
 class Drift(_Section):
     """Drift analysis (console drift, the Drift page, the data_drift check)."""
 
@@ -200,6 +265,7 @@ class Drift(_Section):
     min_missing_change: float = Field(0.02, ge=0, le=1)  # drift by itself when significant
     multivariate: bool = True
     features: dict[str, DriftFeature] = Field(default_factory=dict)
+    concept: ConceptDrift = Field(default_factory=ConceptDrift)
 
 
 class Service(_Section):

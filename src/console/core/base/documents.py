@@ -154,3 +154,42 @@ def diff(ws: Workspace, name: str, a: int, b: int) -> list[str]:
             lineterm="",
         )
     )
+
+
+@dataclass(frozen=True)
+class RecoveryContacts:
+    """The recovery contacts as the alert escalation reads them: people by name and,
+    per escalation level (1 = the first step), the names to reach."""
+
+    people: dict[str, dict[str, str]]
+    levels: dict[int, list[str]]
+
+    def at_level(self, level: int) -> list[dict[str, str]]:
+        return [self.people[n] for n in self.levels.get(level, []) if n in self.people]
+
+
+def recovery_contacts(conn: sqlite3.Connection) -> RecoveryContacts:
+    """The latest ``contacts`` document, read leniently: alerting never fails on it (an
+    admin's edit is validated when saved; an unreadable one yields no contacts)."""
+    import tomllib
+
+    row = conn.execute(
+        "SELECT text FROM documents WHERE name = 'contacts' ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    try:
+        data = tomllib.loads(row["text"]) if row else {}
+    except tomllib.TOMLDecodeError:
+        data = {}
+    people = {
+        str(p["name"]): {k: str(v) for k, v in p.items()}
+        for p in data.get("contact", [])
+        if isinstance(p, dict) and p.get("name")
+    }
+    levels: dict[int, list[str]] = {}
+    for n, step in enumerate(data.get("escalation", []), start=1):
+        if isinstance(step, dict):
+            level = step.get("level", n)
+            levels[int(level) if isinstance(level, int) else n] = [
+                str(c) for c in step.get("contacts", [])
+            ]
+    return RecoveryContacts(people, levels)

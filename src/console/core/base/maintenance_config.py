@@ -16,7 +16,7 @@ JOB_NAMES: Final = ("daily_checks", "drift", "validation", "retraining")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 def check_cron(expr: str) -> str:

@@ -124,9 +124,11 @@ def detect(
     errors: npt.NDArray[np.floating[Any]] | list[float],
     detectors: tuple[str, ...] = DETECTORS,
     *,
+    params: dict[str, dict[str, float]] | None = None,
     ctx: JobContext | None = None,
 ) -> list[Detection]:
-    """Run each detector over ``errors`` (finite values only) and list its detections."""
+    """Run each detector (with ``params[name]``, defaults otherwise) over ``errors``
+    (finite values only) and list its detections."""
     values = np.asarray(errors, dtype=np.float64)
     if not np.isfinite(values).all():
         raise ValueError("a concept-drift stream must hold finite values only")
@@ -135,7 +137,7 @@ def detect(
     total = len(items) * len(detectors) or 1
     done = 0
     for name in detectors:
-        det = make_detector(name)
+        det = make_detector(name, **(params or {}).get(name, {}))
         warned = False
         for i, x in enumerate(items):
             if ctx is not None and i % 20_000 == 0:

@@ -36,12 +36,19 @@ class ConceptReport:
     segments: list[segments.SegmentPerformance] = field(default_factory=list)
     start: str | None = None
     end: str | None = None
+    #: detectors with their parameters, the segment rules and the days they compared
+    settings: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
     created_at: str = ""
 
     @property
     def drift_points(self) -> list[concept.Detection]:
         return [d for d in self.detections if d.kind == "drift"]
+
+    @property
+    def warnings(self) -> list[concept.Detection]:
+        """DDM's warnings: the error rate rose past the warning level (not yet drift)."""
+        return [d for d in self.detections if d.kind == "warning"]
 
     def as_dict(self) -> dict[str, Any]:
         data = {
@@ -70,34 +77,50 @@ def labelled_outcomes(
     return joined, len(pred) - len(joined)
 
 
+def concept_settings(ws: Workspace) -> tuple[tuple[str, ...], dict[str, dict[str, float]],
+                                              segments.SegmentRules]:  # fmt: skip
+    """Detectors, their parameters and the segment rules of ``[drift.concept]``."""
+    section = ws.config.drift.concept
+    params = {"ddm": section.ddm.model_dump(), "page_hinkley": section.page_hinkley.model_dump()}
+    rules = segments.SegmentRules(**section.segments.model_dump())
+    return tuple(section.detectors), params, rules
+
+
 def run_concept(
     ws: Workspace,
     user: str,
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    detectors: tuple[str, ...] = concept.DETECTORS,
+    detectors: tuple[str, ...] | None = None,
     ctx: JobContext | None = None,
     store_result: bool = True,
 ) -> ConceptReport:
     """Run the detectors over the labelled stream (role drift.run); store the result."""
     ctx = ctx or JobContext()
     ws.authorize(user, "drift.run", "drift:concept")
+    configured, params, rules = concept_settings(ws)
+    detectors = detectors or configured
     stamp = ws.config.data_schema.timestamp
     ctx.progress(0.0, "Reading labelled predictions")
     frame, left_out = labelled_outcomes(ws, start=start, end=end)
     errors = (frame["decision"].to_numpy() != frame["label"].to_numpy()).astype(np.float64)
-    found = concept.detect(errors, detectors, ctx=ctx.sub(0.1, 0.8))
+    found = concept.detect(errors, detectors, params=params, ctx=ctx.sub(0.1, 0.8))
     times = frame[stamp]
     detections = [
         concept.Detection(d.detector, d.index, d.kind, clock.iso(times.iloc[d.index]))
         for d in found
     ]
     ctx.progress(0.85, "Performance by segment")
-    segs = segments.by_segment(frame, stamp, list(ws.config.data_schema.segments))
+    segs = segments.by_segment(frame, stamp, list(ws.config.data_schema.segments), rules=rules)
+    days = sorted(frame[stamp].dt.strftime("%Y-%m-%d").unique()) if len(frame) else []
+    settings = {
+        "detectors": {name: params.get(name, {}) for name in detectors},
+        "segments": {**rules.__dict__, "windows": segments.windows(days, rules)},
+    }
     report = ConceptReport(
         len(frame), left_out, list(detectors), detections, segments.daily(frame, stamp), segs,
-        str(start) if start else None, str(end) if end else None,
+        str(start) if start else None, str(end) if end else None, settings=settings,
     )  # fmt: skip
     ctx.progress(1.0, "Done")
     return save(ws, user, report) if store_result else report

@@ -8,9 +8,10 @@ from console.core.drift.decide import effect_text
 
 
 def _p(value: Any) -> str:
+    """The p-value as a clause: "p = 0.003", "p < 1e-300" (a p-value that underflowed)."""
     if value is None:
-        return "-"
-    return "< 1e-300" if value == 0 else f"{value:.3g}"
+        return "p = -"
+    return "p < 1e-300" if value == 0 else f"p = {value:.3g}"
 
 
 def explain(column: dict[str, Any]) -> str:
@@ -45,7 +46,7 @@ def _sentence(column: dict[str, Any]) -> str:
     if method == "ks":
         return (
             f"KS {stat:.3f}: the reference and current cumulative distributions differ by at "
-            f"most {stat:.1%} (p = {_p(column.get('p_value'))}), and the typical value moved "
+            f"most {stat:.1%} ({_p(column.get('p_value'))}), and the typical value moved "
             f"{metrics.get('wasserstein_norm') or 0:.2f} reference standard deviations, so "
             f"{verdict}."
         )
@@ -53,7 +54,7 @@ def _sentence(column: dict[str, Any]) -> str:
         return (
             f"Chi-square {stat:.1f} over {int(metrics.get('categories') or 0)} categories: the "
             f"category shares differ {'more' if significant else 'no more'}"
-            f" than chance allows (p = {_p(column.get('p_value'))}, PSI "
+            f" than chance allows ({_p(column.get('p_value'))}, PSI "
             f"{metrics.get('psi') or 0:.3f}), so {verdict}."
         )
     if method == "psi":

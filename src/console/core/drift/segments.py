@@ -1,14 +1,15 @@
 """Performance over time, overall and by segment, from labelled outcomes.
 
 Each segment (a value of a column in ``[schema] segments``) is compared between a
-baseline (every day before the last ``recent_days``) and the recent days; a segment is
-flagged when its F1 fell or its false positive rate rose by more than the thresholds,
-given enough positives and negatives to say so.
+baseline (the ``baseline_days`` before the last ``recent_days``, or every earlier day)
+and the recent days; a segment is flagged when its F1 fell or its false positive rate
+rose by more than the thresholds, given enough positives and negatives to say so. The
+rules are ``[drift.concept.segments]`` of console.toml.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -77,57 +78,91 @@ class SegmentPerformance:
         return data
 
 
+@dataclass(frozen=True)
+class SegmentRules:
+    """Which days are compared and what counts as a change (``[drift.concept.segments]``)."""
+
+    recent_days: int = RECENT_DAYS
+    baseline_days: int = 0  # 0: every day before the recent ones
+    f1_change: float = F1_CHANGE
+    fpr_change: float = FPR_CHANGE
+    min_positives: int = MIN_POSITIVES
+    min_negatives: int = MIN_NEGATIVES
+
+
+def windows(days: list[str], rules: SegmentRules) -> dict[str, list[str] | None]:
+    """The first and last day of the baseline and of the recent window (None: empty)."""
+    if not days:
+        return {"baseline": None, "recent": None}
+    recent = days[-rules.recent_days :]
+    earlier = days[: max(len(days) - rules.recent_days, 0)]
+    if rules.baseline_days:
+        earlier = earlier[-rules.baseline_days :]
+    return {
+        "baseline": [earlier[0], earlier[-1]] if earlier else None,
+        "recent": [recent[0], recent[-1]],
+    }
+
+
 def by_segment(
     frame: pd.DataFrame,
     stamp: str,
     segments: list[str],
     *,
-    recent_days: int = RECENT_DAYS,
-    f1_change: float = F1_CHANGE,
-    fpr_change: float = FPR_CHANGE,
+    rules: SegmentRules | None = None,
+    recent_days: int | None = None,
 ) -> list[SegmentPerformance]:
-    """Baseline vs recent performance of every segment value; flagged ones first."""
+    """Baseline vs recent performance of every segment value; flagged ones first.
+    ``recent_days`` overrides that of ``rules``."""
+    rules = rules or SegmentRules()
+    if recent_days is not None:
+        rules = replace(rules, recent_days=recent_days)
     if frame.empty:
         return []
     days = frame[stamp].dt.strftime("%Y-%m-%d")
-    unique = sorted(days.unique())
-    cut = unique[-recent_days] if len(unique) > recent_days else None
+    span = windows(sorted(days.unique()), rules)
+    recent, baseline = span["recent"], span["baseline"]
+    assert recent is not None
     out: list[SegmentPerformance] = []
     for column in segments:
         if column not in frame.columns:
             continue
         for value, part in frame.groupby(frame[column].astype(str), sort=True):
             part_days = days[part.index]
-            base_mask = part_days < cut if cut is not None else part_days.isna()
+            recent_mask = part_days >= recent[0]
+            base_mask = (
+                (part_days >= baseline[0]) & (part_days <= baseline[1])
+                if baseline is not None
+                else part_days.isna()
+            )
             base = rates(part["decision"][base_mask], part["label"][base_mask])
-            recent = rates(part["decision"][~base_mask], part["label"][~base_mask])
-            flagged, reason = _judge(base, recent, f1_change, fpr_change)
+            now = rates(part["decision"][recent_mask], part["label"][recent_mask])
+            flagged, reason = _judge(base, now, rules)
             out.append(
                 SegmentPerformance(
-                    column, str(value), base, recent, flagged, reason,
-                    daily(part, stamp),
+                    column, str(value), base, now, flagged, reason, daily(part, stamp),
                 )
             )  # fmt: skip
     return sorted(out, key=lambda s: (not s.flagged, s.column, s.value))
 
 
-def _judge(base: Rates, recent: Rates, f1_change: float, fpr_change: float) -> tuple[bool, str]:
+def _judge(base: Rates, recent: Rates, rules: SegmentRules) -> tuple[bool, str]:
     reasons = []
     if (
         base.f1 is not None
         and recent.f1 is not None
-        and min(base.positives, recent.positives) >= MIN_POSITIVES
-        and base.f1 - recent.f1 >= f1_change
+        and min(base.positives, recent.positives) >= rules.min_positives
+        and base.f1 - recent.f1 >= rules.f1_change
     ):
         reasons.append(f"F1 {base.f1:.2f} -> {recent.f1:.2f}")
     negatives = min(base.n - base.positives, recent.n - recent.positives)
     if (
         base.fpr is not None
         and recent.fpr is not None
-        and negatives >= MIN_NEGATIVES
-        and recent.fpr - base.fpr >= fpr_change
+        and negatives >= rules.min_negatives
+        and recent.fpr - base.fpr >= rules.fpr_change
     ):
         reasons.append(f"FPR {base.fpr:.2%} -> {recent.fpr:.2%}")
-    if not reasons and min(base.positives, recent.positives) < MIN_POSITIVES:
-        return False, f"fewer than {MIN_POSITIVES} positives on one side: F1 not judged"
+    if not reasons and min(base.positives, recent.positives) < rules.min_positives:
+        return False, f"fewer than {rules.min_positives} positives on one side: F1 not judged"
     return bool(reasons), "; ".join(reasons)

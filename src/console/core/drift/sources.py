@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 WINDOW = re.compile(r"^window:(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?$")
 #: what a reference can be, for messages that say what to pass instead
 REFERENCE_CHOICES = (
-    "--reference dataset:VERSION (see 'console datasets'), window:START..END, last:N or a "
+    "--reference dataset:VERSION (see 'console data list'), window:START..END, last:N or a "
     ".csv/.parquet file"
 )
 LAST = re.compile(r"^last:(\d+)d?$")
@@ -162,7 +162,7 @@ def _dataset_side(ws: Workspace, spec: str, ref: str, what: str) -> Side:
         matches = [v for v in versions if v.name == ref][:1]  # newest of that name
     if len(matches) != 1:
         problem = "is not a stored dataset version" if not matches else "is ambiguous"
-        raise BadInput(f"{what} {spec}: {ref!r} {problem} (see 'console datasets')")
+        raise BadInput(f"{what} {spec}: {ref!r} {problem} (see 'console data list')")
     version = matches[0]
     return Side(
         spec, f"dataset:{version.sha256}", f"dataset {version.name} ({version.sha256[:12]})",

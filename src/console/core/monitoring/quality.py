@@ -232,5 +232,11 @@ def pipeline_health(ws: Workspace, now: dt.datetime) -> PipelineHealth:
         refused_24h=sum(1 for r in bad if r["outcome"] == "refused"),
         failed_24h=sum(1 for r in bad if r["outcome"] == "failed"),
         day_rows=days,
-        refused_messages=[f"{r['source']}: {r['message']}" for r in bad[:5]],
+        refused_messages=[named(str(r["source"]), str(r["message"])) for r in bad[:5]],
     )
+
+
+def named(source: str, message: str) -> str:
+    """``message`` prefixed with the batch's source, unless it names the source already
+    (refusals do: "file.csv: missing column(s) …"); never the path twice."""
+    return message if source and source in message else f"{source}: {message}"

@@ -39,7 +39,7 @@ REPORT_PARTS: dict[str, tuple[str, ...]] = {
                     "fpr_estimated"),
     "data_quality": ("missing_values", "schema_violations", "out_of_range", "unseen_categories",
                      "duplicate_ids", "volume", "clock_skew"),
-    "pipeline": ("ingest_overdue", "refused_batches", "volume"),
+    "pipeline": ("ingest_overdue", "refused_batches", "volume", "data_recency"),
     "resources": ("cpu", "memory", "disk"),
     "requests": ("latency_p99", "error_rate"),
     "backups": ("backup_age",),

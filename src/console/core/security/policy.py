@@ -18,13 +18,30 @@ class SecurityStatus:
     keyring_usable: bool
     accounts_enabled: bool
     require_encryption: bool
+    console_user_override: bool
     checkpoint_every: int
     audit_signing_key: bool
     unencrypted_datasets: int
     database_mode: str
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dict(self.__dict__) | {"caveats": self.caveats()}
+
+    def caveats(self) -> list[str]:
+        """What is NOT protected now, in plain sentences (empty: all is as promised)."""
+        out: list[str] = []
+        if not self.keyring_usable:
+            out.append(
+                "no usable keyring: new audit checkpoints are not signed and new dataset "
+                "versions are stored unencrypted"
+                + ("" if not self.require_encryption else " (refused: encryption required)")
+            )
+        if self.unencrypted_datasets:
+            n = self.unencrypted_datasets
+            out.append(f"{n} dataset version{'s are' if n != 1 else ' is'} stored unencrypted")
+        if not self.audit_signing_key:
+            out.append("audit checkpoints are not signed (no signing key yet)")
+        return out
 
 
 def set_require_encryption(ws: Workspace, user: str, on: bool) -> None:
@@ -33,6 +50,16 @@ def set_require_encryption(ws: Workspace, user: str, on: bool) -> None:
     with ws.change(user, "config.edit", "security.require_encryption") as ch:
         before = settings.flag(ch.conn, "require_encryption")
         settings.put(ch.conn, "require_encryption", "1" if on else "0")
+        ch.details = {"before": before, "after": on}
+
+
+def set_console_user_override(ws: Workspace, user: str, on: bool) -> None:
+    """Let ``CONSOLE_USER`` name someone other than the OS user (role admin). Off by
+    default: on a shared account anyone could then claim any name; on for the demo."""
+    key = "console_user_override"
+    with ws.change(user, "config.edit", f"security.{key}") as ch:
+        before = settings.flag(ch.conn, key)
+        settings.put(ch.conn, key, "1" if on else "0")
         ch.details = {"before": before, "after": on}
 
 
@@ -51,6 +78,7 @@ def status(ws: Workspace) -> SecurityStatus:
         keyring_usable=credentials.keyring_usable(),
         accounts_enabled=settings.flag(conn, "accounts_enabled"),
         require_encryption=settings.flag(conn, "require_encryption"),
+        console_user_override=settings.flag(conn, "console_user_override"),
         checkpoint_every=int(settings.get(conn, "checkpoint_every", "20")),
         audit_signing_key=bool(settings.get(conn, "audit_public_key")),
         unencrypted_datasets=int(plain),

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from console.core.alerts import engine, notify, silences
+from console.core.alerts import engine, evidence, notify, silences
 from console.core.alerts.check_run import CheckRun, recheck_and_evaluate
 from console.core.alerts.records import Alert
 from console.core.base import access, clock
@@ -94,6 +94,7 @@ class AlertsPage(Page):
         self.problem.setStyleSheet("background:#fbe4e2; color:#b3261e; padding:6px 10px;")
         self.problem.hide()
         self.last_run: CheckRun | None = None
+        self.stale: dict[str, evidence.StaleEvidence] = {}
         self.done_note = QLabel()  # what the last Evaluate now did
         self.done_note.setWordWrap(True)
         self.done_note.setProperty("role", "muted")
@@ -180,7 +181,8 @@ class AlertsPage(Page):
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         opened = engine.open_alerts(self.ws)
-        self.table.set_alerts(opened)
+        self.stale = evidence.stale_evidence(self.ws, opened)
+        self.table.set_alerts(opened, stale=self.stale)
         counts = engine.count_alerts(opened)  # as the badge and the Overview tile count
         self.subtitle.setText(
             f"{counts.headline} · {counts.rest} ({counts.window}) · "
@@ -221,7 +223,7 @@ class AlertsPage(Page):
     def _show_current(self) -> None:
         alert = self.table.current_alert()
         points = engine.samples(self.ws, alert.rule) if alert else None
-        self.detail.show_alert(alert, points)
+        self.detail.show_alert(alert, points, self.stale.get(alert.rule) if alert else None)
         if alert is not None:
             try:
                 start = what_changed.alert_start(self.ws, alert.rule)

@@ -24,9 +24,12 @@ from console.core.base.workspace import Workspace
 from console.core.data import store
 from console.core.models import registry
 from console.core.models.registry import ModelVersion
+from console.core.security import anchor
 from console.gui import formatting as fmt
 from console.gui import workers
+from console.gui.pages.audit import BANNER
 from console.gui.pages.base import Page
+from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DailyCountsChart
 from console.gui.widgets.overview_status import StatusFacts, StatusTiles, gather_status
 from console.gui.widgets.panel import panel
@@ -44,6 +47,7 @@ class OverviewFacts:
     summary: store.Summary
     counts: dict[str, Any]
     status: StatusFacts
+    audit: anchor.AnchorReport  # the log's end and security state against the keyring
 
 
 def gather_overview(ws: Workspace, *, ctx: JobContext) -> OverviewFacts:
@@ -52,7 +56,18 @@ def gather_overview(ws: Workspace, *, ctx: JobContext) -> OverviewFacts:
     summary = store.summary(ws.conn)
     counts = store.daily_counts(ws.conn)
     ctx.progress(0.5, "Reading the status")
-    return OverviewFacts(registry.production(ws), summary, counts, gather_status(ws))
+    return OverviewFacts(
+        registry.production(ws), summary, counts, gather_status(ws), audit_state(ws)
+    )
+
+
+def audit_state(ws: Workspace) -> anchor.AnchorReport:
+    """The quick check of the audit head and security state (a keyring error is
+    reported as not tamper-evident, never raised into the page)."""
+    try:
+        return anchor.check(ws.conn)
+    except Exception as exc:  # keyring backends raise anything
+        return anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
 
 
 class OverviewPage(Page):
@@ -75,6 +90,9 @@ class OverviewPage(Page):
         self.labels_tile = StatTile("Labels", "mdi6.tag-check-outline")
         self.last_ingest_tile = StatTile("Last ingest", "mdi6.file-import-outline")
         self.span_tile = StatTile("Data span", "mdi6.calendar-range")
+        self.audit_note = QLabel("")
+        self.audit_note.setWordWrap(True)
+        self.body.addWidget(self.audit_note)
         self.body.addWidget(tile_row(self.tiles()))
         self.status = StatusTiles(ws)
         self.status.open_page.connect(self.open_page)
@@ -128,7 +146,29 @@ class OverviewPage(Page):
         self.chart.set_counts(facts.counts)
         self.empty_note.setVisible(not any(facts.counts.values()))
         self.status.show_facts(facts.status)
+        self._show_audit_state(facts.audit)
         self.subtitle.setText(f"Updated {datetime.now().strftime('%H:%M:%S')} · F5 refreshes")
+
+    def _show_audit_state(self, found: anchor.AnchorReport) -> None:
+        """The audit log's protection in one line: tampered (red), not tamper-evident here
+        (amber), or anchored (muted)."""
+        self.ws.integrity = found
+        if not found.ok:
+            text = f"Audit log or security state tampered with: {found.described()}"
+            state = "danger"
+        elif not found.anchored:
+            text, state = "Audit log NOT tamper-evident here: " + "; ".join(found.notes), "warning"
+        else:
+            text, state = f"Audit log anchored: signed head at entry {found.head_seq}.", "ok"
+        self.audit_note.setText(text)
+        self.audit_note.setProperty("audit_state", state)
+        colours = {
+            "ok": (THEME.border, THEME.surface),
+            "warning": (THEME.warning, THEME.warning_soft),
+            "danger": (THEME.danger, THEME.danger_soft),
+        }
+        border, background = colours[state]
+        self.audit_note.setStyleSheet(BANNER.format(border=border, bg=background))
 
     def run_checks(self) -> None:
         """Run the daily checks and evaluate the alerts as a job (Cancel in its dialog);

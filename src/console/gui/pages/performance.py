@@ -55,6 +55,23 @@ def load_performance(
     return performance.windows_and_segments(ws, window=window, ctx=ctx)
 
 
+#: why a window's figure is withheld, as a phrase after "N window(s)"
+WITHHELD = {
+    "no_labels": "without labels",
+    "too_few_labels": "with too few labels",
+    "one_class": "with labels of one class only",
+}
+
+
+def withheld_text(counts: dict[str, int], min_labels: int) -> str:
+    """E.g. "Not plotted (figure withheld): 1 window without labels, 2 windows with too
+    few labels (minimum 50 labels)."."""
+    parts = [
+        f"{n} window{'s' if n != 1 else ''} {WITHHELD[status]}" for status, n in counts.items() if n
+    ]
+    return f"Not plotted (figure withheld): {', '.join(parts)} (minimum {min_labels} labels)."
+
+
 class PerformancePage(Page):
     key = "performance"
     title = "Performance"
@@ -199,16 +216,11 @@ class PerformancePage(Page):
         self.plot.y_format = (
             ".2%" if metric in ("fpr", "positive_rate", "label_coverage") else ".3f"
         )
-        withheld = {s: table.status.count(s) for s in ("no_labels", "too_few_labels", "one_class")}
-        parts = [f"{v} {k.replace('_', ' ')}" for k, v in withheld.items() if v]
+        withheld = {s: table.status.count(s) for s in WITHHELD}
         if len(table) == 0:
             self.note.setText("No predictions are stored yet: import some on the Data page.")
-        elif parts:
-            self.note.setText(
-                "Not plotted (figure withheld): "
-                + ", ".join(parts)
-                + f" windows (minimum {settings(self.ws).min_labels} labels)."
-            )
+        elif any(withheld.values()):
+            self.note.setText(withheld_text(withheld, settings(self.ws).min_labels))
         else:
             self.note.setText("Every window has enough labels.")
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
+from console.core.alerts.evidence import StaleEvidence
 from console.core.alerts.records import Alert
 from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
@@ -133,7 +134,10 @@ class AlertDetail(QFrame):
             QDesktopServices.openUrl(QUrl(link))
 
     def show_alert(
-        self, alert: Alert | None, points: list[tuple[str, float | None, str]] | None = None
+        self,
+        alert: Alert | None,
+        points: list[tuple[str, float | None, str]] | None = None,
+        stale: StaleEvidence | None = None,
     ) -> None:
         self.alert = alert
         for button in (self.ack_button, self.silence_button, self.rollback_button):
@@ -159,7 +163,13 @@ class AlertDetail(QFrame):
             + (f" · {alert.quiet_reason}" if alert.quiet_reason else "")
             + (f": {alert.ack_note}" if alert.ack_note else ""),
         ]
-        self.facts.setText("<br>".join(html.escape(line) for line in lines if line))
+        text = "<br>".join(html.escape(line) for line in lines if line)
+        if stale is not None:  # still true after a rollback? say what is known
+            text += (
+                f"<br><b>{html.escape(stale.note.capitalize())}</b>"
+                f"<br>{html.escape(stale.estimate.capitalize())}"
+            )
+        self.facts.setText(text)
         self.runbook.setText(f"<a href='{alert.runbook}'>Runbook: {alert.metric}</a>")
         self.ack_button.setEnabled(
             alert.state in ("firing", "pending", "no_data") and not alert.acked_by

@@ -7,6 +7,7 @@ from datetime import datetime
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
+from console.core.alerts.evidence import StaleEvidence
 from console.core.alerts.records import Alert, AlertEvent
 from console.core.base import clock
 from console.gui import formatting as fmt
@@ -44,15 +45,26 @@ class AlertTable(QTableWidget):
         super().__init__()
         table_with_headers(self, list(self.HEADERS), [100, 90, 150, 80, 190, 90])
         self.alerts: list[Alert] = []
+        self.stale: dict[str, StaleEvidence] = {}
 
-    def set_alerts(self, alerts: list[Alert], now: datetime | None = None) -> None:
+    def set_alerts(
+        self,
+        alerts: list[Alert],
+        now: datetime | None = None,
+        stale: dict[str, StaleEvidence] | None = None,
+    ) -> None:
+        """Show ``alerts``; ``stale`` (by rule) marks those whose evidence predates the
+        model in production."""
         keep = self.current_alert()
         self.alerts = list(alerts)
+        self.stale = dict(stale or {})
         self.setRowCount(len(alerts))
         for row, a in enumerate(alerts):
             quiet = a.quiet_reason or ("flapping" if a.flapping else "")
             if a.state == "no_data":
                 quiet = quiet or a.explanation
+            if a.rule in self.stale:
+                quiet = "; ".join(filter(None, [self.stale[a.rule].note, quiet]))
             cells = [
                 a.severity.capitalize(),
                 STATE_TEXT[a.state],
@@ -64,7 +76,10 @@ class AlertTable(QTableWidget):
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(a.explanation or text)
+                tip = a.explanation or text
+                if a.rule in self.stale:
+                    tip += f"\n{self.stale[a.rule].note}; {self.stale[a.rule].estimate}"
+                item.setToolTip(tip)
                 if column == 0:
                     name = "mdi6.alert-octagon" if a.severity == "critical" else "mdi6.alert"
                     item.setIcon(icon(name, SEVERITY_COLOURS[a.severity]))

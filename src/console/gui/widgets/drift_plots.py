@@ -188,6 +188,7 @@ class PerformanceTimeline(_Panel):
         self.lines: list[pg.InfiniteLine] = []
         self.days: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
         self.summary = ""
         self._proxy = pg.SignalProxy(
             self.widget.scene().sigMouseMoved, rateLimit=30, slot=self._moved
@@ -204,19 +205,25 @@ class PerformanceTimeline(_Panel):
         for line in self.lines:
             self.plot.removeItem(line)
         self.lines = []
-        self.events = [d for d in (concept or {}).get("detections", []) if d["kind"] == "drift"]
+        detections = (concept or {}).get("detections", [])
+        self.events = [d for d in detections if d["kind"] == "drift"]
+        self.warnings = [d for d in detections if d["kind"] == "warning"]
         colours = {"ddm": THEME.danger, "page_hinkley": THEME.warning}
-        for n, event in enumerate(self.events):
+        marks = [(e, False) for e in self.events] + [(w, True) for w in self.warnings]
+        for n, (event, warning) in enumerate(marks):
             from console.gui.formatting import parse_iso
 
             moment = parse_iso(event["ts"])
             if moment is None:
                 continue
+            name = event["detector"].replace("_", "-")
             line = pg.InfiniteLine(
                 pos=moment.timestamp(), angle=90,
-                pen=pg.mkPen(colours.get(event["detector"], THEME.danger), width=1.5,
-                             style=pg.QtCore.Qt.PenStyle.DashLine),
-                label=event["detector"].replace("_", "-"),
+                pen=pg.mkPen(THEME.muted if warning else colours.get(event["detector"],
+                             THEME.danger), width=1.0 if warning else 1.5,
+                             style=pg.QtCore.Qt.PenStyle.DotLine if warning
+                             else pg.QtCore.Qt.PenStyle.DashLine),
+                label=f"{name} warning" if warning else name,
                 labelOpts={"position": 0.95 - 0.1 * (n % 3), "color": THEME.text},
             )  # fmt: skip
             self.plot.addItem(line)
@@ -226,8 +233,9 @@ class PerformanceTimeline(_Panel):
         segs = [seg for seg in (concept or {}).get("segments", []) if seg.get("flagged")]
         names = ", ".join(f"{seg['column']}={seg['value']}" for seg in segs[:3])
         more = "…" if len(segs) > 3 else ""
+        warned = f" · {len(self.warnings)} DDM warning(s)" if self.warnings else ""
         self.summary = (
-            f"{len(self.events)} drift point(s) · {len(segs)} segment(s) flagged"
+            f"{len(self.events)} drift point(s){warned} · {len(segs)} segment(s) flagged"
             + (f": {names}{more}" if segs else "")
             if timeline
             else "Run concept drift detection to see the labelled performance."

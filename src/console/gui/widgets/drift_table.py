@@ -9,7 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from console.gui.style import THEME
 
-COLUMNS = ("Feature", "Status", "Method", "Statistic", "p-value", "PSI")
+COLUMNS = ("Feature", "Status", "Method", "Statistic", "p corrected", "PSI")
 Index = QModelIndex | QPersistentModelIndex
 
 

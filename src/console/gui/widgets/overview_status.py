@@ -21,9 +21,10 @@ from console.core.base.workspace import Workspace
 from console.core.drift.summary import DriftStatus, drift_status
 from console.core.monitoring import checks, partners
 from console.core.monitoring.checks import Check, CheckReport
+from console.core.security import policy
 from console.core.serving.state import ServiceInfo
 from console.gui import formatting as fmt
-from console.gui.pages import page_classes
+from console.gui.pages import page_entries
 from console.gui.widgets.stat_tile import TileGrid
 from console.gui.widgets.status_tile import StatusTile
 
@@ -35,7 +36,7 @@ QUALITY = (
     "duplicate_ids",
     "schema_violations",
 )
-PIPELINE = ("ingest_overdue", "refused_batches", "volume")
+PIPELINE = ("ingest_overdue", "refused_batches", "volume", "data_recency")
 SYSTEM = ("cpu", "memory", "disk", "latency_p99", "error_rate")
 
 
@@ -48,6 +49,7 @@ class StatusFacts:
     service: ServiceInfo | None
     health: dict[str, Any] | None
     alerts: AlertCounts
+    caveats: list[str]  # what is not protected (keyring, encryption, signing)
 
 
 def gather_status(ws: Workspace) -> StatusFacts:
@@ -59,6 +61,7 @@ def gather_status(ws: Workspace) -> StatusFacts:
         service=service,
         health=partners.service_health(ws, service) if service is not None else None,
         alerts=alerts_engine.alert_counts(ws),
+        caveats=policy.status(ws).caveats(),
     )
 
 
@@ -82,7 +85,8 @@ class StatusTiles(QWidget):
         self.quality = StatusTile("Data quality", "mdi6.table-check", "quality")
         self.system = StatusTile("System", "mdi6.gauge", "system")
         self.backup = StatusTile("Last backup", "mdi6.backup-restore", "backups")
-        known = {cls.key for cls in page_classes()}
+        self.protection = StatusTile("Protection", "mdi6.shield-lock-outline", "users")
+        known = {entry.key for entry in page_entries()}  # without importing the pages
         self.grid = TileGrid(self.tiles(), self, columns=4)
         for tile in self.tiles():
             if tile.page in known:
@@ -91,7 +95,7 @@ class StatusTiles(QWidget):
     def tiles(self) -> list[StatusTile]:
         return [
             self.f1, self.fpr, self.drift, self.service,
-            self.alerts, self.quality, self.system, self.backup,
+            self.alerts, self.quality, self.system, self.backup, self.protection,
         ]  # fmt: skip
 
     def refresh(self) -> None:
@@ -103,6 +107,21 @@ class StatusTiles(QWidget):
         self.show_drift(facts.report, facts.drift)
         self.show_service(facts.service, facts.health)
         self.show_alerts(facts.alerts)
+        self.show_protection(facts.caveats)
+
+    def show_protection(self, caveats: list[str]) -> None:
+        """Say plainly when audit signing or encryption at rest is not in force."""
+        if not caveats:
+            self.protection.show_status(
+                "ok", "audit signed, data encrypted\nkeys in the OS keyring", "ok"
+            )
+            self.protection.setToolTip("Audit checkpoints are signed; datasets are encrypted.")
+            return
+        n = len(caveats)
+        self.protection.show_status(
+            f"{n} gap{'s' if n != 1 else ''}", "\n".join(caveats[:2]), "warning"
+        )
+        self.protection.setToolTip("Not protected now:\n" + "\n".join(caveats))
 
     def show_report(self, report: CheckReport | None) -> None:
         if report is None:
