@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the window's remembered state (last page, geometry) goes to a folder of its own, not
+# to the settings of whoever runs the script
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="console-shots-")
 
 
 #: the action an operator presses first on a page that shows nothing until asked
