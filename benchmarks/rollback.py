@@ -4,9 +4,9 @@ Targets: ``console models rollback`` from a fresh process <= 3 s wall; from a cr
 alert in a window started seconds ago, switched <= 5 s after the click; in a warm
 process (every check, switch, smoke step) <= 1 s.
 
-A workspace gets two demo-recipe models (1.1.0 in production over 1.0.0, each with a
-1,000-row golden set) and a firing critical F1 alert. Each round, interleaved, 1.1.0 is
-promoted again (not timed) before each of:
+A workspace gets two demo-recipe models (trained on 10 days x ``--per-day`` rows; 1.1.0
+in production over 1.0.0, each with a 1,000-row golden set) and a firing critical F1
+alert. Each round, interleaved, 1.1.0 is promoted again (not timed) before each of:
 
 * ``cold CLI``: ``python -m console models rollback`` in a fresh process, wall time
   (1.0.0 pre-verified, as the window or an earlier switch leaves it);
@@ -21,7 +21,7 @@ It prints the machine first, then per figure the median and the worst over round
 The smoke step reports "skipped: no service running" (benchmarks/serving.py measures
 switches under load with the service).
 
-    python benchmarks/rollback.py [--rounds 5] [--per-day 3000] [--gui-wait 2]
+    python benchmarks/rollback.py [--rounds 5] [--per-day 2000] [--gui-wait 2]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def setup(root: Path, per_day: int) -> None:
     from console.core.models import deploy
     from console.core.monitoring.checks import Check, CheckReport
 
-    build_two_models(root, USER, days=14, per_day=per_day, golden_rows=GOLDEN_ROWS)
+    build_two_models(root, USER, days=10, per_day=per_day, golden_rows=GOLDEN_ROWS)
     with Workspace.open(root) as ws:
         assert deploy.promote(ws, USER, "1.1.0", reason="benchmark setup").outcome == "switched"
         check = Check("f1", 0.5, 0.7, "critical", "F1 over the last day", 900, "1d")
@@ -157,7 +157,7 @@ def warm(root: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--per-day", type=int, default=3_000)
+    parser.add_argument("--per-day", type=int, default=2_000)
     parser.add_argument("--gui-wait", type=float, default=2.0, help="seconds after show")
     args = parser.parse_args()
     print_machine("each figure a fresh process except 'warm'; figures interleaved per round")

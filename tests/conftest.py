@@ -44,6 +44,10 @@ def _isolated_environment(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv("CONSOLE_WORKSPACE", raising=False)
     monkeypatch.setenv("CONSOLE_USER", "alice")
+    # the suite acts under several names on one OS account, as the demo does
+    from console.core.base import workspace
+
+    monkeypatch.setattr(workspace, "ALLOW_CONSOLE_USER", True)
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -93,3 +97,14 @@ def workspace(workspace_root: Path):
     ws = Workspace.create(workspace_root, "alice")
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def shared_keyring(tmp_path: Path) -> dict[str, str]:
+    """A keyring file this process and its console subprocesses share; returns the
+    environment for the subprocesses."""
+    from tests.file_keyring import FileKeyring, subprocess_env
+
+    path = tmp_path / "keyring.json"
+    keyring.set_keyring(FileKeyring(path))
+    return subprocess_env(path)

@@ -76,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "needs_workspace", True):
             return int(args.run(args, root, user))
         with Workspace.open(root) as ws:
+            user = ws.resolve_user(user)
+            if not ws.integrity.ok:
+                print(
+                    f"console: WARNING: audit log or security state tampered with: "
+                    f"{ws.integrity.reason} (see 'console audit verify')",
+                    file=sys.stderr,
+                )
             return int(args.run(args, ws, acting_user(ws, user)))
     except JobCancelled:
         print("console: cancelled; nothing was changed", file=sys.stderr)

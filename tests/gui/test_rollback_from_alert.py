@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from console.core.alerts import engine
 from console.core.base import clock
 from console.core.base.workspace import Workspace
+from console.core.data import ingest
 from console.core.models import deploy, registry
 from console.core.models import deploy_checks as verification
 from console.core.monitoring.checks import Check, CheckReport
@@ -22,6 +23,7 @@ from console.gui.dialogs.rollback import RollbackDialog, reason_for
 from console.gui.main_window import MainWindow
 from console.gui.pages.alerts import AlertsPage
 from console.gui.pages.models import ModelsPage
+from tests.conftest import make_predictions
 from tests.core.registry_helpers import copy_of, shared_template
 
 LEFT = Qt.MouseButton.LeftButton
@@ -169,3 +171,35 @@ def test_a_click_on_the_desktop_notification_opens_its_alert(
     assert page.detail.alert is not None
     assert page.detail.alert.rule == "f1_critical"
     assert page.detail.rollback_button.isEnabled()  # the next click: "Roll back…"
+
+
+def test_the_dialog_backtests_the_target_beside_production(
+    qtbot: QtBot, ws: Workspace, tmp_path: Path
+) -> None:
+    frame = make_predictions(days=2, per_day=300, seed=5)
+    schema = ws.config.data_schema
+    predictions = tmp_path / "predictions.parquet"
+    frame[schema.prediction_columns].to_parquet(predictions, index=False)
+    labels = tmp_path / "labels.parquet"
+    frame.rename(columns={"is_fraud": schema.label})[schema.label_columns].to_parquet(labels)
+    ingest.ingest_file(ws, "alice", "predictions", predictions)
+    ingest.ingest_file(ws, "alice", "labels", labels)
+    dialog = RollbackDialog.build(ws, "alice")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: bool(dialog.backtest.results), timeout=60_000)
+    newer, older = dialog.backtest.results
+    assert (newer.version, older.version) == ("1.0.0", "1.1.0")  # the target first
+    assert newer.rows == older.rows == len(frame)
+    assert older.in_production
+    text = dialog.backtest.text()
+    assert "1.1.0 (production)" in text
+    assert f"{len(frame):,} labelled rows" in text
+    dialog.reason.setText("back to 1.0.0")
+    with qtbot.waitSignal(dialog.deployed, timeout=30_000):
+        dialog.start()
+    assert "1.0.0 (production)" in dialog.backtest.text()  # the labels follow the switch
+    assert "1.1.0 (production)" not in dialog.backtest.text()
+    assert dialog.comparison.horizontalHeaderItem(0).text() == "1.1.0 (archived)"
+    assert dialog.comparison.horizontalHeaderItem(1).text() == "1.0.0 (production)"
+    dialog.close()

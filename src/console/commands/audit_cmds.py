@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from pathlib import Path
 from typing import Any
 
+from console.commands import prompts
 from console.commands.output import add_json, emit, short_time
 from console.commands.sign_in import acting_user
 from console.core.base import audit
-from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
+from console.core.base.errors import EXIT_OK, EXIT_PROBLEM
 from console.core.base.workspace import Workspace
-from console.core.security import audit_export
+from console.core.security import anchor, audit_export
 
 ORDER = 90
 
@@ -37,6 +37,12 @@ def register(sub: Any) -> None:
         "verify", help="check the hash chain and signed checkpoints; exit 1 if broken"
     )
     add_json(verify).set_defaults(run=run_verify)
+    reanchor = actions.add_parser(
+        "reanchor",
+        help="accept the log's end and security state as they are now, after a finding (admin)",
+    )
+    reanchor.add_argument("--reason", required=True, help="why (recorded in the audit log)")
+    add_json(reanchor).set_defaults(run=run_reanchor)
     export = actions.add_parser("export", help="write the log to a file (auditor or admin)")
     export.add_argument("file", type=Path)
     export.add_argument("--format", choices=audit_export.FORMATS, default="json")
@@ -81,12 +87,12 @@ def run_verify(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     report = audit.verify(ws.conn)
 
     def text() -> str:
-        if not report.ok:
-            return f"Audit log BROKEN at entry {report.first_bad}: {report.reason}"
-        lines = [
-            f"Audit log intact: {report.entries} entries, {report.checkpoints} checkpoint(s), "
-            f"{report.signed_checkpoints} signed"
-        ]
+        lines = [report.summary()]
+        lines += [f"  changed: {change}" for change in report.changes]
+        if report.ok:
+            lines.append(
+                f"  {report.checkpoints} checkpoint(s), {report.signed_checkpoints} signed"
+            )
         lines += [f"  note: {note}" for note in report.notes]
         return "\n".join(lines)
 
@@ -94,15 +100,24 @@ def run_verify(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
+def run_reanchor(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    user = acting_user(ws, user)
+    found = anchor.reanchor(ws, user, args.reason)
+    emit(
+        args,
+        {"accepted": found.reason or None, "changes": found.changes},
+        lambda: f"Signed audit head re-anchored; accepted: {found.reason or 'nothing was wrong'}",
+    )
+    return EXIT_OK
+
+
 def ask_new_passphrase() -> str:
-    first = getpass.getpass("Passphrase for the export: ")
-    if getpass.getpass("Repeat the passphrase: ") != first:
-        raise BadInput("the two passphrases differ; nothing was written")
-    return first
+    return prompts.new_secret("Passphrase for the export: ", "passphrases")
 
 
 def run_export(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     user = acting_user(ws, user)
+    ws.authorize(user, "audit.export", str(args.file))  # before asking for a passphrase
     passphrase = ask_new_passphrase() if args.encrypt else None
     result = audit_export.export_audit(
         ws, user, args.file, fmt=args.format, passphrase=passphrase, filters=_filter_values(args)

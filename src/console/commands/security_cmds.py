@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
+from console.commands import prompts
 from console.commands.output import add_json, emit, short_time
 from console.commands.sign_in import acting_user
 from console.core.base import clock
@@ -68,6 +68,12 @@ def register(sub: Any) -> None:
     req.add_argument("state", choices=["on", "off"])
     add_json(req).set_defaults(run=run_require)
 
+    who = actions.add_parser(
+        "console-user", help="let CONSOLE_USER name someone other than the OS user (admin)"
+    )
+    who.add_argument("state", choices=["on", "off"])
+    add_json(who).set_defaults(run=run_console_user)
+
     dec = actions.add_parser("decrypt", help="decrypt an export or data file made by the console")
     dec.add_argument("file", type=Path)
     dec.add_argument("output", type=Path)
@@ -90,6 +96,7 @@ def run_status(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         f"Audit checkpoints   every {s.checkpoint_every} entries, "
         f"{'signed' if s.audit_signing_key else 'no signing key yet'}",
         f"Require encryption  {'on' if s.require_encryption else 'off'}",
+        f"CONSOLE_USER        {'any name' if s.console_user_override else 'OS user only'}",
         f"Unencrypted data    {s.unencrypted_datasets} dataset version(s)",
         f"Database            not encrypted (metadata only); file mode {s.database_mode}",
     ]
@@ -100,10 +107,7 @@ def run_status(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 
 
 def _new_password(name: str) -> str:
-    first = getpass.getpass(f"New password for {name}: ")
-    if getpass.getpass("Repeat it: ") != first:
-        raise BadInput("the two passwords differ; nothing was changed")
-    return first
+    return prompts.new_secret(f"New password for {name}: ", "passwords")
 
 
 def run_accounts(args: argparse.Namespace, ws: Workspace, user: str) -> int:
@@ -113,6 +117,7 @@ def run_accounts(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         accounts.set_enabled(ws, user, command == "enable")
         message = f"Console accounts {'enabled' if command == 'enable' else 'disabled'}"
     elif command == "set-password":
+        ws.authorize(user, "user.manage", f"account:{args.name}")  # before asking anything
         accounts.set_password(ws, user, args.name, _new_password(args.name))
         message = f"Password set for {args.name}"
     else:
@@ -125,15 +130,13 @@ def run_accounts(args: argparse.Namespace, ws: Workspace, user: str) -> int:
 def _secret_value(name: str) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass(f"Value of {name}: ")
-    if getpass.getpass("Repeat it: ") != first:
-        raise BadInput("the two values differ; nothing was changed")
-    return first
+    return prompts.new_secret(f"Value of {name}: ", "values")
 
 
 def run_credentials(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     user = acting_user(ws, user)
     if args.credentials_command == "set":
+        ws.authorize(user, "credential.set", f"credential:{args.name}")  # before asking
         value = credentials.generate_token() if args.generate else _secret_value(args.name)
         credentials.set_secret(ws, user, args.name, value)
         message = f"{args.name} stored in the OS keyring"
@@ -199,8 +202,20 @@ def run_require(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     return EXIT_OK
 
 
+def run_console_user(args: argparse.Namespace, ws: Workspace, user: str) -> int:
+    user = acting_user(ws, user)
+    policy.set_console_user_override(ws, user, args.state == "on")
+    message = (
+        "CONSOLE_USER may name anyone: use only where every OS user may act as any console user"
+        if args.state == "on"
+        else "CONSOLE_USER is honoured only when it names the OS user"
+    )
+    emit(args, {"console_user_override": args.state == "on"}, lambda: message)
+    return EXIT_OK
+
+
 def run_decrypt(args: argparse.Namespace, ws: Workspace, user: str) -> int:
-    passphrase = getpass.getpass("Passphrase: ") if args.passphrase else None
+    passphrase = prompts.secret("Passphrase: ") if args.passphrase else None
     if not args.file.is_file():
         raise BadInput(f"{args.file}: no such file")
     crypto.decrypt_file(ws, args.file, args.output, passphrase=passphrase)

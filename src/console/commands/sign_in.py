@@ -9,11 +9,11 @@ so a command that calls :func:`acting_user` again does not ask twice.
 
 from __future__ import annotations
 
-import getpass
 import os
 import stat
 from pathlib import Path
 
+from console.commands import prompts
 from console.core.base.errors import BadInput
 from console.core.base.workspace import Workspace
 from console.core.security import accounts
@@ -33,7 +33,7 @@ def _ask(prompt: str) -> str:
             return path.read_text(encoding="utf-8").rstrip("\n")
         except OSError as exc:
             raise BadInput(f"{path}: cannot read the password file: {exc.strerror}") from None
-    return getpass.getpass(prompt)
+    return prompts.secret(prompt, hint=prompts.PASSWORD_FILE_HINT)
 
 
 def acting_user(ws: Workspace, user: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from console.commands.output import add_json, emit, short_time, terminal_job
-from console.core.base import access, orphans
+from console.core.base import access, orphans, workspace
 from console.core.base.errors import EXIT_OK, ConsoleError
 from console.core.base.workspace import Workspace
 from console.core.data import store
@@ -54,6 +54,7 @@ def run_init(args: argparse.Namespace, root: Path, user: str) -> int:
         def populate(ws: Workspace) -> None:
             made.update(build_demo(ws, user, terminal_job(args)))
 
+    access.resolve_user(user, workspace.ALLOW_CONSOLE_USER or args.demo)
     ws = Workspace.create(
         root, user, config_text=config_text, populate=populate,
         config_source=str(args.config) if args.config else None,

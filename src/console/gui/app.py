@@ -7,6 +7,7 @@ the one-line reason shown in a message box first.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console import __version__
+from console.core.alerts import integrity
 from console.core.base import access
-from console.core.base.errors import EXIT_BAD_INPUT, EXIT_OK, ConsoleError
+from console.core.base.errors import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_OK, ConsoleError
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import CONFIG_FILE, Workspace
 from console.core.security import accounts
@@ -28,6 +30,7 @@ from console.gui.settings import APPLICATION, ORGANISATION
 from console.gui.style import THEME, apply_style, icon
 
 EXIT_CANNOT_OPEN = EXIT_BAD_INPUT  # the workspace cannot be opened: bad input
+log = logging.getLogger(__name__)
 
 
 def run_gui(root: Path) -> int:
@@ -38,12 +41,27 @@ def run_gui(root: Path) -> int:
     if isinstance(opened, int):
         return opened
     with opened as ws:
+        try:
+            user = ws.resolve_user(user)
+        except ConsoleError as exc:
+            workers.show_error(None, "Cannot act under that name", exc)
+            return EXIT_DENIED
         signed_in = sign_in(ws, user)
         if signed_in is None:
             return EXIT_OK
+        raise_tamper_alert(ws, signed_in)
         window = MainWindow(ws, signed_in)
         window.show()
         return app.exec()
+
+
+def raise_tamper_alert(ws: Workspace, user: str) -> None:
+    """A tampered audit log or security state found at open raises the critical access
+    alert now (the Overview and Audit pages say what changed)."""
+    try:
+        integrity.raise_if_tampered(ws, user)
+    except ConsoleError as exc:
+        log.warning("the tampering alert could not be raised: %s", exc)
 
 
 def sign_in(ws: Workspace, user: str) -> str | None:

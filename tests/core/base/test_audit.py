@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -13,7 +14,7 @@ from console.core.base.db import write_transaction
 from console.core.base.errors import JobCancelled
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.security import checkpoints, settings
+from console.core.security import anchor, checkpoints, settings
 
 
 @pytest.fixture
@@ -74,7 +75,9 @@ def test_reordered_entries_are_detected(chain: Workspace) -> None:
 def test_recomputed_hash_still_breaks_the_link(chain: Workspace) -> None:
     """Forging one entry's hash does not help: the next entry points at the old one."""
     row = chain.conn.execute("SELECT * FROM audit WHERE seq = 2").fetchone()
-    forged = audit._digest([row[n] if n != "user" else "mallory" for n in audit._HASHED])
+    forged = audit._digest(
+        [row[n] if n != "user" else "mallory" for n in audit._HASHED], row["os_user"]
+    )
     chain.conn.execute("UPDATE audit SET user = 'mallory', hash = ? WHERE seq = 2", (forged,))
     assert audit.verify(chain.conn).first_bad == 3
 
@@ -93,6 +96,7 @@ def signed(workspace: Workspace) -> Workspace:
     """A log of 11 entries with checkpoints every 4 (at 4 and 8), signed."""
     with write_transaction(workspace.conn) as conn:
         settings.put(conn, "checkpoint_every", str(EVERY))
+    anchor.update(workspace.conn, accept=True)  # the edit above is not an audited change
     for i in range(10):
         workspace.set_role("alice", f"user{i}", "viewer")
     return workspace
@@ -107,7 +111,7 @@ def _rewrite_from(ws: Workspace, seq: int, **changes: str) -> None:
         for row in rows:
             values = {n: row[n] for n in audit._HASHED} | (changes if row["seq"] == seq else {})
             values["prev_hash"] = prev
-            prev = audit._digest([values[n] for n in audit._HASHED])
+            prev = audit._digest([values[n] for n in audit._HASHED], row["os_user"])
             conn.execute(
                 "UPDATE audit SET user = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                 (values["user"], values["prev_hash"], prev, row["seq"]),
@@ -143,9 +147,11 @@ def test_truncated_log_is_detected(signed: Workspace) -> None:
 
 
 def test_truncation_with_its_checkpoints_is_detected(signed: Workspace) -> None:
-    signed.conn.execute("DELETE FROM audit WHERE seq >= 6")
-    signed.conn.execute("DELETE FROM audit_checkpoints WHERE seq >= 6")
-    assert audit.verify(signed.conn).ok  # cut after the last checkpoint: only N-1 can go
+    signed.conn.execute("DELETE FROM audit WHERE seq >= 10")
+    signed.conn.execute("DELETE FROM audit_checkpoints WHERE seq >= 10")
+    report = audit.verify(signed.conn)  # cut after the last checkpoint: the signed head shows
+    assert (report.ok, report.first_bad) == (False, 10)
+    assert "entries 10..11 were cut off" in report.reason
     signed.conn.execute("DELETE FROM audit_checkpoints")
     report = audit.verify(signed.conn)
     assert (report.ok, report.first_bad) == (False, 4)
@@ -175,8 +181,9 @@ def test_forged_checkpoint_signature_is_detected(signed: Workspace) -> None:
     assert "unsigned" in audit.verify(signed.conn).reason
 
 
-def test_unsigned_checkpoints_without_a_keyring(workspace: Workspace) -> None:
+def test_unsigned_checkpoints_without_a_keyring(workspace_root: Path) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    workspace = Workspace.create(workspace_root, "alice")
     with write_transaction(workspace.conn) as conn:
         settings.put(conn, "checkpoint_every", "2")
     workspace.set_role("alice", "bob", "viewer")
@@ -184,7 +191,9 @@ def test_unsigned_checkpoints_without_a_keyring(workspace: Workspace) -> None:
     assert (row["seq"], row["signature"]) == (2, None)
     report = audit.verify(workspace.conn)
     assert report.ok
-    assert "unsigned" in report.notes[0]
+    assert report.status == "unprotected"
+    assert "NOT tamper-evident" in report.summary()
+    assert any("unsigned" in note for note in report.notes)
 
 
 def test_entries_filter_and_search(signed: Workspace) -> None:
@@ -199,3 +208,15 @@ def _memory() -> dict[tuple[str, str], str]:
     """The secrets of the in-memory keyring tests/conftest.py installs."""
     secrets: dict[tuple[str, str], str] = keyring.get_keyring().secrets  # type: ignore[attr-defined]
     return secrets
+
+
+def test_every_entry_records_the_os_user(workspace: Workspace, monkeypatch) -> None:
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "svc-console")
+    workspace.set_role("alice", "bob", "viewer")
+    entry = audit.entries(workspace.conn, limit=1)[0]
+    assert (entry.user, entry.os_user) == ("alice", "svc-console")
+    assert audit.verify(workspace.conn).ok
+    workspace.conn.execute("UPDATE audit SET os_user = 'someone' WHERE seq = ?", (entry.seq,))
+    assert audit.verify(workspace.conn).first_bad == entry.seq  # covered by the hash

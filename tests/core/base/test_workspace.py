@@ -131,14 +131,20 @@ for i in range(int(sys.argv[3])):
 """
 
 
-def test_two_processes_write_concurrently_without_corruption(workspace: Workspace) -> None:
+def test_two_processes_write_concurrently_without_corruption(
+    shared_keyring: dict[str, str], workspace_root: Path
+) -> None:
+    workspace = Workspace.create(workspace_root, "alice")
     procs = [
-        subprocess.Popen([sys.executable, "-c", _WRITER, str(workspace.root), name, "40"])
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(workspace.root), name, "40"], env=shared_keyring
+        )
         for name in ("p1", "p2")
     ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     assert len(workspace.users()) == 81
     report = audit.verify(workspace.conn)
     assert report.ok, report
+    assert report.tamper_evident
     assert report.entries == 81
     assert workspace.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

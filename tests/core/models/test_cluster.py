@@ -24,7 +24,7 @@ distributed = pytest.importorskip("dask.distributed")
 def local_cluster() -> Iterator[str]:
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, protocol="tcp://",
-        dashboard_address=None,
+        dashboard_address=":0",
     ) as found:  # fmt: skip
         yield found.scheduler_address
 

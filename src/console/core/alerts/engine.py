@@ -34,6 +34,7 @@ from console.core.alerts.silences import active, silencing
 from console.core.alerts.state import OPEN_STATES, AlertState
 from console.core.base import clock
 from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput, ConfigError
 from console.core.monitoring.checks import CheckReport, latest_report
 
@@ -70,6 +71,7 @@ def evaluate(
             "SELECT * FROM alert_events WHERE id >= ? ORDER BY id", (first_event,)
         )
         events = [event_from_row(r) for r in rows]
+        crash_point("alert.state")
     events += notify.deliver(ws, settings, queued, now=now)
     return events
 

@@ -88,7 +88,7 @@ def copy_database(ws: Workspace, target: Path) -> dict[str, Any]:
         try:
             from console.core.security import checkpoints
 
-            exported = checkpoints.exported(dst)
+            exported = checkpoints.exported(dst, root=ws.root)  # with the signed head
         except sqlite3.DatabaseError:
             exported = {}
     finally:

@@ -28,6 +28,7 @@ from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput
 from console.core.base.files import fsync_dir
 from console.core.base.jobs import JobContext
+from console.core.security import anchor
 
 if TYPE_CHECKING:
     from console.core.base.workspace import Workspace
@@ -193,6 +194,8 @@ def restore_in_place(
             conn, user=user, role=ws.role_of(user), action="backup.restore", target=str(root),
             details={**details, "phase": "restored"},
         )  # fmt: skip
+    # the restored log ends before the signed head: anchor it as the admin just decided
+    anchor.try_update(ws.conn, accept=True)
     from console.core.backup.snapshots import read_all
 
     records.sync(ws, repo, read_all(repo)[0])  # the restored table learns later snapshots

@@ -12,6 +12,8 @@ import os
 import sqlite3
 from typing import Final
 
+from console.core.base.errors import EXIT_DENIED, ConsoleError
+
 ROLES: Final = ("viewer", "operator", "auditor", "admin")
 
 _OPS: Final = frozenset({"operator", "admin"})
@@ -58,16 +60,45 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "credential.set": _ADMIN,
     "audit.read": _AUDIT,
     "audit.export": _AUDIT,
+    "audit.reanchor": _ADMIN,  # accept the log and security state as they are now
     # runbooks and workspace documents
     "runbook.run": _OPS,
     "document.edit": _ADMIN,
 }
 
 
+#: security setting: may ``CONSOLE_USER`` name someone other than the OS user?
+OVERRIDE_SETTING: Final = "console_user_override"
+
+
+class IdentityRefused(ConsoleError):
+    """``CONSOLE_USER`` names someone else and the workspace does not allow that."""
+
+    exit_code = EXIT_DENIED
+
+
+def os_user() -> str:
+    """The operating-system user running this process (recorded in every audit entry)."""
+    return getpass.getuser()
+
+
 def current_user() -> str:
-    """The operating-system user running this process (``CONSOLE_USER`` overrides for
-    service accounts and tests)."""
-    return os.environ.get("CONSOLE_USER") or getpass.getuser()
+    """Who this process asks to act as: ``CONSOLE_USER`` if set, else the OS user.
+    Honoured only through :func:`resolve_user` (the workspace decides)."""
+    return os.environ.get("CONSOLE_USER") or os_user()
+
+
+def resolve_user(requested: str, override_allowed: bool) -> str:
+    """``requested`` if it is the OS user, or if the workspace allows ``CONSOLE_USER`` to
+    name someone else (the demo, tests, a service account's scripts); else refused."""
+    actual = os_user()
+    if requested == actual or override_allowed:
+        return requested
+    raise IdentityRefused(
+        f"CONSOLE_USER={requested} is not the operating-system user ({actual}) and this "
+        "workspace does not let anyone act under another name; an admin allows it with "
+        "'console security console-user on'"
+    )
 
 
 def role_of(conn: sqlite3.Connection, user: str, default_role: str) -> str:

@@ -2,9 +2,11 @@
 
 Each entry's hash covers its fields and the previous entry's hash, so editing,
 deleting or reordering an entry breaks the chain at that point; every N entries a
-checkpoint signed with the workspace's Ed25519 key (see
-:mod:`console.core.security.checkpoints`) makes truncation show too. :func:`verify`
-names the first entry that does not fit.
+checkpoint is signed with the workspace's Ed25519 key (see
+:mod:`console.core.security.checkpoints`), and after every commit the head is signed and
+kept in the OS keyring (:mod:`console.core.security.anchor`), so truncation at any
+depth and out-of-band changes of the security state show too. :func:`verify` names the
+first entry that does not fit; without a keyring it says the log is not tamper-evident.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import clock, events
-from console.core.security import checkpoints
+from console.core.base import access, clock, db, events
+from console.core.base.crash import crash_point
+from console.core.security import anchor, checkpoints
 
 if TYPE_CHECKING:
     from console.core.base.jobs import JobContext
@@ -41,13 +44,18 @@ class AuditEntry:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    #: the operating-system user of the process that wrote the entry ("" before it was
+    #: recorded); covered by the hash when present
+    os_user: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _digest(fields: Sequence[object]) -> str:
-    """SHA-256 over an entry's fields (seq … prev_hash) in canonical JSON."""
+def _digest(fields: Sequence[object], os_user: str = "") -> str:
+    """SHA-256 over an entry's fields (seq … prev_hash, then the OS user when recorded)
+    in canonical JSON; entries written before the OS user was recorded keep their hash."""
+    fields = [*fields, os_user] if os_user else list(fields)
     body = json.dumps(list(fields), separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -68,17 +76,22 @@ def append(
     prev = last["hash"] if last else GENESIS
     ts = clock.iso()
     text = json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False)
-    digest = _digest([seq, ts, user, role, action, target, outcome, text, prev])
+    os_name = access.os_user()
+    digest = _digest([seq, ts, user, role, action, target, outcome, text, prev], os_name)
     conn.execute(
         "INSERT INTO audit (seq, ts, user, role, action, target, outcome, details, prev_hash,"
-        " hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (seq, ts, user, role, action, target, outcome, text, prev, digest),
+        " hash, os_user) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (seq, ts, user, role, action, target, outcome, text, prev, digest, os_name),
     )
     checkpoints.after_append(conn, seq, digest)
+    db.mark_for_hook(conn)  # after the commit: anchor the new head (security.anchor)
+    crash_point("audit.appended")
     events.after_commit(
         conn, "audit_appended", seq=seq, action=action, target=target, outcome=outcome
     )
-    return AuditEntry(seq, ts, user, role, action, target, outcome, details or {}, prev, digest)
+    return AuditEntry(
+        seq, ts, user, role, action, target, outcome, details or {}, prev, digest, os_name
+    )
 
 
 def entries(
@@ -140,6 +153,7 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
         json.loads(row["details"]),
         row["prev_hash"],
         row["hash"],
+        row["os_user"],
     )
 
 
@@ -152,9 +166,35 @@ class ChainReport:
     checkpoints: int = 0
     signed_checkpoints: int = 0
     notes: list[str] = field(default_factory=list)
+    #: False: nothing outside the workspace's files anchors the log (no usable keyring),
+    #: so a consistent chain proves nothing against someone with file access
+    tamper_evident: bool = False
+    #: the entry the signed head in the keyring names (0: none)
+    anchored_seq: int = 0
+    #: security state changed outside the console ("users.bob: viewer -> admin")
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """One word: "broken", "intact" (anchored) or "unprotected"."""
+        if not self.ok:
+            return "broken"
+        return "intact" if self.tamper_evident else "unprotected"
+
+    def summary(self) -> str:
+        """One sentence for every place that reports the log (CLI, Audit page, Overview)."""
+        if not self.ok:
+            return f"Audit log BROKEN at entry {self.first_bad}: {self.reason}"
+        if self.tamper_evident:
+            return (
+                f"Audit log intact: {self.entries} entries, signed head at entry "
+                f"{self.anchored_seq} matches, security state as signed"
+            )
+        chained = f"{self.entries} entries chained"
+        return f"Audit log NOT tamper-evident: {chained}, but {anchor.UNPROTECTED}"
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dict(self.__dict__) | {"status": self.status, "summary": self.summary()}
 
 
 def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainReport:
@@ -174,7 +214,7 @@ def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainR
             return ChainReport(False, count, row["seq"], f"entry {expected_seq} is missing")
         if row["prev_hash"] != prev:
             return ChainReport(False, count, row["seq"], "does not follow the previous entry")
-        digest = _digest([row[name] for name in _HASHED])
+        digest = _digest([row[name] for name in _HASHED], row["os_user"])
         if digest != row["hash"]:
             return ChainReport(False, count, row["seq"], "content does not match its hash")
         prev = row["hash"]
@@ -187,8 +227,18 @@ def verify(conn: sqlite3.Connection, *, ctx: JobContext | None = None) -> ChainR
     cps = checkpoints.check(conn, hashes)
     if not cps.ok:
         return ChainReport(False, count, cps.first_bad, cps.reason, cps.checkpoints, cps.signed)
+    head = anchor.check(conn)
+    if not head.ok:
+        return ChainReport(
+            False, count, head.first_bad, head.reason, cps.checkpoints, cps.signed,
+            head.notes, head.anchored, head.head_seq, head.changes,
+        )  # fmt: skip
     reason = "chain intact" + (f", {cps.signed} signed checkpoint(s) valid" if cps.signed else "")
-    return ChainReport(True, count, None, reason, cps.checkpoints, cps.signed, cps.notes)
+    reason += ", signed head matches" if head.anchored else ", not anchored"
+    return ChainReport(
+        True, count, None, reason, cps.checkpoints, cps.signed, [*head.notes, *cps.notes],
+        head.anchored, head.head_seq,
+    )  # fmt: skip
 
 
 def count(conn: sqlite3.Connection) -> int:

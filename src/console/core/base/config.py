@@ -14,7 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from console.core.base.alert_rules import parse_settings
 from console.core.base.errors import ConfigError
@@ -139,6 +146,16 @@ class Schema(_Section):
 
 class Access(_Section):
     default_role: Role = "viewer"
+
+    @field_validator("default_role")
+    @classmethod
+    def _not_a_changing_role(cls, role: str) -> str:
+        if role in ("operator", "admin"):
+            raise ValueError(
+                f"may not be {role}: every OS user not listed would get it; give roles by "
+                "name (console users set-role NAME ROLE)"
+            )
+        return role
 
 
 class Monitoring(_Section):

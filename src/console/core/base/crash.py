@@ -41,6 +41,7 @@ POINTS: Final[dict[str, str]] = {
     "rollback.checked": "the rollback target passed its checks",
     "rollback.switched": "production switched back in the open transaction",
     "rollback.smoke_test": "rollback committed, before its smoke test ends",
+    "rollback.reverted": "a failed smoke test reverted a rollback, before COMMIT",
     "user.set_role": "a role written in the open transaction, before COMMIT",
     "user.account": "an account or the accounts switch written, before COMMIT",
     "alert.state": "an alert's new state written in the open transaction, before COMMIT",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -134,16 +134,42 @@ def _has_ledger(conn: sqlite3.Connection) -> bool:
     return found is not None
 
 
+CommitHook = Callable[[sqlite3.Connection], None]
+_commit_hooks: dict[int, CommitHook] = {}
+_marked: set[int] = set()
+
+
+def set_commit_hook(conn: sqlite3.Connection, hook: CommitHook | None) -> None:
+    """Run ``hook(conn)`` after a write transaction on ``conn`` that was marked with
+    :func:`mark_for_hook` commits (the audit log anchors its head this way)."""
+    if hook is None:
+        _commit_hooks.pop(id(conn), None)
+        _marked.discard(id(conn))
+    else:
+        _commit_hooks[id(conn)] = hook
+
+
+def mark_for_hook(conn: sqlite3.Connection) -> None:
+    _marked.add(id(conn))
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception. Events announced
-    with :func:`events.after_commit` inside go out after the commit."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception. Then the commit
+    hook if the transaction was marked for it (the audit head is anchored), and the
+    events announced with :func:`events.after_commit` inside go out."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
+        _marked.discard(id(conn))
         conn.execute("ROLLBACK")
         events.rolled_back(conn)
         raise
     conn.execute("COMMIT")
+    if id(conn) in _marked:
+        _marked.discard(id(conn))
+        hook = _commit_hooks.get(id(conn))
+        if hook is not None:
+            hook(conn)
     events.committed(conn)

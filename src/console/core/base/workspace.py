@@ -25,14 +25,19 @@ import platformdirs
 
 from console.core.base import access, audit, clock, config_versions, db, events, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
+from console.core.security import anchor, credentials, settings
 
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "console.toml"
 DB_FILE = "console.db"
 APP_NAME = "model-ops-console"
+#: whether a new workspace lets CONSOLE_USER name someone other than the OS user (off;
+#: the demo turns it on, and the test suite for the workspaces it makes)
+ALLOW_CONSOLE_USER = False
 
 
 def default_root() -> Path:
@@ -64,15 +69,18 @@ class Change:
 class Workspace:
     """An open workspace. Each thread gets its own database connection."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, *, staging: bool = False) -> None:
         self.root = root
         self.config = config
+        self.staging = staging  # being created: its folder is not yet where it will live
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.log_file = logs.configure(config.logging, root)
         #: what the sweep at open removed (files left by crashed ingests)
         self.swept = orphans.SweepResult()
+        #: the audit head and security state against the keyring, checked at open
+        self.integrity = anchor.AnchorReport()
 
     # ------------------------------------------------------------------ open/create
     @classmethod
@@ -87,8 +95,23 @@ class Workspace:
         ws = cls(root, config)
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
         ws.sweep_orphans()
+        ws.check_audit_head()
         ws.note_config_edit()
         return ws
+
+    def check_audit_head(self) -> anchor.AnchorReport:
+        """At open: the log's end and the security state against the signed head in the
+        keyring (a quick check; ``audit.verify`` walks the whole chain too). A log never
+        anchored in this keyring (made before anchoring existed) is anchored now."""
+        try:
+            if credentials.keyring_usable() and anchor.read(self.conn) is None:
+                anchor.update(self.conn)
+            self.integrity = anchor.check(self.conn)
+        except (credentials.KeyringUnavailable, sqlite3.Error) as exc:
+            self.integrity = anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
+        if not self.integrity.ok:
+            log.critical("audit log or security state tampered with: %s", self.integrity.reason)
+        return self.integrity
 
     def sweep_orphans(self) -> orphans.SweepResult:
         """Remove files crashed ingests left (see :mod:`console.core.base.orphans`).
@@ -136,7 +159,7 @@ class Workspace:
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.creating-", dir=root.parent))
         try:
             atomic_write_text(staging / CONFIG_FILE, text)
-            ws = cls(staging, config)
+            ws = cls(staging, config, staging=True)
             for folder in ws.data_folders():
                 folder.mkdir(parents=True, exist_ok=True)
             with db.write_transaction(ws.conn) as conn:
@@ -144,6 +167,8 @@ class Workspace:
                     "INSERT INTO users (name, role, created_at, created_by) VALUES (?,?,?,?)",
                     (user, "admin", clock.iso(), user),
                 )
+                if ALLOW_CONSOLE_USER:
+                    settings.put(conn, access.OVERRIDE_SETTING, "1")
                 audit.append(
                     conn,
                     user=user,
@@ -163,11 +188,15 @@ class Workspace:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         log.info("created workspace %s for %s", root, user)
+        ws = cls(root, config)
+        anchor.claim_folder(root, ws.conn)  # a new workspace here, whatever was here before
+        ws.close()
         return cls.open(root)
 
     def close(self) -> None:
         with self._lock:
             for conn in self._conns:
+                anchor.detach(conn)
                 conn.close()
             self._conns.clear()
         self._local = threading.local()
@@ -188,6 +217,8 @@ class Workspace:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = db.connect(self.root / DB_FILE, create=True)
+            root = None if self.staging else self.root
+            anchor.attach(conn, root, self.config.access.model_dump())
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
@@ -209,6 +240,10 @@ class Workspace:
         return [self.folder(n) for n in type(self.config.paths).model_fields]
 
     # ------------------------------------------------------------------ access
+    def resolve_user(self, requested: str) -> str:
+        """The user this process acts as (see :func:`access.resolve_user`)."""
+        return access.resolve_user(requested, settings.flag(self.conn, access.OVERRIDE_SETTING))
+
     def role_of(self, user: str) -> str:
         return access.role_of(self.conn, user, self.config.access.default_role)
 
@@ -274,6 +309,7 @@ class Workspace:
                 (name, role, clock.iso(), user),
             )
             ch.details = {"before": before["role"] if before else None, "after": role}
+            crash_point("user.set_role")
 
     def users(self) -> list[dict[str, str]]:
         rows = self.conn.execute(

@@ -27,6 +27,7 @@ from console.core.base.jobs import JobContext
 from console.core.data import datasets, ingest
 from console.core.demo import data as demo_data
 from console.core.models import deploy, registry, training
+from console.core.security import policy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,6 +73,8 @@ def build_demo(
 
     ctx = ctx or JobContext()
     s = settings or DemoSettings()
+    # the demo is tried under several names on one OS account (CONSOLE_USER=bob ...)
+    policy.set_console_user_override(ws, user, True)
     features: dict[str, str] = dict(ws.config.data_schema.features)
     ctx.progress(0.0, "Generating training transactions")
     train_start = s.first_day - dt.timedelta(days=s.training_days)

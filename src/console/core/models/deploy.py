@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from console.core.base import audit, clock, db, events
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput
 from console.core.base.jobs import JobContext
 from console.core.models import registry, verified_cache
@@ -255,6 +256,7 @@ def _deploy(
     if not all(c.ok for c in checks):
         failed = next(c for c in checks if not c.ok)
         return _record_refusal(ws, role, record, checks, f"{failed.name}: {failed.detail}")
+    crash_point("promote.checked" if kind == "promote" else "rollback.checked")
     job.progress(0.9, "Switching production")
     t0 = time.perf_counter()
     try:
@@ -278,6 +280,7 @@ def _deploy(
     _set_checks(ws, deployment_id, checks)
     if on_step is not None:
         on_step(switched)
+    crash_point("promote.smoke_test" if kind == "promote" else "rollback.smoke_test")
     smoke = _smoke_test(ws, version)
     checks.append(smoke)
     if smoke.ok:
@@ -348,6 +351,7 @@ def _switch(
             "outcome": "switched",
             "checks": [f"{c.name}:{'ok' if c.ok else 'failed'}" for c in checks],
         }
+        crash_point("promote.switched" if record.kind == "promote" else "rollback.switched")
     return deployment_id
 
 
@@ -394,6 +398,7 @@ def _revert(
                 "error": f"{failed.name}: {failed.detail}",
             },
         )
+        crash_point("promote.reverted" if record.kind == "promote" else "rollback.reverted")
 
 
 def _smoke_test(ws: Workspace, version: str) -> CheckResult:

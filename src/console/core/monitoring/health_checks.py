@@ -18,6 +18,7 @@ DISK_FULL = 0.95
 
 if TYPE_CHECKING:
     from console.core.base.workspace import Workspace
+    from console.core.security.anchor import AnchorReport
 
 
 def quality_checks(
@@ -354,9 +355,15 @@ def _backup_failed(ws: Workspace) -> Check:
 
 def access_check(ws: Workspace, now: dt.datetime) -> Check:
     """Repeated failed sign-ins or permission denials in the last 24 hours (from the audit
-    log): a warning, or critical for a burst twice the threshold."""
+    log): a warning, or critical for a burst twice the threshold. Critical, whatever
+    else, when the audit log's end or the security state does not match the signed head
+    (an edit outside the console)."""
+    from console.core.security import anchor
     from console.core.security.monitoring import access_findings
 
+    tampered = anchor.check(ws.conn)
+    if not tampered.ok:
+        return Check("access", 1.0, None, "critical", tampered_message(tampered), 1, "now")
     findings = access_findings(ws, now - dt.timedelta(hours=24))
     if not findings:
         why = "no repeated failed sign-ins or permission denials in the last 24 h"
@@ -365,3 +372,8 @@ def access_check(ws: Workspace, now: dt.datetime) -> Check:
     more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
     message = str(findings[0]["message"]) + more
     return Check("access", float(len(findings)), None, status, message, len(findings), "24h")
+
+
+def tampered_message(report: AnchorReport) -> str:
+    """One line for a failed :func:`console.core.security.anchor.check`."""
+    return f"audit log or security state tampered with: {report.reason}"

@@ -20,6 +20,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Final
 
 from console.core.base import audit, clock, db
+from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput, ConsoleError
 from console.core.security import settings
 
@@ -76,6 +77,7 @@ def set_password(ws: Workspace, user: str, name: str, password: str) -> None:
             (name, salt.hex(), digest.hex(), json.dumps(_PARAMS), clock.iso(), user),
         )
         ch.details = {"password": "reset" if existed else "set"}
+        crash_point("user.account")
 
 
 def remove_account(ws: Workspace, user: str, name: str) -> None:
@@ -97,6 +99,7 @@ def set_enabled(ws: Workspace, user: str, on: bool) -> None:
             raise BadInput("set a password for at least one admin before turning accounts on")
         settings.put(ch.conn, "accounts_enabled", "1" if on else "0")
         ch.details = {"before": before, "after": on}
+        crash_point("user.account")
 
 
 def _admin_with_password(conn: sqlite3.Connection) -> bool:

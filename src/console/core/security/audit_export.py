@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from console.core.base.workspace import Workspace
 
 FORMATS: Final = ("json", "csv")
-_COLUMNS: Final = ("seq", "ts", "user", "role", "action", "target", "outcome", "details")
+_COLUMNS: Final = (
+    "seq", "ts", "user", "os_user", "role", "action", "target", "outcome", "details"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

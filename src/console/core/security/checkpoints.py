@@ -18,6 +18,7 @@ import base64
 import logging
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from console.core.base import clock
@@ -37,14 +38,21 @@ def _message(conn: sqlite3.Connection, seq: int, digest: str) -> bytes:
     return f"console-audit-checkpoint:{settings.workspace_id(conn)}:{seq}:{digest}".encode()
 
 
-def _private_key(conn: sqlite3.Connection, seq: int) -> Any:
-    """This workspace's signing key from the keyring, made (and published) if absent."""
+def key_from_text(stored: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
+
+
+def private_key(conn: sqlite3.Connection, seq: int) -> Any:
+    """This workspace's signing key from the keyring, made (and published) if absent;
+    checkpoints from ``seq`` on must then be signed. The caller holds the write lock."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     stored = credentials.keyring_get(conn, SIGNING_KEY)
     if stored:
-        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
+        return key_from_text(stored)
     if settings.get(conn, "audit_public_key"):
         # The workspace has a public key but the keyring lost the private one: do not
         # silently start a new key (that would hide a swapped key); sign nothing.
@@ -71,7 +79,7 @@ def after_append(conn: sqlite3.Connection, seq: int, digest: str) -> None:
 def write_checkpoint(conn: sqlite3.Connection, seq: int, digest: str) -> None:
     signature: str | None
     try:
-        signature = _private_key(conn, seq).sign(_message(conn, seq, digest)).hex()
+        signature = private_key(conn, seq).sign(_message(conn, seq, digest)).hex()
     except credentials.KeyringUnavailable as exc:
         log.warning("audit checkpoint %d written unsigned: %s", seq, exc)
         signature = None
@@ -149,12 +157,16 @@ def check(conn: sqlite3.Connection, hashes: dict[int, str]) -> CheckpointReport:
     return report
 
 
-def exported(conn: sqlite3.Connection) -> dict[str, Any]:
-    """What a backup copies so a restored log can be checked: key, checkpoints."""
+def exported(conn: sqlite3.Connection, root: Path | None = None) -> dict[str, Any]:
+    """What a backup or export carries so a copy of the log can be checked: the public
+    key, the checkpoints and the signed head from the keyring (None when unanchored)."""
+    from console.core.security import anchor
+
     rows = conn.execute("SELECT seq, hash, ts, signature FROM audit_checkpoints ORDER BY seq")
     return {
         "workspace_id": settings.workspace_id(conn),
         "public_key": settings.get(conn, "audit_public_key") or None,
         "every": interval(conn),
         "checkpoints": [dict(r) for r in rows],
+        "signed_head": anchor.signed_head(conn, root),
     }

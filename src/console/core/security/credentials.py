@@ -30,7 +30,7 @@ CREDENTIALS: Final[dict[str, str]] = {
     "backup-passphrase": "passphrase backups are encrypted with",
 }
 #: keys the console manages itself (never set by hand)
-INTERNAL: Final = frozenset({"audit-signing-key", "data-key"})
+INTERNAL: Final = frozenset({"audit-signing-key", "data-key", "audit-head"})
 
 ENABLE_HINT: Final = (
     "no usable OS keyring ({backend}): on a desktop unlock the login keyring; on a headless "

@@ -18,6 +18,7 @@ class SecurityStatus:
     keyring_usable: bool
     accounts_enabled: bool
     require_encryption: bool
+    console_user_override: bool
     checkpoint_every: int
     audit_signing_key: bool
     unencrypted_datasets: int
@@ -52,6 +53,16 @@ def set_require_encryption(ws: Workspace, user: str, on: bool) -> None:
         ch.details = {"before": before, "after": on}
 
 
+def set_console_user_override(ws: Workspace, user: str, on: bool) -> None:
+    """Let ``CONSOLE_USER`` name someone other than the OS user (role admin). Off by
+    default: on a shared account anyone could then claim any name; on for the demo."""
+    key = "console_user_override"
+    with ws.change(user, "config.edit", f"security.{key}") as ch:
+        before = settings.flag(ch.conn, key)
+        settings.put(ch.conn, key, "1" if on else "0")
+        ch.details = {"before": before, "after": on}
+
+
 def status(ws: Workspace) -> SecurityStatus:
     """What protects this workspace now (read-only, any role)."""
     import keyring
@@ -67,6 +78,7 @@ def status(ws: Workspace) -> SecurityStatus:
         keyring_usable=credentials.keyring_usable(),
         accounts_enabled=settings.flag(conn, "accounts_enabled"),
         require_encryption=settings.flag(conn, "require_encryption"),
+        console_user_override=settings.flag(conn, "console_user_override"),
         checkpoint_every=int(settings.get(conn, "checkpoint_every", "20")),
         audit_signing_key=bool(settings.get(conn, "audit_public_key")),
         unencrypted_datasets=int(plain),

@@ -207,6 +207,10 @@ class DeploymentDialog(QDialog):
                 f"<b>{deployment.to_version}</b> (was {deployment.from_version or 'none'})"
             )
             self.readiness.setText("")
+            # the same two versions, with the stages they have now
+            before = registry.get(self.ws, deployment.from_version or "")
+            self.comparison.compare(before, self.current)
+            self.backtest.production_changed(deployment.to_version)
             self.outcome.setText(
                 f"<b style='color:{THEME.ok}'>Production is now {deployment.to_version}</b> "
                 f"(was {deployment.from_version or 'none'}); deployment {deployment.id} recorded."

@@ -42,23 +42,24 @@ BANNER = "padding: 6px 10px; border-radius: 4px; border: 1px solid {border}; bac
 
 
 def verified_banner(report: audit.ChainReport, caveats: list[str]) -> tuple[str, str]:
-    """(text, state) of the banner after an intact chain: green only when every
-    checkpoint is signed and nothing is unprotected; otherwise amber, saying plainly
-    what the check could not prove."""
+    """(text, state) of the banner after a consistent chain: green only when the signed
+    head in the keyring anchors it, every checkpoint is signed and nothing is
+    unprotected; otherwise amber, saying plainly what the check could not prove (and
+    never "intact" for a log nothing anchors)."""
     unsigned = report.checkpoints - report.signed_checkpoints
-    head = f"Audit chain intact: {report.entries:,} entries"
+    head = report.summary()
     if report.checkpoints:
-        head += f", {report.signed_checkpoints} of {report.checkpoints} checkpoint(s) signed"
+        head += f"; {report.signed_checkpoints} of {report.checkpoints} checkpoint(s) signed"
     gaps: list[str] = []
     if unsigned:
         gaps.append(
             f"{unsigned} checkpoint(s) are unsigned, so removing the newest entries would not show"
         )
     gaps += caveats
-    if not gaps:
-        notes = f" ({'; '.join(report.notes)})" if report.notes else ""
-        return f"{head}{notes}.", "ok"
-    return f"{head} — but {'; '.join(gaps)}.", "warning"
+    notes = [n for n in report.notes if n not in head]
+    if report.tamper_evident and not gaps:
+        return head + (f" ({'; '.join(notes)})" if notes else "") + ".", "ok"
+    return head + (f" — but {'; '.join(gaps)}" if gaps else "") + ".", "warning"
 
 
 class AuditPage(Page):
@@ -110,6 +111,23 @@ class AuditPage(Page):
             )
             for widget in (splitter, self.search, self.action_box, self.user_box):
                 widget.setEnabled(False)
+        else:
+            self._show_open_check()
+
+    def _show_open_check(self) -> None:
+        """What the quick check at open found, until a full verification replaces it."""
+        found = self.ws.integrity
+        if not found.ok:
+            self._show_banner(
+                f"Tampering found when the workspace opened: {found.described()}\n"
+                "Investigate; an admin can accept the state with 'console audit reanchor'.",
+                "danger",
+            )
+        elif not found.anchored:
+            self._show_banner(
+                "This audit log is NOT tamper-evident here: " + "; ".join(found.notes) + ".",
+                "warning",
+            )
 
     # ------------------------------------------------------------------ building
     def _filters(self) -> QHBoxLayout:
@@ -226,9 +244,12 @@ class AuditPage(Page):
         if report.ok:
             self._show_banner(*verified_banner(report, policy.status(self.ws).caveats()))
         else:
-            self._show_banner(
-                f"Audit log BROKEN at entry {report.first_bad}: {report.reason}.", "danger"
-            )
+            if report.changes:
+                changed = "".join(f"\n  • {c}" for c in report.changes)
+                text = "Audit log BROKEN: security state changed outside the console:" + changed
+            else:
+                text = f"{report.summary()}."
+            self._show_banner(text, "danger")
             self._select_seq(report.first_bad)
 
     def _select_seq(self, seq: int | None) -> None:

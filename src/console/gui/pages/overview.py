@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QSplitter,
@@ -24,9 +25,12 @@ from console.core.base.workspace import Workspace
 from console.core.data import store
 from console.core.models import registry
 from console.core.models.registry import ModelVersion
+from console.core.security import anchor
 from console.gui import formatting as fmt
 from console.gui import workers
+from console.gui.pages.audit import BANNER
 from console.gui.pages.base import Page
+from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DailyCountsChart
 from console.gui.widgets.overview_status import StatusFacts, StatusTiles, gather_status
 from console.gui.widgets.panel import panel
@@ -44,6 +48,7 @@ class OverviewFacts:
     summary: store.Summary
     counts: dict[str, Any]
     status: StatusFacts
+    audit: anchor.AnchorReport  # the log's end and security state against the keyring
 
 
 def gather_overview(ws: Workspace, *, ctx: JobContext) -> OverviewFacts:
@@ -52,7 +57,22 @@ def gather_overview(ws: Workspace, *, ctx: JobContext) -> OverviewFacts:
     summary = store.summary(ws.conn)
     counts = store.daily_counts(ws.conn)
     ctx.progress(0.5, "Reading the status")
-    return OverviewFacts(registry.production(ws), summary, counts, gather_status(ws))
+    return OverviewFacts(
+        registry.production(ws), summary, counts, gather_status(ws), audit_state(ws)
+    )
+
+
+def audit_state(ws: Workspace) -> anchor.AnchorReport:
+    """The quick check of the audit head and security state (a keyring error is
+    reported as not tamper-evident, never raised into the page)."""
+    try:
+        return anchor.check(ws.conn)
+    except Exception as exc:  # keyring backends raise anything
+        return anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
+
+
+#: narrower than this, the chart and "what changed" stack
+SIDE_BY_SIDE_WIDTH = 940
 
 
 class OverviewPage(Page):
@@ -75,7 +95,11 @@ class OverviewPage(Page):
         self.labels_tile = StatTile("Labels", "mdi6.tag-check-outline")
         self.last_ingest_tile = StatTile("Last ingest", "mdi6.file-import-outline")
         self.span_tile = StatTile("Data span", "mdi6.calendar-range")
-        self.body.addWidget(tile_row(self.tiles()))
+        self.audit_note = QLabel("")
+        self.audit_note.setWordWrap(True)
+        self.body.addWidget(self.audit_note)
+        self.top_tiles = tile_row(self.tiles())
+        self.body.addWidget(self.top_tiles)
         self.status = StatusTiles(ws)
         self.status.open_page.connect(self.open_page)
         self.body.addWidget(self.status)
@@ -91,20 +115,27 @@ class OverviewPage(Page):
             "No data ingested yet: import a predictions file on the Data page."
         )
         self.empty_note.setProperty("role", "muted")
-        chart_panel = panel(
-            "Rows per day (UTC)",
-            self.empty_note,
-            self.chart,
-            legend=self.chart.legend_label(),
-        )
+        self.empty_note.setWordWrap(True)
+        # the legend on its own line: beside the title it set the page's minimum width
+        legend = self.chart.legend_label()
+        chart_panel = panel("Rows per day (UTC)", legend, self.empty_note, self.chart)
         self.what_changed = WhatChangedPanel(ws, user)
         self.what_changed.set_moment(None, "in the last 72 hours")
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        split.addWidget(chart_panel)
-        split.addWidget(self.what_changed)
-        split.setSizes([620, 420])
-        self.body.addWidget(split, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(chart_panel)
+        self.split.addWidget(self.what_changed)
+        self.split.setSizes([620, 420])
+        self.body.addWidget(self.split, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Chart and "what changed" side by side when there is room, else one above the
+        other (the page scrolls instead of cutting either)."""
+        super().resizeEvent(event)
+        wide = self.scroll.viewport().width() >= SIDE_BY_SIDE_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.split.orientation() != orientation:
+            self.split.setOrientation(orientation)
 
     def tiles(self) -> list[StatTile]:
         return [
@@ -128,7 +159,29 @@ class OverviewPage(Page):
         self.chart.set_counts(facts.counts)
         self.empty_note.setVisible(not any(facts.counts.values()))
         self.status.show_facts(facts.status)
+        self._show_audit_state(facts.audit)
         self.subtitle.setText(f"Updated {datetime.now().strftime('%H:%M:%S')} · F5 refreshes")
+
+    def _show_audit_state(self, found: anchor.AnchorReport) -> None:
+        """The audit log's protection in one line: tampered (red), not tamper-evident here
+        (amber), or anchored (muted)."""
+        self.ws.integrity = found
+        if not found.ok:
+            text = f"Audit log or security state tampered with: {found.described()}"
+            state = "danger"
+        elif not found.anchored:
+            text, state = "Audit log NOT tamper-evident here: " + "; ".join(found.notes), "warning"
+        else:
+            text, state = f"Audit log anchored: signed head at entry {found.head_seq}.", "ok"
+        self.audit_note.setText(text)
+        self.audit_note.setProperty("audit_state", state)
+        colours = {
+            "ok": (THEME.border, THEME.surface),
+            "warning": (THEME.warning, THEME.warning_soft),
+            "danger": (THEME.danger, THEME.danger_soft),
+        }
+        border, background = colours[state]
+        self.audit_note.setStyleSheet(BANNER.format(border=border, bg=background))
 
     def run_checks(self) -> None:
         """Run the daily checks and evaluate the alerts as a job (Cancel in its dialog);

@@ -8,6 +8,7 @@ meanwhile); the result is a small table with the better value of each metric mar
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -65,6 +66,11 @@ class BacktestSummary(QLabel):
     def _show(self, results: list[Backtest]) -> None:
         self.results = results
         self.setText(summary_html(results))
+
+    def production_changed(self, version: str) -> None:
+        """Production is now ``version``: the same figures, the labels follow."""
+        if self.results:
+            self._show([replace(r, in_production=r.version == version) for r in self.results])
 
     def stop(self) -> None:
         """The dialog is closing: forget a running backtest."""

@@ -1,0 +1,2 @@
+-- 10: every audit entry records the operating-system user beside the console user
+ALTER TABLE audit ADD COLUMN os_user TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,70 @@
+"""The Overview and Audit pages say whether the log is anchored, tampered with (and what
+changed), or not tamper-evident here; never "intact" without a keyring."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+from pytestqt.qtbot import QtBot
+
+from console.core.base.workspace import Workspace
+from console.gui.main_window import MainWindow
+from console.gui.pages.audit import AuditPage
+from console.gui.pages.overview import OverviewPage
+
+
+def open_window(qtbot: QtBot, ws: Workspace) -> MainWindow:
+    window = MainWindow(ws, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def pages(qtbot: QtBot, window: MainWindow) -> tuple[OverviewPage, AuditPage]:
+    overview, audit_page = window.page("overview"), window.page("audit")
+    assert isinstance(overview, OverviewPage)
+    assert isinstance(audit_page, AuditPage)
+    overview.audit_note.setText("")
+    overview.refresh()  # read in the background
+    qtbot.waitUntil(lambda: overview.audit_note.text() != "", timeout=10_000)
+    return overview, audit_page
+
+
+def test_anchored_log(qtbot: QtBot, ws: Workspace) -> None:
+    window = open_window(qtbot, ws)
+    overview, audit_page = pages(qtbot, window)
+    assert overview.audit_note.text().startswith("Audit log anchored: signed head at entry")
+    assert audit_page.banner.text() == ""
+    window.close()
+
+
+def test_tampered_state_says_what_changed(qtbot: QtBot, ws: Workspace) -> None:
+    ws.set_role("alice", "bob", "viewer")
+    conn = sqlite3.connect(ws.root / "console.db", isolation_level=None)
+    conn.execute("UPDATE users SET role = 'admin' WHERE name = 'bob'")
+    conn.close()
+    root = ws.root
+    ws.close()
+    with Workspace.open(root) as again:
+        window = open_window(qtbot, again)
+        overview, audit_page = pages(qtbot, window)
+        assert "tampered with" in overview.audit_note.text()
+        assert "users.bob: viewer -> admin" in overview.audit_note.text()
+        assert overview.audit_note.property("audit_state") == "danger"
+        assert "users.bob: viewer -> admin" in audit_page.banner.text()
+        window.grab().save(str(root.parent / "tampered.png"))
+        window.close()
+
+
+def test_without_a_keyring_not_tamper_evident(qtbot: QtBot, tmp_path: Path) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with Workspace.create(tmp_path / "plain", "alice") as ws:
+        window = open_window(qtbot, ws)
+        overview, audit_page = pages(qtbot, window)
+        assert "NOT tamper-evident" in overview.audit_note.text()
+        assert "NOT tamper-evident" in audit_page.banner.text()
+        assert "intact" not in audit_page.banner.text()
+        window.close()
