@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def test_the_graph_is_clickable_both_ways_with_a_time_slider(qtbot: QtBot, linea
     assert "day1.csv" in text
     view.click("file:landing/day1.csv")
     assert "Built from it</b> (7)" in view.detail.text()  # 2 datasets, 2 models, 3 deployments
+    view.end += dt.timedelta(days=30)  # a long history: one slider step spans hours
     view.show_moment(clock.parse_moment(marks["v1_live"]))
     assert "model 1.0.0 in production" in view.moment_label.text()
     assert view.items["model:1.1.0"].opacity() < 1.0  # registered later: faded

@@ -117,3 +117,17 @@ def test_each_derivation_records_inputs_code_parameters_who_and_when(built) -> N
     assert trained.inputs[0].ref == marks["datasets"]["b"]
     assert trained.parameters["recipe"] == "train_baseline"
     assert "threshold" in trained.parameters
+
+
+def test_a_threshold_adoption_is_derived_from_its_model(built) -> None:
+    from tests.core.registry_helpers import register
+
+    ws, marks = built
+    register(ws, "1.1.1", seed=2, dataset=marks["datasets"]["b"], action="model.adopt_threshold",
+             card={"derived_from": "1.1.0", "threshold_before": 0.5})  # fmt: skip
+    (made,) = derivations.of_output(ws.conn, "model", "1.1.1")
+    assert made.kind == "threshold"
+    assert [i.as_dict()["ref"] for i in made.inputs] == [marks["datasets"]["b"], "1.1.0"]
+    assert made.parameters["threshold_before"] == 0.5
+    up = [n["id"] for n in graph.lineage_of(ws, "1.1.1")["upstream"]]
+    assert "model:1.1.0" in up

@@ -13,7 +13,7 @@ import pytest
 from console.core.base.errors import BadInput, JobCancelled
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.data import datasets
+from console.core.data import datasets, derivations
 from console.core.models import registry, retraining, training
 from tests.conftest import make_predictions
 from tests.core.monitoring_helpers import fill
@@ -76,6 +76,14 @@ def test_retraining_registers_a_reproducible_candidate(retrain_ws: Workspace) ->
     assert repro["training_dataset"] == production.dataset
     assert repro["libraries"]["scikit-learn"]
     assert repro["console_version"]
+    # the lineage: an assembled training set (production's data + a log window), retrained
+    (made,) = derivations.of_output(retrain_ws.conn, "dataset", data.sha256)
+    assert made.kind == "assembly"
+    assert [i.kind for i in made.inputs] == ["dataset", "log"]
+    (trained,) = derivations.of_output(retrain_ws.conn, "model", candidate.version)
+    assert trained.kind == "retraining"
+    assert trained.inputs[0].ref == data.sha256
+    assert trained.parameters["reproducibility"]["seed"] == 0
     again = retraining.retrain(retrain_ws, "alice")  # the same inputs ...
     assert again.candidate == "1.2.0"
     assert again.dataset["sha256"] == report.dataset["sha256"]  # ... one dataset version
@@ -144,3 +152,38 @@ def test_a_dataset_whose_hash_no_longer_matches_is_refused(workspace: Workspace)
     path.write_bytes(bytes(data))
     with pytest.raises(BadInput, match=r"retraining refused: .*dataset"):
         retraining.retrain(workspace, "alice")
+
+
+def test_cancel_recorded_by_another_process_stops_the_search_within_a_second(
+    retrain_ws: Workspace,
+) -> None:
+    from console.core.maintenance import runner, runs
+
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            runner.run_job(Workspace.open(retrain_ws.root), "alice", "retraining")
+        except JobCancelled:
+            outcome.append("cancelled")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    found = None
+    while time.monotonic() < deadline:
+        running = runs.running(retrain_ws)
+        if running and running[0].progress > 0.06:  # the search process is at work
+            found = running[0]
+            break
+        time.sleep(0.05)
+    assert found is not None
+    time.sleep(0.5)
+    asked = time.monotonic()
+    runs.request_cancel(retrain_ws, "alice", found.id)  # what `console jobs cancel ID` does
+    thread.join(10)
+    assert outcome == ["cancelled"]
+    assert time.monotonic() - asked < 1.0
+    assert runs.require(retrain_ws, found.id).state == "cancelled"
+    assert [m.version for m in registry.list_versions(retrain_ws)] == ["1.0.0"]
+    assert multiprocessing.active_children() == []

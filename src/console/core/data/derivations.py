@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 #: What the console's own code is, as recorded with every derivation it performs.
 CODE_VERSION = f"model-ops-console {__version__}"
-KINDS = ("files", "log_window", "subset", "relabel", "training", "import", "generated")
+KINDS = (
+    "files", "log_window", "subset", "relabel", "assembly", "generated",  # datasets
+    "training", "retraining", "threshold", "import",  # models
+)  # fmt: skip
 INPUT_KINDS = ("file", "dataset", "model", "log")
 
 

@@ -44,6 +44,9 @@ _ACTION_CATEGORY = {
     "runbook": "runbook",
     "document": "runbook",
     "workspace": "workspace",
+    "system": "workspace",
+    "schedule": "job",
+    "alert": "alert",
 }
 #: described by the deployments and alert_events tables instead
 _SKIPPED = ("model.promote", "model.rollback", "alert.ack", "alert.evaluate")
@@ -108,8 +111,6 @@ def _from_audit(ws: Workspace, since: str | None, until: str | None) -> list[Tim
     out = []
     for e in audit.entries(ws.conn, since=since, until=until):
         if e.action in _SKIPPED and e.outcome != "denied":
-            continue
-        if e.action.startswith("alert.") and e.outcome == "ok":
             continue
         category = category_of(e.action, e.outcome)
         out.append(

@@ -178,11 +178,15 @@ def register_pipeline(
             )
         derivations.record(
             ch.conn,
-            kind="training" if dataset else "import",
+            kind=_DERIVATION_KINDS.get(action, "training" if dataset else "import"),
             output_kind="model",
             output=version,
-            inputs=[derivations.Input("dataset", dataset, dataset)] if dataset else [],
-            parameters={"threshold": threshold, "features": features, **(parameters or {})},
+            inputs=_derivation_inputs(dataset, full_card),
+            parameters={
+                "threshold": threshold,
+                "features": features,
+                **(parameters if parameters is not None else _card_parameters(full_card)),
+            },
             user=user,
         )
         ch.details = {
@@ -196,6 +200,28 @@ def register_pipeline(
     result = get(ws, version)
     assert result is not None
     return result
+
+
+#: how a registration action derives its version (training on a dataset by default)
+_DERIVATION_KINDS = {
+    "model.retrain": "retraining",
+    "model.adopt_threshold": "threshold",
+    "model.import_pickle": "import",
+}
+_CARD_PARAMETERS = ("retraining", "reproducibility", "threshold_before", "max_fpr", "source")
+
+
+def _derivation_inputs(dataset: str | None, card: dict[str, Any]) -> list[derivations.Input]:
+    inputs = [derivations.Input("dataset", dataset, dataset)] if dataset else []
+    if card.get("derived_from"):
+        inputs.append(derivations.Input("model", str(card["derived_from"])))
+    return inputs
+
+
+def _card_parameters(card: dict[str, Any]) -> dict[str, Any]:
+    """What the model card says about how the version was made, when no parameters
+    were given (retraining search, reproducibility, the threshold it replaced)."""
+    return {k: card[k] for k in _CARD_PARAMETERS if k in card}
 
 
 def refuse_untrusted(types: list[str], what: str) -> None:

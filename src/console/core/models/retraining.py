@@ -28,7 +28,7 @@ from console import __version__
 from console.core.base import clock, cluster, events
 from console.core.base.errors import BadInput, WorkspaceError
 from console.core.base.jobs import JobContext
-from console.core.data import datasets
+from console.core.data import datasets, derivations
 from console.core.models import (
     fingerprint,
     labelled_log,
@@ -212,6 +212,8 @@ def retrain(
         ws, user, f"retraining-{clock.iso(now)[:10]}", data.frame, parent=data.source.sha256,
         transform=f"training dataset {data.source.sha256[:12]} + labelled log {data.log_span} "
         f"({data.log_rows:,} rows), sorted by time",
+        kind="assembly", inputs=[derivations.Input("log", data.log_span)],
+        parameters={"log_rows": data.log_rows, "log_span": data.log_span},
     )  # fmt: skip
     card = {"retraining": {"search": {k: v for k, v in found.items() if k != "top"},
                            "held_out": held, "compared_with": production.version,

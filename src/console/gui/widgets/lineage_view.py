@@ -113,6 +113,7 @@ class LineageView(QWidget):
         layout.addWidget(self.moment_label)
         layout.addWidget(split, 1)
         self.start: dt.datetime | None = None
+        self.shown_at: dt.datetime | None = None  # a moment chosen exactly (None: the slider)
         self.end: dt.datetime = clock.now()
 
     # ------------------------------------------------------------------ drawing
@@ -146,7 +147,7 @@ class LineageView(QWidget):
         times = [clock.parse_moment(n.time) for n in self.graph.nodes.values() if n.time]
         self.start = min(times) if times else None
         self.end = max([*times, clock.now()])
-        self._moved(self.slider.value())
+        self._show(self.shown_at or self.moment())
         if self.selected in self.items:
             self.select(self.selected)
 
@@ -161,11 +162,17 @@ class LineageView(QWidget):
         if self.start is None or self.end <= self.start:
             return
         share = (moment - self.start) / (self.end - self.start)
+        self.slider.blockSignals(True)
         self.slider.setValue(round(max(0.0, min(1.0, share)) * 1000))
-        self._moved(self.slider.value())
+        self.slider.blockSignals(False)
+        self._show(moment)
 
     def _moved(self, _value: int) -> None:
-        moment = self.moment()
+        self._show(self.moment())
+
+    def _show(self, moment: dt.datetime) -> None:
+        """Fade what did not exist at ``moment`` and say what was live then."""
+        self.shown_at = moment if moment < self.end else None
         iso = clock.iso(moment)
         live = at.production_at(self.ws, iso)
         for node_id, item in self.items.items():
