@@ -152,3 +152,38 @@ def test_a_dataset_whose_hash_no_longer_matches_is_refused(workspace: Workspace)
     path.write_bytes(bytes(data))
     with pytest.raises(BadInput, match=r"retraining refused: .*dataset"):
         retraining.retrain(workspace, "alice")
+
+
+def test_cancel_recorded_by_another_process_stops_the_search_within_a_second(
+    retrain_ws: Workspace,
+) -> None:
+    from console.core.maintenance import runner, runs
+
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            runner.run_job(Workspace.open(retrain_ws.root), "alice", "retraining")
+        except JobCancelled:
+            outcome.append("cancelled")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    found = None
+    while time.monotonic() < deadline:
+        running = runs.running(retrain_ws)
+        if running and running[0].progress > 0.06:  # the search process is at work
+            found = running[0]
+            break
+        time.sleep(0.05)
+    assert found is not None
+    time.sleep(0.5)
+    asked = time.monotonic()
+    runs.request_cancel(retrain_ws, "alice", found.id)  # what `console jobs cancel ID` does
+    thread.join(10)
+    assert outcome == ["cancelled"]
+    assert time.monotonic() - asked < 1.0
+    assert runs.require(retrain_ws, found.id).state == "cancelled"
+    assert [m.version for m in registry.list_versions(retrain_ws)] == ["1.0.0"]
+    assert multiprocessing.active_children() == []

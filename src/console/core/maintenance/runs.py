@@ -3,7 +3,7 @@
 A run is a row of ``jobs``: kind (the job's name), user, trigger (``manual`` or
 ``schedule``), parameters, start and end, state (running, done, failed, cancelled),
 a one-line message, the JSON report and its HTML view. While it runs, the row carries
-its progress (written at most twice a second) and a cancel request another process
+its progress (written at most four times a second) and a cancel request another process
 can set; the running process polls it, so Cancel works from the window on a run that
 cron started. A run whose process died is found by :func:`recover_interrupted` (its
 lock is free but its row says running) and marked failed.
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 STATES = ("running", "done", "failed", "cancelled")
 TRIGGERS = ("manual", "schedule", "catch-up")
-PROGRESS_EVERY_S = 0.5
+PROGRESS_EVERY_S = 0.25
 INTERRUPTED = "interrupted: the process running it ended before the job finished"
 
 

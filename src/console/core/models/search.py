@@ -19,6 +19,7 @@ import importlib
 import math
 import multiprocessing
 import platform
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from console.core.base.jobs import JobContext
 
 POLL_S = 0.05
+HEARTBEAT_S = 0.25
 #: each subsample of the halving keeps at least this many positives per fold
 MIN_POSITIVES_PER_FOLD = 10
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "skops", "joblib")
@@ -223,11 +225,20 @@ def run_in_child(inp: SearchInput, ctx: JobContext) -> dict[str, Any]:
     reader, writer = spawn.Pipe(duplex=False)
     proc = spawn.Process(target=_child, args=(writer, inp), daemon=True, name="retraining-search")
     peak = 0
+    _start(proc, writer, reader, ctx)
     try:
-        proc.start()
         writer.close()
+        if proc.pid is None:
+            raise SearchFailed("the search process could not be started")
         watched = psutil.Process(proc.pid)
+        last: tuple[float, str] = (0.0, "starting the search process")
+        reported = time.monotonic()
         while True:
+            if time.monotonic() - reported >= HEARTBEAT_S:
+                # a heartbeat while one long fit runs: lets a Cancel recorded by another
+                # process (read at progress reports) reach this job
+                ctx.progress(*last)
+                reported = time.monotonic()
             ctx.check()
             with contextlib.suppress(psutil.Error):
                 peak = max(peak, watched.memory_info().rss)
@@ -239,7 +250,9 @@ def run_in_child(inp: SearchInput, ctx: JobContext) -> dict[str, Any]:
                         f"the search process ended unexpectedly (exit code {proc.exitcode})"
                     ) from None
                 if message[0] == "progress":
-                    ctx.progress(message[1], message[2])
+                    last = (message[1], message[2])
+                    ctx.progress(*last)
+                    reported = time.monotonic()
                 elif message[0] == "error":
                     raise SearchFailed(f"the hyper-parameter search failed: {message[1]}")
                 else:
@@ -278,6 +291,29 @@ def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context
+
+
+def _start(proc: Any, writer: Any, reader: Any, ctx: JobContext) -> None:
+    """Start the child; a Cancel meanwhile returns at once (the first start waits for the
+    fork server to import its modules) and the child is ended as soon as it exists."""
+    started = threading.Thread(target=proc.start, name="retraining-search-start", daemon=True)
+    started.start()
+    while started.is_alive():
+        if ctx.cancelled:
+            threading.Thread(target=_stop_when_started, args=(started, proc, writer),
+                             daemon=True).start()  # fmt: skip
+            reader.close()
+            raise JobCancelled()
+        started.join(POLL_S)
+
+
+def _stop_when_started(started: threading.Thread, proc: Any, writer: Any) -> None:
+    """After a cancel during start-up: end the child once it exists."""
+    started.join()
+    writer.close()
+    if proc.pid is not None:
+        proc.terminate()
+        _stop(proc)
 
 
 def _stop(proc: Any) -> None:
