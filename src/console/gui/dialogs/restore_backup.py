@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -49,10 +50,14 @@ class RestoreDialog(QDialog):
         self.changes = QPlainTextEdit("\n".join(line.strip() for line in preview["lines"][1:]))
         self.changes.setReadOnly(True)
         self.to_folder = QRadioButton("Into a new folder (the live workspace is not touched)")
-        self.in_place = QRadioButton(
-            "In place: replace this workspace (the current one is kept aside; the scoring "
-            "service restarts on the restored production model)"
+        self.in_place = QRadioButton("In place: replace this workspace")
+        aside = QLabel(
+            "The current workspace is kept aside as <name>.before-restore-<time>; the "
+            "scoring service restarts on the restored production model."
         )
+        aside.setTextFormat(Qt.TextFormat.PlainText)
+        aside.setProperty("role", "muted")
+        aside.setWordWrap(True)
         self.to_folder.setChecked(True)
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("a new, empty folder")
@@ -78,6 +83,7 @@ class RestoreDialog(QDialog):
         layout.addWidget(self.to_folder)
         layout.addLayout(row)
         layout.addWidget(self.in_place)
+        layout.addWidget(aside)
         layout.addWidget(QLabel("Reason"))
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)

@@ -32,6 +32,7 @@ from console.core.base.workspace import Workspace
 from console.gui import workers
 from console.gui.events import bridge_for
 from console.gui.style import icon
+from console.gui.widgets.stat_tile import ElidedLabel
 
 #: how long a page waits after an event before it refreshes (bursts become one refresh)
 REFRESH_DELAY_MS = 250
@@ -69,7 +70,8 @@ class Page(QWidget):
 
         heading = QLabel(self.title)
         heading.setProperty("role", "page-title")
-        self.subtitle = QLabel("")
+        self.heading = heading
+        self.subtitle = ElidedLabel("")  # one line; the whole text in its tooltip if cut
         self.subtitle.setProperty("role", "muted")
         titles = QVBoxLayout()
         titles.setSpacing(2)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QSplitter,
@@ -70,6 +71,10 @@ def audit_state(ws: Workspace) -> anchor.AnchorReport:
         return anchor.AnchorReport(notes=[f"{anchor.UNPROTECTED} ({exc})"])
 
 
+#: narrower than this, the chart and "what changed" stack
+SIDE_BY_SIDE_WIDTH = 940
+
+
 class OverviewPage(Page):
     key = "overview"
     title = "Overview"
@@ -93,7 +98,8 @@ class OverviewPage(Page):
         self.audit_note = QLabel("")
         self.audit_note.setWordWrap(True)
         self.body.addWidget(self.audit_note)
-        self.body.addWidget(tile_row(self.tiles()))
+        self.top_tiles = tile_row(self.tiles())
+        self.body.addWidget(self.top_tiles)
         self.status = StatusTiles(ws)
         self.status.open_page.connect(self.open_page)
         self.body.addWidget(self.status)
@@ -109,20 +115,27 @@ class OverviewPage(Page):
             "No data ingested yet: import a predictions file on the Data page."
         )
         self.empty_note.setProperty("role", "muted")
-        chart_panel = panel(
-            "Rows per day (UTC)",
-            self.empty_note,
-            self.chart,
-            legend=self.chart.legend_label(),
-        )
+        self.empty_note.setWordWrap(True)
+        # the legend on its own line: beside the title it set the page's minimum width
+        legend = self.chart.legend_label()
+        chart_panel = panel("Rows per day (UTC)", legend, self.empty_note, self.chart)
         self.what_changed = WhatChangedPanel(ws, user)
         self.what_changed.set_moment(None, "in the last 72 hours")
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        split.addWidget(chart_panel)
-        split.addWidget(self.what_changed)
-        split.setSizes([620, 420])
-        self.body.addWidget(split, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(chart_panel)
+        self.split.addWidget(self.what_changed)
+        self.split.setSizes([620, 420])
+        self.body.addWidget(self.split, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Chart and "what changed" side by side when there is room, else one above the
+        other (the page scrolls instead of cutting either)."""
+        super().resizeEvent(event)
+        wide = self.scroll.viewport().width() >= SIDE_BY_SIDE_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.split.orientation() != orientation:
+            self.split.setOrientation(orientation)
 
     def tiles(self) -> list[StatTile]:
         return [

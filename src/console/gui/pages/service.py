@@ -63,6 +63,7 @@ class ServicePage(Page):
         self.info: state.ServiceInfo | None = None
         self.health: dict[str, Any] | None = None
         self.traffic: subprocess.Popen[bytes] | None = None
+        self.stale = True  # read when first shown
         self._last: tuple[float, int] | None = None  # (monotonic time, requests) of last poll
 
         self.start_action = self.header_action(
@@ -122,6 +123,9 @@ class ServicePage(Page):
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
+        if not self.isVisible():
+            self.stale = True  # read when shown
+            return
         self._tick()
 
     def _tick(self) -> None:

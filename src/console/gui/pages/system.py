@@ -28,10 +28,10 @@ SERVICE = (
 LATENCY = (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))
 TRAFFIC = (("request_rate", "requests/s"), ("service_mb", "service MB"))
 PLOTS = (
-    ("Machine use (CPU, memory, disk)", ".0%", MACHINE),
-    ("Scoring service (share)", ".1%", SERVICE),
-    ("Response time (ms)", ".1f", LATENCY),
-    ("Traffic", ".1f", TRAFFIC),
+    ("Machine use (CPU, memory, disk)", ".0%", MACHINE, "share"),
+    ("Scoring service (share)", ".1%", SERVICE, "share"),
+    ("Response time (ms)", ".1f", LATENCY, "ms"),
+    ("Traffic", ".1f", TRAFFIC, "requests/s · MB"),
 )
 
 
@@ -49,8 +49,8 @@ class SystemPage(Page):
         self.plots: list[MetricPlot] = []
         grid = QGridLayout()
         grid.setSpacing(12)
-        for n, (title, y_format, series) in enumerate(PLOTS):
-            plot = MetricPlot(y_format=y_format)
+        for n, (title, y_format, series, unit) in enumerate(PLOTS):
+            plot = MetricPlot(y_format=y_format, y_unit=unit)
             for key, label in series:
                 plot.add_series(key, label)
             self.plots.append(plot)
@@ -111,7 +111,7 @@ class SystemPage(Page):
         start = live["ts"][0] if len(live["ts"]) else math.inf
         keep = self.history["ts"] < start
         x = np.concatenate([self.history["ts"][keep], live["ts"]])
-        for plot, (_title, _fmt, series) in zip(self.plots, PLOTS, strict=True):
+        for plot, (_title, _fmt, series, _unit) in zip(self.plots, PLOTS, strict=True):
             for key, _label in series:
                 plot.set_data(key, x, np.concatenate([self.history[key][keep], live[key]]))
         if len(live["ts"]):

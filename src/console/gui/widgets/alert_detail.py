@@ -166,8 +166,8 @@ class AlertDetail(QFrame):
         text = "<br>".join(html.escape(line) for line in lines if line)
         if stale is not None:  # still true after a rollback? say what is known
             text += (
-                f"<br><b>{html.escape(stale.note.capitalize())}</b>"
-                f"<br>{html.escape(stale.estimate.capitalize())}"
+                f"<br><b>{html.escape(_sentence(stale.note))}</b>"
+                f"<br>{html.escape(_sentence(stale.estimate))}"
             )
         self.facts.setText(text)
         self.runbook.setText(f"<a href='{alert.runbook}'>Runbook: {alert.metric}</a>")
@@ -175,3 +175,8 @@ class AlertDetail(QFrame):
             alert.state in ("firing", "pending", "no_data") and not alert.acked_by
         )
         self.plot.set_series(points or [], alert.threshold)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with its first letter upper case (the rest as it is: "UTC" stays)."""
+    return text[:1].upper() + text[1:]

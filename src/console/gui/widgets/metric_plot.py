@@ -30,11 +30,20 @@ class MetricPlot(QWidget):
     """``plot.add_series("f1", "F1")``; ``plot.set_data("f1", x_seconds, y)``."""
 
     def __init__(
-        self, title: str = "", *, y_format: str = ".3f", parent: QWidget | None = None
+        self,
+        title: str = "",
+        *,
+        y_format: str = ".3f",
+        y_unit: str = "",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.y_format = y_format
         self.widget = pg.PlotWidget(background=THEME.surface, axisItems={"bottom": DayAxisItem()})
+        # units on every axis: dates and times are UTC; the value's unit when it has one
+        self.widget.getPlotItem().setLabel("bottom", "UTC")
+        if y_unit or y_format.endswith("%"):
+            self.widget.getPlotItem().setLabel("left", y_unit or "%")
         self.widget.setMinimumHeight(180)
         self.plot = self.widget.getPlotItem()
         self.plot.hideButtons()
@@ -51,6 +60,7 @@ class MetricPlot(QWidget):
         self.readout = QLabel(" ")
         self.readout.setProperty("role", "muted")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)  # wraps rather than widening the page
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)

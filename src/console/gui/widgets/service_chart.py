@@ -63,6 +63,9 @@ def _plot(title_left: str) -> pg.PlotWidget:
     return widget
 
 
+PLACEHOLDER = "No samples yet: they start once the service answers"
+
+
 class ServiceLiveChart(QWidget):
     """``chart.add_sample(rate, p50_ms, p99_ms)`` once a second; ``clear()`` on a restart."""
 
@@ -77,8 +80,15 @@ class ServiceLiveChart(QWidget):
         self.readout = QLabel(" ")
         self.readout.setProperty("role", "muted")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)
+        self.placeholders: list[pg.TextItem] = []
         for widget in (self.rate_plot, self.latency_plot):
             widget.scene().sigMouseMoved.connect(self._hover)
+            text = pg.TextItem(PLACEHOLDER, color=THEME.muted, anchor=(0.5, 0.5))
+            text.setPos(-60, 0.5)
+            widget.getPlotItem().addItem(text, ignoreBounds=True)
+            self.placeholders.append(text)
+        self._show_placeholder(True)
 
         plots = QHBoxLayout()
         plots.setSpacing(12)
@@ -118,6 +128,7 @@ class ServiceLiveChart(QWidget):
         self.rate_curve.setData(ago, data[:, 1], connect="finite")
         self.p50_curve.setData(ago, data[:, 2], connect="finite")
         self.p99_curve.setData(ago, data[:, 3], connect="finite")
+        self._show_placeholder(not len(data))
         if len(data):
             top = np.nanmax(data[:, 1]) if np.isfinite(data[:, 1]).any() else 1.0
             self.rate_plot.getPlotItem().setYRange(0, max(top, 1.0) * 1.15, padding=0)
@@ -125,6 +136,15 @@ class ServiceLiveChart(QWidget):
             self.latency_plot.getPlotItem().setYRange(
                 0, max(float(lat.max()) if lat.size else 1.0, 1.0) * 1.15, padding=0
             )
+
+    def _show_placeholder(self, empty: bool) -> None:
+        """Until the first sample: a sentence instead of made-up tick values."""
+        for widget, text in zip((self.rate_plot, self.latency_plot), self.placeholders,
+                                strict=True):  # fmt: skip
+            text.setVisible(empty)
+            widget.getPlotItem().getAxis("left").setStyle(showValues=not empty)
+            if empty:
+                widget.getPlotItem().setYRange(0, 1, padding=0)
 
     def _hover(self, position: object) -> None:
         data = self.samples.view()

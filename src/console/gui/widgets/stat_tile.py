@@ -106,7 +106,7 @@ class StatTile(QFrame):
 
         caption_icon = QLabel()
         caption_icon.setPixmap(icon(icon_name).pixmap(16, 16))
-        self.caption = QLabel(title)
+        self.caption = ElidedLabel(title)  # never sets the tile's minimum width
         self.caption.setProperty("role", "tile-title")
         caption_row = QHBoxLayout()
         caption_row.setSpacing(6)
