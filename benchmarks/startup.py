@@ -135,6 +135,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workspace", type=Path, default=DEMO)
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="DIR",
+        help="also time the one-folder bundle (packaging/bundle.sh build) against this venv",
+    )
     parser.add_argument("--child", choices=["bare", "console"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -190,7 +196,29 @@ def main() -> None:
     )
     loaded = sorted(set(map(str, notes["console-heavy"])))
     print(f"  data libraries loaded at the console's first paint: {loaded}")
+    if args.bundle is not None:
+        bundle_figures(args.bundle, env, args.repeat)
     print_load()
+
+
+def bundle_figures(folder: Path, env: dict[str, str], repeat: int) -> None:
+    """The bundle's cold CLI beside the virtual environment's (target: <= 1.2x)."""
+    exe = folder / "model-ops-console"
+    if not exe.is_file():
+        raise SystemExit(f"{exe}: no bundle there (packaging/bundle.sh build)")
+    print()
+    for label, argv in {"--help": ["--help"], "--version": ["--version"]}.items():
+        cmp = interleave(
+            f"bundle {label} against the venv's (cold process)",
+            console=lambda argv=argv: run_seconds([str(exe), *argv], env, key="bundle"),
+            baseline=lambda argv=argv: run_seconds(console_argv(*argv), env, key="venv"),
+            repeat=repeat,
+        )
+        cmp.print(target=1.2, baseline_name="the same command from the venv")
+    print(
+        f"  CPU time: bundle median {statistics.median(CPU['bundle']):.3f} s, "
+        f"venv {statistics.median(CPU['venv']):.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+#: the action an operator presses first on a page that shows nothing until asked
+FIRST_ACTION = {"drift": "start_analysis"}
+
+
 def settle(app: object, seconds: float) -> None:
     from console.gui import workers
 
@@ -66,6 +70,10 @@ def main() -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         for key in window.page_keys():
             window.show_page(key)
+            page = window.page(key)
+            start = FIRST_ACTION.get(key)
+            if start and hasattr(page, start):
+                getattr(page, start)()  # what an operator would press first on that page
             settle(app, 2.5)
             path = args.out / f"{key}.png"
             window.grab().save(str(path))
