@@ -242,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     top = args.entries - 1 if args.depths == "all" else min(int(args.depths), args.entries - 1)
     depths = list(range(1, top + 1))
+    if not args.json:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _machine import print_machine
+
+        print_machine("every case on a fresh copy in the workspace's own folder")
     with tempfile.TemporaryDirectory(prefix="audit-tamper-") as tmp:
         modes = [run_mode(m, args.entries, depths, Path(tmp)) for m in (True, False)]
     if args.json:

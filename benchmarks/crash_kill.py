@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     from tests.file_keyring import FileKeyring, subprocess_env
 
     workspace.ALLOW_CONSOLE_USER = True
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _machine import print_machine
+
+    print_machine("each trial a fresh workspace and a fresh console subprocess")
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="crash-kill-") as tmp:
         work = Path(tmp)

@@ -47,8 +47,11 @@ def test_navigation_switches_the_page(window: MainWindow) -> None:
 
 
 def test_overview_shows_the_workspace_figures(
-    window: MainWindow, import_files: ImportFiles
+    qtbot: QtBot, window: MainWindow, import_files: ImportFiles
 ) -> None:
+    from tests.gui.conftest import settle
+
+    settle(qtbot, window)  # the Overview reads in the background
     page = window.overview_page
     assert page.predictions_tile.value.text() == f"{import_files.initial_rows:,}"
     assert page.labels_tile.value.text() == "0"

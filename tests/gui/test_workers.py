@@ -172,3 +172,27 @@ def test_warm_up_imports_job_modules_and_freezes_start_up_objects(
     warmup.warm_up()  # once per process
     assert "colorsys" in sys.modules
     assert frozen == [True]
+
+
+def test_a_detached_job_stays_alive_until_its_thread_ends(qtbot: QtBot) -> None:
+    """Its thread still reports through the job's signal: dropping the last reference
+    while it runs used to let Python delete the job under it (a segmentation fault)."""
+    import gc
+    import weakref
+
+    release = threading.Event()
+
+    def job(ctx: JobContext) -> None:
+        release.wait(10)
+        ctx.progress(0.5, "after the detach")  # raises JobCancelled: nothing is emitted
+
+    running = workers.run_job(None, "detached", job, quiet=True)
+    alive = weakref.ref(running)
+    running.detach()
+    del running
+    gc.collect()
+    assert alive() is not None  # kept until the thread ends
+    assert alive() not in workers.running_jobs()  # but nobody waits for it
+    release.set()
+    qtbot.waitUntil(lambda: not workers._DETACHED, timeout=10_000)
+    assert QThreadPool.globalInstance().waitForDone(5000)

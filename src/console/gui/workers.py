@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 _RUNNING: list[RunningJob] = []
+#: detached jobs whose thread still runs: kept alive until it ends, because the thread
+#: reports progress through the job's signal (a collected job would crash the process)
+_DETACHED: list[RunningJob] = []
 
 
 class RunningJob(QObject):
@@ -92,6 +95,7 @@ class RunningJob(QObject):
         if self in _RUNNING:  # nobody waits for its outcome any more
             _RUNNING.remove(self)
             self.outcome = "cancelled"
+            _DETACHED.append(self)
         self._close_dialog()
 
     # -- worker signals, all delivered on the GUI thread
@@ -108,6 +112,8 @@ class RunningJob(QObject):
     def _finished(self) -> None:
         if self in _RUNNING:
             _RUNNING.remove(self)
+        if self in _DETACHED:
+            _DETACHED.remove(self)
         self._close_dialog()
         on_done, on_error, on_cancelled = self._callbacks
         exc = self._error

@@ -122,3 +122,18 @@ def test_gates_are_listed_in_words() -> None:
         "v: chi2 gate off",
     ):
         assert needle in text  # fmt: skip
+
+
+def test_a_gate_in_console_toml_reaches_the_feature_rule() -> None:
+    from console.core.base.config import default_config_text, parse_config
+    from console.core.drift.settings import for_workspace
+
+    text = default_config_text() + '\n[drift.features.amount]\nmethod = "ks"\ngate = 0\n'
+
+    class Ws:
+        config = parse_config(text)
+
+    settings = for_workspace(Ws())
+    assert settings.rules["amount"] == FeatureRule("ks", None, 0.0)
+    assert settings.rule_for("amount", "number").gate == 0.0
+    assert settings.rule_for("country", "category").gate == 0.02

@@ -265,3 +265,12 @@ def test_a_copy_in_another_folder_is_anchored_on_its_own(busy: Workspace, tmp_pa
         assert audit.verify(restored.conn).status == "intact"
     with Workspace.open(busy.root) as original:
         assert not original.integrity.ok
+
+
+def test_backup_snapshots_carry_the_signed_head(busy: Workspace, tmp_path: Path) -> None:
+    from console.core.backup.create import copy_database
+
+    copied = copy_database(busy, tmp_path / "copy.db")
+    head = copied["checkpoints"]["signed_head"]
+    assert head["seq"] == copied["audit_head"]["seq"] == 45
+    assert len(head["signature"]) == 128

@@ -50,7 +50,11 @@ def drift_check(ws: Workspace, *, now: dt.datetime | None = None) -> dict[str, A
     settings = for_workspace(ws)
     model = registry.production(ws)
     if model is None or model.dataset is None:
-        return _check("no_data", "no production model with a training dataset to compare with")
+        return _check(
+            "no_data",
+            "no production model with a training dataset to compare with: register one with "
+            "--dataset SHA256 and promote it, or compare with console drift --reference",
+        )
     today = (now or clock.now()).astimezone(dt.UTC).date()
     days = [d for d in sources.log_days(ws) if d <= today]
     if not days:

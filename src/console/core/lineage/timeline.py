@@ -140,6 +140,9 @@ def _audit_title(e: audit.AuditEntry) -> str:
         source = " (edited outside the console)" if d.get("source") == "outside" else ""
         if e.outcome != "ok":
             return f"config change refused: {d.get('error', '')}"
+        if "version" not in d:  # a switch kept in the database (e.g. a security setting)
+            shown = ", ".join(f"{k} {v}" for k, v in d.items())
+            return f"setting {e.target} changed" + (f": {shown}" if shown else "")
         return f"config {e.target} version {d.get('version', '?')}{source}: {changed}{why}"
     if e.action == "dataset.create":
         return f"dataset {d.get('name', '')} registered ({e.target})"

@@ -101,6 +101,8 @@ def _changes(window: list[timeline.TimelineEvent]) -> list[Cause]:
     out = []
     for e in reversed(window):
         first = e.category == "deployment" and not e.details.get("from")
+        # console.toml versions (with a source) count; the initial one and switches kept in
+        # the database (security settings, made when a workspace is set up) do not
         initial = e.category == "config" and e.details.get("source") in (None, "initial")
         if e.outcome != "ok" or first:
             continue
