@@ -218,3 +218,19 @@ def test_init_with_a_config_names_that_file(tmp_path, capsys) -> None:  # type: 
     assert f"{mine}:{_line(mine.read_text(), 'nope')}: schema.segments" in err
     assert "console.toml" not in err
     assert not (tmp_path / "ws").exists()
+
+
+def test_a_console_toml_written_by_an_earlier_console_still_loads() -> None:
+    """Workspaces made before the drift gates were renamed open after an update."""
+    import re
+
+    text = re.sub(
+        r"^\[drift\].*$",
+        lambda m: m.group(0) + "\nmin_effect_category = 0.05    # effect-size gate: PSI",
+        default_config_text(),
+        count=1,
+        flags=re.MULTILINE,
+    )
+    assert "min_effect_category" in text
+    config = parse_config(text)
+    assert config.drift.min_psi == 0.2

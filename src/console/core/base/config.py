@@ -267,6 +267,16 @@ class Drift(_Section):
     features: dict[str, DriftFeature] = Field(default_factory=dict)
     concept: ConceptDrift = Field(default_factory=ConceptDrift)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_keys(cls, data: Any) -> Any:
+        """Keys earlier consoles wrote into every console.toml still load: a workspace
+        must open after an update. ``min_effect_category`` (a PSI gate on categories)
+        is superseded by ``min_share_change`` and ``min_psi`` and is ignored."""
+        if isinstance(data, dict) and "min_effect_category" in data:
+            data = {k: v for k, v in data.items() if k != "min_effect_category"}
+        return data
+
 
 class Service(_Section):
     """The scoring service (``console serve``)."""
