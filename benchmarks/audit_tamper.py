@@ -40,23 +40,7 @@ import keyring
 import keyring.backend
 import keyring.backends.fail
 
-
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
+from _memory_keyring import MemoryKeyring
 
 Tamper = Callable[[Path, sqlite3.Connection], None]
 HASHED = ("seq", "ts", "user", "role", "action", "target", "outcome", "details", "prev_hash")
@@ -193,7 +177,7 @@ def run_mode(with_keyring: bool, entries: int, depths: list[int], work: Path) ->
     from console.core.base import audit
     from console.core.base.workspace import Workspace
 
-    memory = _MemoryKeyring()
+    memory = MemoryKeyring()
     keyring.set_keyring(memory if with_keyring else keyring.backends.fail.Keyring())
     root = work / f"ws-{with_keyring}"  # every case runs in the workspace's own folder
     pristine = work / f"pristine-{with_keyring}"

@@ -143,25 +143,10 @@ def console_child(op: str, ws: Path, repo: Path, target: Path | None = None) -> 
 def child(op: str, ws_root: str, repo_path: str, target: str) -> None:
     """In a fresh process: the core call alone is timed."""
     import keyring
-    import keyring.backend
 
-    class Memory(keyring.backend.KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    from _memory_keyring import MemoryKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.values: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.values.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.values[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.values.pop((service, username), None)
-
-    keyring.set_keyring(Memory())
+    keyring.set_keyring(MemoryKeyring())
     from console.core.backup import create, restore
     from console.core.backup.repository import Repository
     from console.core.base.workspace import Workspace

@@ -42,28 +42,10 @@ import psutil
 import pyarrow as pa
 
 from _machine import Comparison, print_load, print_machine
+from _memory_keyring import MemoryKeyring
 
 USER = "bench"
 TARGET = 1.2
-
-
-class MemoryKeyring(importlib.import_module("keyring.backend").KeyringBackend):  # type: ignore[misc]
-    """A keyring in memory: the throw-away workspace's data key lives as long as the run."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
 
 
 class PeakMemory:

@@ -32,26 +32,9 @@ import keyring.backend
 import keyring.backends.fail
 
 from _machine import Comparison, interleave, print_load, print_machine, timed
+from _memory_keyring import MemoryKeyring
 
-
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
-MEMORY = _MemoryKeyring()
+MEMORY = MemoryKeyring()
 
 
 def bench_datasets(root: Path, rows: int, repeat: int) -> None:
