@@ -60,3 +60,19 @@ def test_the_alert_says_its_evidence_is_from_before_the_rollback(
         assert "UTC; awaiting labels" in facts
     finally:
         window.close()
+
+
+def test_the_banner_does_not_offer_to_roll_back_to_the_version_just_left(
+    qtbot: QtBot, rolled_back: Workspace
+) -> None:
+    window = MainWindow(rolled_back, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        settle(qtbot, window)
+        window.tray.refresh()
+        text = window.tray.banner_text.text()
+        assert text.startswith("CRITICAL: f1_critical — evidence from before the rollback")
+        assert not window.tray.banner_rollback.isVisibleTo(window)
+    finally:
+        window.close()

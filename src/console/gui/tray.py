@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from console.core.alerts import engine, notify
+from console.core.alerts import engine, evidence, notify
 from console.core.alerts.records import Alert, AlertEvent
 from console.core.base import access
 from console.core.base.alert_rules import load_settings
@@ -147,7 +147,8 @@ class TrayController(QObject):
         )
         self.banner_rollback.clicked.connect(lambda _checked=False: self.roll_back())
         # a toolbar shows or hides a widget through its action
-        bar.addWidget(self.banner_rollback).setVisible(self.may_roll_back)
+        self.banner_rollback_item = bar.addWidget(self.banner_rollback)
+        self.banner_rollback_item.setVisible(self.may_roll_back)
         for text, slot in (
             ("Open alert centre", self.open_alerts),
             ("Acknowledge…", self.ack_first),
@@ -211,9 +212,12 @@ class TrayController(QObject):
             if unacked:
                 first = unacked[0]
                 more = f" (+{len(unacked) - 1} more)" if len(unacked) > 1 else ""
-                self.banner_text.setText(
-                    f"CRITICAL: {first.rule} — {first.summary or first.condition}{more}"
-                )
+                # after a switch, an alert that judges the version no longer in production
+                # says so, and the banner does not offer to roll back to that version
+                stale = evidence.stale_evidence(self.ws, [first]).get(first.rule)
+                why = stale.note if stale else (first.summary or first.condition)
+                self.banner_text.setText(f"CRITICAL: {first.rule} — {why}{more}")
+                self.banner_rollback_item.setVisible(self.may_roll_back and stale is None)
         self._fill_menus(opened)
         self._deliver()
         self.updated.emit(self.worst, self.count)
