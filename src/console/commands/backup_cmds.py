@@ -13,20 +13,10 @@ from console.commands.sign_in import acting_user
 from console.core.backup import contents, locations, snapshots, verify
 from console.core.backup.repository import Repository
 from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
+from console.core.base.files import byte_size
 from console.core.base.workspace import Workspace
 
 ORDER = 70
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"
 
 
 def _repo_arg(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -127,7 +117,7 @@ def run_status(args: argparse.Namespace, ws: Workspace, user: str) -> int:
             return "No repository in console.toml [backup.repositories]"
         return "\n".join(
             f"{i['name']:<12} {i['path']}  "
-            + (f"reachable, {_size(i['free_bytes'])} free" if i["reachable"] else i["problem"])
+            + (f"reachable, {byte_size(i['free_bytes'])} free" if i["reachable"] else i["problem"])
             for i in items
         )
 
@@ -142,7 +132,7 @@ def run_create(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         verified = {True: "verified", False: "VERIFY FAILED", None: "not verified"}
         return (
             f"Snapshot {result['snapshot'][:8]} in {result['location']}: {result['files']} files, "
-            f"{_size(result['bytes'])}, {_size(result['added_bytes'])} new data; "
+            f"{byte_size(result['bytes'])}, {byte_size(result['added_bytes'])} new data; "
             f"{verified[result['verified']]}"
         )
 
@@ -166,7 +156,7 @@ def run_list(args: argparse.Namespace, ws: Workspace, user: str) -> int:
             )
             lines.append(
                 f"{s['short']:<9}{short_time(s['time']):<21}{s['user']:<10}{s['files']:>6} "
-                f"{_size(s['bytes']):>9} {_size(s['added_bytes']):>9}  {check}"
+                f"{byte_size(s['bytes']):>9} {byte_size(s['added_bytes']):>9}  {check}"
             )
         lines += [f"PROBLEM: {p}" for p in data["problems"]]
         return "\n".join(lines)
@@ -259,7 +249,7 @@ def _restored_text(result: dict[str, Any]) -> str:
     parts = f" ({', '.join(result['only'])})" if result["only"] else ""
     return (
         f"Snapshot {result['snapshot'][:8]}{parts}: {result['files']} files, "
-        f"{_size(result['bytes'])} restored into {result['target']}"
+        f"{byte_size(result['bytes'])} restored into {result['target']}"
     )
 
 
@@ -304,7 +294,7 @@ def run_prune(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         lines += [f"  forget {s[:8]}" for s in result["forget"]]
         if not args.dry_run:
             lines.append(
-                f"Freed {_size(result['freed_bytes'])}: {result['packs_deleted']} pack(s) "
+                f"Freed {byte_size(result['freed_bytes'])}: {result['packs_deleted']} pack(s) "
                 f"deleted, {result['packs_rewritten']} rewritten"
             )
         return "\n".join(lines)

@@ -72,3 +72,15 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
 
 def atomic_write_text(target: Path, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def byte_size(n: int | None, missing: str = "-") -> str:
+    """``n`` bytes for a person (decimal units: 1.5 MB); ``missing`` when unknown."""
+    if n is None:
+        return missing
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"

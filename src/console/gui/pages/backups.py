@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.backup import in_place, locations, prune, snapshots, verify
+from console.core.base.files import byte_size
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.core.monitoring import partners
@@ -32,14 +33,7 @@ SNAP_HEADERS = ["Made (UTC)", "Snapshot", "By", "Files", "Size", "New data", "La
 
 
 def size(n: int | None) -> str:
-    if n is None:
-        return "–"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"
+    return byte_size(n, missing="–")
 
 
 def confirm_prune(parent: QWidget | None, plan: dict[str, Any]) -> bool:
