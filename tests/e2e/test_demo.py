@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from console import cli
-from console.core.alerts import engine
+from console.core.alerts import engine, evidence
 from console.core.base import audit, clock
 from console.core.base.workspace import Workspace
 from console.core.data import datasets, store
@@ -28,8 +29,9 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory):
     ws = Workspace.create(
         root, "alice", populate=lambda w: demo.build_demo(w, "alice", settings=settings)
     )
-    report = checks.run_daily_checks(ws, "alice", now=clock.parse_moment("2026-11-30T06:00"))
-    engine.evaluate(ws, "alice", report)  # the morning after the demo's last day
+    morning = clock.parse_moment("2026-11-30T06:00")  # the morning after the last day
+    report = checks.run_daily_checks(ws, "alice", now=morning)
+    engine.evaluate(ws, "alice", report, now=morning)  # judged then, not days later
     yield ws
     ws.close()
 
@@ -118,6 +120,16 @@ def test_demo_raises_the_f1_alerts_of_its_worse_model(demo_ws: Workspace) -> Non
     assert "f1_critical" in firing
 
 
+def test_a_fresh_demo_judges_1_1_0_on_the_days_it_scored(demo_ws: Workspace) -> None:
+    """The demo's story: 1.1.0 scored the last days and caused the drop. Its deployment
+    is recorded at the build's time, after those days, yet the log says who scored them."""
+    assert evidence.scored_by(demo_ws, dt.date(2026, 11, 29)) == "1.1.0"
+    assert evidence.scored_by(demo_ws, dt.date(2026, 11, 25)) == "1.0.0"
+    opened = engine.open_alerts(demo_ws)
+    assert evidence.stale_evidence(demo_ws, opened) == {}
+    assert not any("before the promotion" in a.summary for a in opened)
+
+
 def test_demo_rolls_back_to_1_0_0_from_its_preverified_checks(
     demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,6 +142,17 @@ def test_demo_rolls_back_to_1_0_0_from_its_preverified_checks(
     assert loads == []  # pre-verified: the switch re-hashed but did not load it again
     assert registry.production(demo_ws) is not None
     assert registry.require(demo_ws, "1.0.0").stage == "production"
+
+
+def test_after_the_demo_rollback_the_alert_says_its_evidence_predates_it(
+    demo_ws: Workspace,
+) -> None:
+    """Runs after the rollback above (same workspace): 1.1.0's evidence is now old."""
+    assert registry.production(demo_ws).version == "1.0.0"  # type: ignore[union-attr]
+    stale = evidence.stale_evidence(demo_ws, engine.open_alerts(demo_ws))
+    assert stale["f1_critical"].note.startswith("evidence from before the rollback to 1.0.0 at ")
+    assert stale["f1_critical"].note.endswith("awaiting labels")
+    assert stale["f1_critical"].scored_by == "1.1.0"
 
 
 @pytest.mark.slow

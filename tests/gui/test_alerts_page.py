@@ -176,11 +176,14 @@ def test_page_shows_alert_plot_history_and_acts(
     p.end_selected_silence()
     assert silences.list_silences(ws) == []
 
+    # no earlier production version: the detail does not offer a rollback, and says why
+    assert not p.detail.rollback_button.isEnabled()
+    assert p.detail.rollback_button.toolTip().startswith("No earlier production version")
     asked: list[Any] = []
     monkeypatch.setattr(
         RollbackDialog, "ask", classmethod(lambda cls, *a, **kw: asked.append((a, kw)) or None)
     )
-    p.detail.rollback_button.click()
+    p.rollback()  # the page's slot, as the enabled button calls it
     ((args, options),) = asked
     assert args == (window, ws, "alice")
     assert options["alert"].rule == "f1_critical"  # the reason comes from the alert

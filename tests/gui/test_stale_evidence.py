@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from console.core.alerts import engine
+from console.core.alerts.rollback_offer import rollback_offer
 from console.core.base import clock
 from console.core.base.workspace import Workspace
 from console.core.models import deploy
@@ -76,3 +77,54 @@ def test_the_banner_does_not_offer_to_roll_back_to_the_version_just_left(
         assert not window.tray.banner_rollback.isVisibleTo(window)
     finally:
         window.close()
+
+
+def test_the_tray_menu_follows_the_banner_after_a_rollback(
+    qtbot: QtBot, rolled_back: Workspace
+) -> None:
+    """The tray's Roll back… and the alert detail's follow the same core answer as the
+    banner: after rolling back from 1.1.0, none offers to roll back again."""
+    window = MainWindow(rolled_back, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        settle(qtbot, window)
+        window.tray.refresh()
+        offer = rollback_offer(rolled_back, "alice", window.tray.critical_alert())
+        assert not offer.offered
+        assert not window.tray.rollback_action.isEnabled()
+        assert "evidence from before the rollback to 1.0.0" in window.tray.rollback_action.toolTip()
+        assert not window.tray.banner_rollback.isVisibleTo(window)
+        window.show_page("alerts")
+        page = window.page("alerts")
+        assert isinstance(page, AlertsPage)
+        settle(qtbot, window)
+        page.select("f1_critical")
+        assert not page.detail.rollback_button.isEnabled()
+    finally:
+        window.close()
+
+
+def test_before_the_rollback_the_tray_menu_offers_the_previous_version(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deploy, "_running_service", lambda _ws: None)
+    ws = copy_of(shared_template(), tmp_path / "ws")
+    deploy.promote(ws, "alice", "1.1.0", reason="retrained")
+    check = Check("f1", 0.41, 0.7, "critical", "F1", 900, "1d")
+    engine.evaluate(ws, "alice", CheckReport(1, clock.iso(), [check]))
+    window = MainWindow(ws, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        settle(qtbot, window)
+        window.tray.refresh()
+        assert window.tray.offer.target == "1.0.0"
+        assert window.tray.rollback_action.isEnabled()
+        assert window.tray.rollback_action.toolTip() == (
+            "Put 1.0.0 back in production in place of 1.1.0"
+        )
+        assert window.tray.banner_rollback.isVisibleTo(window)
+    finally:
+        window.close()
+        ws.close()

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from console.core.alerts import engine, evidence, notify
+from console.core.alerts import engine, notify
 from console.core.alerts.records import Alert, AlertEvent
+from console.core.alerts.rollback_offer import RollbackOffer, rollback_offer
 from console.core.base import access
 from console.core.base.alert_rules import load_settings
 from console.core.base.errors import ConsoleError
@@ -65,6 +66,10 @@ def short_message(message: str) -> str:
     return text
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class TrayController(QObject):
     """Alert presence outside the Alerts page: tray icon or badge + banner."""
 
@@ -82,7 +87,8 @@ class TrayController(QObject):
         self.last_message = ""
         self.evaluation: workers.RunningJob | None = None
         self._again = False  # a tick came while an evaluation ran: evaluate once more
-        self.may_roll_back = access.allowed(self.role, "model.rollback")
+        #: what the banner and the tray menu offer (one core answer for both)
+        self.offer = RollbackOffer(None, "")
         self.menu = QMenu()
         self.recent_menu = self.menu.addMenu("Recent alerts")
         self.ack_menu = self.menu.addMenu("Acknowledge")
@@ -90,8 +96,7 @@ class TrayController(QObject):
         self.rollback_action = self.menu.addAction(
             icon("mdi6.backup-restore"), "Roll back…", self.roll_back
         )
-        self.rollback_action.setEnabled(self.may_roll_back)
-        self.rollback_action.setToolTip("Put the previous production model back")
+        self.rollback_action.setEnabled(False)  # until refresh() asks the core
         self.tray: QSystemTrayIcon | None = None
         if self.use_tray:
             self.tray = QSystemTrayIcon(self._icon(""), self)
@@ -148,7 +153,7 @@ class TrayController(QObject):
         self.banner_rollback.clicked.connect(lambda _checked=False: self.roll_back())
         # a toolbar shows or hides a widget through its action
         self.banner_rollback_item = bar.addWidget(self.banner_rollback)
-        self.banner_rollback_item.setVisible(self.may_roll_back)
+        self.banner_rollback_item.setVisible(False)  # until refresh() asks the core
         for text, slot in (
             ("Open alert centre", self.open_alerts),
             ("Acknowledge…", self.ack_first),
@@ -207,17 +212,20 @@ class TrayController(QObject):
             self.tray.setIcon(self._icon(self.worst))
             self.tray.setToolTip(f"Model Operations Console — {text}")
         unacked = [a for a in loud if not a.acked_by and a.severity == "critical"]
+        first = unacked[0] if unacked else self.critical_alert()
+        # after a switch, an alert that judges the version no longer in production says
+        # so, and neither the banner nor the tray menu offers to roll back to that version
+        self.offer = rollback_offer(self.ws, self.user, first)
+        self.rollback_action.setEnabled(self.offer.offered)
+        self.rollback_action.setToolTip(_capitalised(self.offer.why))
         if not self.use_tray:
             self.banner.setVisible(bool(unacked))
-            if unacked:
-                first = unacked[0]
+            if unacked and first is not None:
                 more = f" (+{len(unacked) - 1} more)" if len(unacked) > 1 else ""
-                # after a switch, an alert that judges the version no longer in production
-                # says so, and the banner does not offer to roll back to that version
-                stale = evidence.stale_evidence(self.ws, [first]).get(first.rule)
+                stale = self.offer.stale
                 why = stale.note if stale else (first.summary or first.condition)
                 self.banner_text.setText(f"CRITICAL: {first.rule} — {why}{more}")
-                self.banner_rollback_item.setVisible(self.may_roll_back and stale is None)
+                self.banner_rollback_item.setVisible(self.offer.offered)
         self._fill_menus(opened)
         self._deliver()
         self.updated.emit(self.worst, self.count)

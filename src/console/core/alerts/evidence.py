@@ -1,24 +1,31 @@
 """After a deployment, which alerts judge the model that is no longer in production.
 
 An alert on model performance carries the window its value was computed on (the last
-labelled day, e.g. ``2026-11-28``). When production changed after that window (a
-rollback or a promotion, from the registry's deployment history), the alert's evidence
-is about the previous model: it stays open — nothing new has shown the problem gone —
-but :func:`stale_evidence` says so, e.g. "evidence from before the rollback to 1.0.0
-at 14:02; awaiting labels", and gives the latest estimate (from scores, before labels
-arrive) for the model now in production. The next evaluation on evidence from after
-the deployment resolves or confirms the alert as usual.
+labelled day, e.g. ``2026-11-28``). The prediction log records which model version
+scored each row (``model_version``): when the rows of that day were scored by a version
+other than the one now in production (after a rollback, or a promotion), the alert's
+evidence is about the previous model. It stays open — nothing new has shown the problem
+gone — but :func:`stale_evidence` says so, e.g. "evidence from before the rollback to
+1.0.0 at 14:02; awaiting labels", and gives the latest estimate (from scores, before
+labels arrive) for the model now in production. The next evaluation on evidence scored
+by the version in production resolves or confirms the alert as usual. Rows that do not
+say which version scored them (a feed without the column) are judged by time instead:
+evidence from a day before the deployment's is stale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.core.alerts.records import Alert
 from console.core.alerts.state import OPEN_STATES
+from console.core.data import store
+from console.core.models import registry
 
 if TYPE_CHECKING:
     from console.core.base.workspace import Workspace
@@ -42,6 +49,7 @@ class StaleEvidence:
     estimate: str  # "estimated F1 0.742 for 1.0.0 (scores of 2026-12-01, before labels)"
     deployed_at: str
     version: str
+    scored_by: str | None = None  # the version that scored the evidence, when recorded
 
 
 @dataclass(frozen=True)
@@ -69,14 +77,53 @@ def evidence_day(window: str) -> dt.date | None:
     return dt.date.fromisoformat(days[-1]) if days else None
 
 
+def scored_by(ws: Workspace, day: dt.date) -> str | None:
+    """The model version that scored most of the predictions logged on ``day``; None
+    when no row of that day says (no rows, or a feed without ``model_version``)."""
+    counts: dict[str, int] = {}
+    for path in store.part_paths(ws, "predictions", start=day, end=day):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # a part being restored: the next refresh sees it
+        for version, rows in _version_counts(path, stat.st_mtime_ns, stat.st_size).items():
+            counts[version] = counts.get(version, 0) + rows
+    return max(counts, key=lambda v: counts[v]) if counts else None
+
+
+@functools.lru_cache(maxsize=256)
+def _version_counts(path: Path, _mtime_ns: int, _size: int) -> dict[str, int]:
+    """Rows per model version in one part file (a part is written once; the file's time
+    and size in the key keep a restored or rewritten part from being read stale)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if store.MODEL_VERSION not in pq.read_schema(path).names:
+        return {}
+    column = pq.read_table(path, columns=[store.MODEL_VERSION]).column(0)
+    return {
+        str(entry["values"]): int(entry["counts"])
+        for entry in pc.value_counts(column.drop_null()).to_pylist()
+    }
+
+
+def _scored_by_production(ws: Workspace, day: dt.date, production: str) -> bool | None:
+    """Whether the rows of ``day`` were scored by ``production``; None: they do not say."""
+    version = scored_by(ws, day)
+    return None if version is None else version == production
+
+
 def stale_evidence(
     ws: Workspace, alerts: list[Alert], report: CheckReport | None = None
 ) -> dict[str, StaleEvidence]:
-    """Open model alerts whose evidence window ended before production last changed,
-    by rule. ``report`` (default: the latest) supplies the estimate for the new model."""
+    """Open model alerts whose evidence was scored by a version no longer in production
+    (see the module docstring), by rule. ``report`` (default: the latest) supplies the
+    estimate for the model in production."""
     deployment = last_deployment(ws)
     if deployment is None:
         return {}
+    current = registry.production(ws)
+    production = current.version if current is not None else deployment.version
     if report is None:
         from console.core.monitoring.checks import latest_report
 
@@ -87,7 +134,12 @@ def stale_evidence(
         if alert.state not in OPEN_STATES or alert.metric not in MODEL_METRICS:
             continue
         day = evidence_day(alert.window)
-        if day is None or day > when.date():
+        if day is None:
+            continue
+        current_evidence = _scored_by_production(ws, day, production)
+        if current_evidence is None:  # by time: the deployment's day itself is mixed
+            current_evidence = day > when.date()
+        if current_evidence:
             continue
         what = KIND_WORDS.get(deployment.kind, "the deployment of")
         note = (
@@ -97,27 +149,28 @@ def stale_evidence(
         out[alert.rule] = StaleEvidence(
             alert.rule,
             note,
-            _estimate(report, alert.metric, deployment, when),
+            _estimate(ws, report, alert.metric, production, when.date()),
             when.isoformat(),
             deployment.version,
+            scored_by(ws, day),
         )
     return out
 
 
 def _estimate(
-    report: CheckReport | None, metric: str, deployment: _Deployment, when: dt.datetime
+    ws: Workspace, report: CheckReport | None, metric: str, production: str, since: dt.date
 ) -> str:
-    """The latest estimate of ``metric`` if its window starts at or after ``when``."""
+    """The latest estimate of ``metric`` if it was computed on scores of ``production``."""
     base = metric.removesuffix("_estimated").removesuffix("_drop")
     check = report.get(f"{base}_estimated") if report is not None else None
     if check is None or check.value is None:
-        return f"no estimate for {deployment.version} yet"
+        return f"no estimate for {production} yet"
     day = evidence_day(check.window)
-    if day is None or day < when.date():
-        return f"no scores of {deployment.version} estimated yet"
+    scored = None if day is None else _scored_by_production(ws, day, production)
+    if scored is None:  # by time: scores of the deployment's day count for the new model
+        scored = day is not None and day >= since
+    if not scored:
+        return f"no scores of {production} estimated yet"
     shown = f"{check.value:.2%}" if base == "fpr" else f"{check.value:.3f}"
     name = METRIC_NAMES.get(base, base)
-    return (
-        f"estimated {name} {shown} for {deployment.version} "
-        f"(scores of {check.window}, before labels)"
-    )
+    return f"estimated {name} {shown} for {production} (scores of {check.window}, before labels)"

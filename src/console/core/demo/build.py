@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from console.core.alerts.check_run import check_and_evaluate
 from console.core.base import clock
 from console.core.base.jobs import JobContext
-from console.core.data import datasets, ingest
+from console.core.data import datasets, ingest, store
 from console.core.demo import data as demo_data
 from console.core.models import deploy, registry, training
 from console.core.security import policy
@@ -119,7 +119,13 @@ def build_demo(
     )
 
     ctx.progress(0.5, "Scoring the live period")
-    live = _score_live(live, features, s.promoted_on, before=model, after=candidate)
+    live = _score_live(
+        live,
+        features,
+        s.promoted_on,
+        before=(version.version, model),
+        after=(CANDIDATE_VERSION, candidate),
+    )
     rng = np.random.default_rng(s.seed)
     delay = rng.exponential(LABEL_DELAY_MEAN_DAYS, len(live)).clip(0.5, 14.0)
     arrival = live["ts"] + pd.to_timedelta(delay, unit="D")
@@ -127,7 +133,8 @@ def build_demo(
     cutoff = s.last_day + dt.timedelta(days=1)
 
     schema = ws.config.data_schema
-    prediction_columns = schema.prediction_columns
+    # the log records which version scored each row, as the scoring service writes it
+    prediction_columns = [*schema.prediction_columns, store.MODEL_VERSION]
     sub = ctx.sub(0.52, 0.96)
     days = [s.first_day + dt.timedelta(days=i) for i in range(s.days)]
     # The daily feed files stay in the workspace, as a site's landing folder would.
@@ -186,20 +193,22 @@ def _score_live(
     features: dict[str, str],
     promoted_on: dt.date,
     *,
-    before: training.TrainedModel,
-    after: training.TrainedModel,
+    before: tuple[str, training.TrainedModel],
+    after: tuple[str, training.TrainedModel],
 ) -> pd.DataFrame:
-    """``live`` with the score and decision of the version in production on each day."""
+    """``live`` with the score, decision and version of the model in production on each
+    day (``before`` and ``after`` are (version, model) either side of ``promoted_on``)."""
     import numpy as np
 
     switched = (live["ts"].dt.date >= promoted_on).to_numpy()
     scores = np.empty(len(live))
     decisions = np.empty(len(live), dtype="int8")
-    for mask, scorer in ((~switched, before), (switched, after)):
+    for mask, (_version, scorer) in ((~switched, before), (switched, after)):
         part = training.score(scorer.pipeline, live[mask], features)
         scores[mask] = part
         decisions[mask] = part >= scorer.threshold
-    return live.assign(score=scores, decision=decisions)
+    versions = np.where(switched, after[0], before[0])
+    return live.assign(score=scores, decision=decisions, **{store.MODEL_VERSION: versions})
 
 
 def _register_candidate(

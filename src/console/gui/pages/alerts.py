@@ -22,6 +22,7 @@ from superqt.utils import signals_blocked
 from console.core.alerts import engine, evidence, notify, silences
 from console.core.alerts.check_run import CheckRun, recheck_and_evaluate
 from console.core.alerts.records import Alert
+from console.core.alerts.rollback_offer import rollback_offer
 from console.core.base import access, clock
 from console.core.base.alert_rules import AlertSettings, load_settings, parse_settings
 from console.core.base.errors import ConfigError, ConsoleError
@@ -223,7 +224,12 @@ class AlertsPage(Page):
     def _show_current(self) -> None:
         alert = self.table.current_alert()
         points = engine.samples(self.ws, alert.rule) if alert else None
-        self.detail.show_alert(alert, points, self.stale.get(alert.rule) if alert else None)
+        self.detail.show_alert(
+            alert,
+            points,
+            self.stale.get(alert.rule) if alert else None,
+            rollback_offer(self.ws, self.user, alert) if alert else None,
+        )
         if alert is not None:
             try:
                 start = what_changed.alert_start(self.ws, alert.rule)

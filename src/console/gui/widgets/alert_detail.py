@@ -14,6 +14,7 @@ from superqt.utils import qthrottled
 
 from console.core.alerts.evidence import StaleEvidence
 from console.core.alerts.records import Alert
+from console.core.alerts.rollback_offer import RollbackOffer
 from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
 from console.gui.widgets.alert_tables import SEVERITY_COLOURS, STATE_TEXT
@@ -138,7 +139,9 @@ class AlertDetail(QFrame):
         alert: Alert | None,
         points: list[tuple[str, float | None, str]] | None = None,
         stale: StaleEvidence | None = None,
+        offer: RollbackOffer | None = None,
     ) -> None:
+        """Show ``alert``; ``offer`` (the core's answer for it) enables Roll back…."""
         self.alert = alert
         for button in (self.ack_button, self.silence_button, self.rollback_button):
             button.setEnabled(alert is not None)
@@ -174,6 +177,9 @@ class AlertDetail(QFrame):
         self.ack_button.setEnabled(
             alert.state in ("firing", "pending", "no_data") and not alert.acked_by
         )
+        if offer is not None:  # as the banner and the tray menu decide
+            self.rollback_button.setEnabled(offer.offered)
+            self.rollback_button.setToolTip(_sentence(offer.why))
         self.plot.set_series(points or [], alert.threshold)
 
 
