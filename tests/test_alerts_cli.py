@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,11 @@ from console.core.alerts import engine
 from console.core.base import clock
 from console.core.base.alert_rules import parse_settings
 from console.core.base.config import Thresholds
+from console.core.models import deploy
+from console.core.models import deploy_checks as verification
 from console.core.monitoring.checks import Check, CheckReport
+from tests.core.alerts.test_alerts_evidence import log_scored_by
+from tests.core.registry_helpers import copy_of, shared_template
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -142,3 +147,41 @@ def test_viewer_is_denied(
     assert code == 3
     assert "permission denied" in err
     assert run(capsys, "-w", str(ws_root), "alerts", "list")[0] == 1  # reading is allowed
+
+
+def test_list_marks_alerts_whose_evidence_predates_the_rollback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text and JSON say what the window says: this F1 judged 1.1.0, now rolled back."""
+    monkeypatch.setattr(deploy, "_running_service", lambda _ws: None)
+    monkeypatch.setattr(verification, "LATENCY_CALLS", 5)
+    monkeypatch.setattr(verification, "LATENCY_P99_MS", 10_000.0)
+    ws = copy_of(shared_template(), tmp_path / "ws")
+    try:
+        deploy.promote(ws, "alice", "1.1.0", reason="retrained")
+        day = clock.now().date() - timedelta(days=1)
+        log_scored_by(ws, tmp_path, "1.1.0", day)
+        check = Check("f1", 0.41, 0.7, "critical", "F1", 900, str(day))
+        engine.evaluate(ws, "alice", CheckReport(1, clock.iso(), [check]))
+    finally:
+        ws.close()
+    w = ["-w", str(tmp_path / "ws")]
+    code, out, _ = run(capsys, *w, "alerts", "list")
+    assert code == 1
+    assert "f1_critical" in out
+    assert "evidence from before" not in out  # it judges 1.1.0, in production
+    code, out, _ = run(capsys, *w, "alerts", "list", "--json")
+    (f1,) = [a for a in json.loads(out)["alerts"] if a["rule"] == "f1_critical"]
+    assert f1["stale_evidence"] is None
+    assert run(capsys, *w, "models", "rollback", "--reason", "F1 critical")[0] == 0
+    code, out, _ = run(capsys, *w, "alerts", "list")
+    assert code == 1  # still firing: nothing new has shown the problem gone
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "f1_critical" in line)
+    assert lines[at + 1].strip().startswith("evidence from before the rollback to 1.0.0 at ")
+    assert "UTC; awaiting labels (no estimate for 1.0.0 yet)" in lines[at + 1]
+    code, out, _ = run(capsys, *w, "alerts", "list", "--json")
+    (f1,) = [a for a in json.loads(out)["alerts"] if a["rule"] == "f1_critical"]
+    stale = f1["stale_evidence"]
+    assert stale["note"].startswith("evidence from before the rollback to 1.0.0 at ")
+    assert (stale["production"], stale["scored_by"]) == ("1.0.0", "1.1.0")

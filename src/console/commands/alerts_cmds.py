@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.commands.output import add_json, emit, short_time
-from console.core.alerts import engine, notify, silences
+from console.core.alerts import engine, evidence, notify, silences
 from console.core.alerts.records import Alert
 from console.core.base import clock
 from console.core.base.alert_rules import parse_duration
@@ -75,21 +75,41 @@ def alert_line(a: Alert) -> str:
 def run_list(args: argparse.Namespace, ws: Workspace, user: str) -> int:
     alerts = engine.all_alerts(ws) if args.all else engine.open_alerts(ws)
     failed = notify.failures(ws, 5)
+    # alerts that judge a version no longer in production, as the window marks them
+    stale = evidence.stale_evidence(ws, alerts)
 
     def text() -> str:
-        lines = ["No open alerts."] if not alerts else [alert_line(a) for a in alerts]
+        lines = ["No open alerts."] if not alerts else []
+        for a in alerts:
+            lines.append(alert_line(a))
+            if a.rule in stale:
+                lines.append(f"{'':<8} {stale[a.rule].note} ({stale[a.rule].estimate})")
         lines += [f"notification failed: {n.channel} {n.target} {n.error}".strip() for n in failed]
         return "\n".join(lines)
 
     emit(
         args,
         {
-            "alerts": [a.as_dict() for a in alerts],
+            "alerts": [
+                a.as_dict() | {"stale_evidence": _stale_dict(stale.get(a.rule))} for a in alerts
+            ],
             "notification_failures": [n.as_dict() for n in failed],
         },
         text,
     )
     return EXIT_PROBLEM if _firing_critical(alerts) else EXIT_OK
+
+
+def _stale_dict(found: evidence.StaleEvidence | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "note": found.note,
+        "estimate": found.estimate,
+        "deployed_at": found.deployed_at,
+        "production": found.version,
+        "scored_by": found.scored_by,
+    }
 
 
 def run_ack(args: argparse.Namespace, ws: Workspace, user: str) -> int:
