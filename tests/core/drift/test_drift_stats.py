@@ -74,6 +74,19 @@ def test_quantile_bins_hold_equal_reference_shares() -> None:
     assert set(counts.tolist()) == {1000}
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1_000, 20_001])
+def test_quantiles_of_sorted_values_equal_numpy(n: int) -> None:
+    rng = np.random.default_rng(n)
+    qs = np.concatenate([np.linspace(0, 1, 11), rng.random(30)])
+    for values in (rng.normal(size=n), rng.poisson(3, n).astype(float), rng.lognormal(0, 3, n)):
+        ordered = np.sort(values)
+        got = stats.sorted_quantiles(ordered, qs)
+        assert np.array_equal(got, np.quantile(values, qs))  # bit for bit (+0.0 == -0.0)
+        assert np.array_equal(
+            stats.quantile_edges(ordered, 10), np.unique(np.quantile(values, qs[1:10]))
+        )
+
+
 def test_holm_and_bonferroni_corrections() -> None:
     p = [0.01, 0.04, 0.03, 0.5]
     assert stats.adjust_p_values(p, "none") == p

@@ -48,6 +48,8 @@ TAIL = 0.001
 SAMPLE = 65_536
 #: a bucket holding more than this share of the reference means ties: no grid
 CROWDED = 0.002
+#: a bucket holding more than this share of the reference's sample: ties, surely
+SAMPLE_CROWDED = 4 * CROWDED
 
 
 @dataclass(frozen=True)
@@ -116,27 +118,47 @@ def make_grid(reference: FloatArray) -> Grid | None:
     central = int(min(MAX_BUCKETS, n // 2, max(64, BUCKETS_PER_ROOT * np.sqrt(n))))
     buckets = int(central * (1 + 2 * REACH))
     scale = central / (hi - lo)
-    built = _build(reference, lo, lo - REACH * central / scale, scale, buckets, keyed=False)
+    plain = _empty(lo, lo - REACH * central / scale, scale, buckets, keyed=False)
+    one_sign = lo >= 0 or hi <= 0
+    if _crowds(plain, sample):
+        if not one_sign:
+            return None
+        k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
+        k_scale = central / (k_hi - k_lo)
+        if _crowds(_empty(lo, k_lo - REACH * central / k_scale, k_scale, buckets, True), sample):
+            return None  # ties: no grid would do, so spare building both
+    built = _build(reference, plain)
     fullest = _fullest(built)
-    if fullest > 0.01 * n and (lo >= 0 or hi <= 0):  # skewed, one sign: logarithmic grid
+    if fullest > 0.01 * n and one_sign:  # skewed, one sign: logarithmic grid
         k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
         scale = central / (k_hi - k_lo)
-        keyed = _build(reference, lo, k_lo - REACH * central / scale, scale, buckets, keyed=True)
+        keyed = _build(reference, _empty(lo, k_lo - REACH * central / scale, scale, buckets, True))
         if _fullest(keyed) < fullest:
             built, fullest = keyed, _fullest(keyed)
     return None if fullest > CROWDED * n else built
+
+
+def _crowds(grid: Grid, sample: FloatArray) -> bool:
+    """Whether one bucket of ``grid`` holds more than SAMPLE_CROWDED of ``sample``: then
+    (ties) the whole reference would crowd it too, and building it would be wasted."""
+    fullest = int(np.bincount(grid.index(sample), minlength=grid.buckets + 2).max())
+    return fullest > SAMPLE_CROWDED * sample.size
 
 
 def _fullest(grid: Grid) -> int:
     return int(np.diff(grid.ref_before).max())
 
 
-def _build(
-    reference: FloatArray, lo: float, u_lo: float, scale: float, buckets: int, *, keyed: bool
-) -> Grid:
-    t = reference - lo
+def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> Grid:
+    """A grid's geometry without any counts (enough for :meth:`Grid.index`)."""
     none = np.empty(0, np.int32)
-    empty = Grid(lo, u_lo, scale, buckets, keyed, none.astype(np.int64), np.empty(0), 0, 0, none)
+    return Grid(lo, u_lo, scale, buckets, keyed, none.astype(np.int64), np.empty(0), 0, 0, none)
+
+
+def _build(reference: FloatArray, empty: Grid) -> Grid:
+    """The grid of geometry ``empty`` with the reference's counts and sums."""
+    lo, u_lo, scale, buckets, keyed = empty.lo, empty.u_lo, empty.scale, empty.buckets, empty.keyed
+    t = reference - lo
     idx = empty.index(reference)
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
@@ -241,16 +263,19 @@ def _refined(  # noqa: PLR0917
     starts, ends = span
     n1, n2 = reference.size, current.size
     before1 = grid.ref_before
-    cur_mask = refine[idx]
+    # the few refined values by position: one pass over each side, then small gathers
+    cur_at = np.flatnonzero(refine[idx])
     ref_idx = grid.ref_idx
-    ref_mask = refine[ref_idx]
-    ref_x = reference[ref_mask]
-    x = np.concatenate([ref_x, current[cur_mask]])
-    # buckets are intervals of x, so sorting by value also sorts by bucket
-    order = np.argsort(x, kind="stable")
+    ref_at = np.flatnonzero(refine[ref_idx])
+    ref_x = reference[ref_at]
+    x = np.concatenate([ref_x, current[cur_at]])
+    # buckets are intervals of x, so sorting by value also sorts by bucket. The order
+    # among equal values does not matter: KS is read after the last of them, and the
+    # Wasserstein term of every value but the last of them is |diff| * 0
+    order = np.argsort(x)
     x = x[order]
-    ts = np.concatenate([ref_x - grid.lo, t[cur_mask]])[order]
-    k = np.concatenate([ref_idx[ref_mask], idx[cur_mask]])[order]
+    ts = np.concatenate([ref_x - grid.lo, t[cur_at]])[order]
+    k = np.concatenate([ref_idx[ref_at], idx[cur_at]])[order]
     is_ref = (order < ref_x.size).astype(np.int64)
     # counts up to each value: those before its bucket plus those seen in it so far
     seen1 = np.cumsum(is_ref)

@@ -135,12 +135,30 @@ def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
     return kolmogorov.ks_sf(d, int(np.round(en)))
 
 
-def quantile_edges(reference: FloatArray, bins: int) -> FloatArray:
-    """Inner bin edges at the reference's quantiles (duplicates removed)."""
-    if reference.size == 0:
+def quantile_edges(reference_sorted: FloatArray, bins: int) -> FloatArray:
+    """Inner bin edges at the quantiles of a sorted reference (duplicates removed)."""
+    if reference_sorted.size == 0:
         return np.empty(0)
-    qs = np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1])
-    return np.unique(qs)
+    return np.unique(sorted_quantiles(reference_sorted, np.linspace(0, 1, bins + 1)[1:-1]))
+
+
+def sorted_quantiles(sorted_values: FloatArray, qs: FloatArray) -> FloatArray:
+    """``np.quantile(sorted_values, qs)`` (linear method, ``qs`` in [0, 1]) of a sorted,
+    non-empty array: numpy's arithmetic step by step, with the order statistics read off
+    by index instead of partitioning a copy (which costs tens of ms on tie-heavy data)."""
+    n = sorted_values.size
+    virtual = (n - 1) * np.asarray(qs, dtype=np.float64)
+    below = np.floor(virtual)
+    gamma = virtual - below
+    last = virtual >= n - 1  # numpy takes the last value for both neighbours there
+    at = below.astype(np.intp)
+    at[last] = n - 1
+    nxt = np.minimum(at + 1, n - 1)
+    a, b = sorted_values[at], sorted_values[nxt]
+    diff = b - a
+    out: FloatArray = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
 
 
 def bin_counts(values: FloatArray, edges: FloatArray) -> IntArray:
