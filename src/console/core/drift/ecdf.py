@@ -195,20 +195,37 @@ def quantiles(reference: FloatArray, grid: Grid, qs: FloatArray) -> FloatArray:
     return out
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A sample counted into a grid: each value's bucket, and the values in buckets < k
+    for k = 0 .. buckets + 2 (what the KS test and the display histogram read)."""
+
+    idx: npt.NDArray[np.intp]
+    counts: IntArray
+    before: IntArray
+
+
+def count(grid: Grid, values: FloatArray) -> Counted:
+    idx = grid.index(values)
+    counts = np.bincount(idx, minlength=grid.buckets + 2)
+    before = np.zeros(grid.buckets + 3, dtype=np.int64)
+    np.cumsum(counts, out=before[1:])
+    return Counted(idx, counts, before)
+
+
 def ks_wasserstein(
-    reference: FloatArray, grid: Grid, current: FloatArray
+    reference: FloatArray, grid: Grid, current: FloatArray, counted: Counted | None = None
 ) -> tuple[float, float] | None:
     """(KS statistic, Wasserstein-1) of two finite samples in any order, the first with
-    its grid; None when too much would need refining (the caller then sorts)."""
+    its grid (``counted``: the current already counted into it); None when too much
+    would need refining (the caller then sorts)."""
     n1, n2 = reference.size, current.size
     b = grid.buckets
     t = current - grid.lo
-    idx = grid.index(current)
-    counts2 = np.bincount(idx, minlength=b + 2)
+    counted = counted or count(grid, current)
+    idx, counts2, before2 = counted.idx, counted.counts, counted.before
     tsum2 = np.bincount(idx, weights=t, minlength=b + 2)
     before1 = grid.ref_before
-    before2 = np.zeros(b + 3, dtype=np.int64)
-    np.cumsum(counts2, out=before2[1:])
     # the CDF difference entering bucket k (= after the last value of the buckets before)
     d_in = before1 / n1 - before2 / n2
     ks_low = float(np.max(np.abs(d_in)))

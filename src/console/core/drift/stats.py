@@ -115,17 +115,27 @@ def _ks_w_distinct(
 
 
 def ks_and_wasserstein_unsorted(
-    reference: FloatArray, grid: ecdf.Grid | None, current: FloatArray, *, ref_sorted: bool
+    reference: FloatArray,
+    grid: ecdf.Grid | None,
+    current: FloatArray,
+    *,
+    ref_sorted: bool,
+    cur_sorted: bool = False,
+    counted: ecdf.Counted | None = None,
 ) -> KsWasserstein:
     """:func:`ks_and_wasserstein` of samples in any order: counted into the reference's
-    bucket grid where that is exact and cheaper, sorted otherwise."""
+    bucket grid where that is exact and cheaper (``counted``: the current already
+    counted into it), sorted otherwise."""
     n1, n2 = reference.size, current.size
     if grid is not None and max(n1, n2) > EXACT_KS_MAX_N:
-        found = ecdf.ks_wasserstein(reference, grid, current)
+        found = ecdf.ks_wasserstein(reference, grid, current, counted)
         if found is not None:
             d, w = found
             return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), w)
-    return ks_and_wasserstein(reference if ref_sorted else np.sort(reference), np.sort(current))
+    return ks_and_wasserstein(
+        reference if ref_sorted else np.sort(reference),
+        current if cur_sorted else np.sort(current),
+    )
 
 
 def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
