@@ -107,3 +107,10 @@ def test_chi2_equals_scipy_for_any_table_width(k: int) -> None:
         assert got.statistic == pytest.approx(want.statistic, rel=1e-9, abs=1e-12)
         assert got.p_value == pytest.approx(want.pvalue, rel=1e-9, abs=1e-12)
         assert got.dof == want.dof
+
+
+def test_std_with_a_scratch_buffer_is_numpys_to_the_bit() -> None:
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 7, 1_000, 123_457):
+        for values in (rng.normal(3e3, 1e-2, n), rng.poisson(4, n).astype(float), np.full(n, 0.1)):
+            assert stats.std(values, np.empty_like(values)) == float(values.std())

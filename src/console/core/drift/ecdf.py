@@ -73,10 +73,13 @@ class Grid:
     t_max: float
     ref_idx: npt.NDArray[np.int32]  # each reference value's bucket, in its order
 
-    def index(self, x: FloatArray) -> npt.NDArray[np.intp]:
-        """The bucket of each value: monotone in x, so every bucket is an interval."""
-        scaled = _key(x).astype(np.float64) if self.keyed else x.copy()
-        scaled -= self.u_lo
+    def index(self, x: FloatArray, scratch: FloatArray | None = None) -> npt.NDArray[np.intp]:
+        """The bucket of each value: monotone in x, so every bucket is an interval.
+
+        ``scratch`` (as large as ``x``) is used for the arithmetic, and is garbage after.
+        """
+        u = _key(x) if self.keyed else x
+        scaled = np.subtract(u, self.u_lo, out=scratch, dtype=np.float64)
         scaled *= self.scale
         np.floor(scaled, out=scaled)
         np.clip(scaled, -1, self.buckets, out=scaled)
@@ -95,7 +98,10 @@ class Grid:
 def _key(x: FloatArray) -> npt.NDArray[np.int64]:
     """Integers ordered as the floats are (-0.0 is +0.0)."""
     bits = (x + 0.0).view(np.int64)
-    return bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
+    flip = bits >> 63
+    flip &= np.int64(0x7FFFFFFFFFFFFFFF)
+    bits ^= flip
+    return bits
 
 
 def _unkey(keys: npt.NDArray[np.int64]) -> FloatArray:
@@ -103,10 +109,11 @@ def _unkey(keys: npt.NDArray[np.int64]) -> FloatArray:
     return bits.view(np.float64)
 
 
-def make_grid(reference: FloatArray) -> Grid | None:
+def make_grid(reference: FloatArray, scratch: FloatArray | None = None) -> Grid | None:
     """The grid for a finite reference in any order; None when
     the reference's centre is a single value or a few values hold much of it (ties:
-    buckets cannot split a value, and such data sorts quickly)."""
+    buckets cannot split a value, and such data sorts quickly). ``scratch``: a buffer
+    as large as the reference, garbage after."""
     n = reference.size
     if n == 0:
         return None
@@ -127,12 +134,14 @@ def make_grid(reference: FloatArray) -> Grid | None:
         k_scale = central / (k_hi - k_lo)
         if _crowds(_empty(lo, k_lo - REACH * central / k_scale, k_scale, buckets, True), sample):
             return None  # ties: no grid would do, so spare building both
-    built = _build(reference, plain)
+    scratch = np.empty_like(reference) if scratch is None else scratch
+    built = _build(reference, plain, scratch)
     fullest = _fullest(built)
     if fullest > 0.01 * n and one_sign:  # skewed, one sign: logarithmic grid
         k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
         scale = central / (k_hi - k_lo)
-        keyed = _build(reference, _empty(lo, k_lo - REACH * central / scale, scale, buckets, True))
+        geometry = _empty(lo, k_lo - REACH * central / scale, scale, buckets, True)
+        keyed = _build(reference, geometry, scratch)
         if _fullest(keyed) < fullest:
             built, fullest = keyed, _fullest(keyed)
     return None if fullest > CROWDED * n else built
@@ -155,14 +164,16 @@ def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> G
     return Grid(lo, u_lo, scale, buckets, keyed, none.astype(np.int64), np.empty(0), 0, 0, none)
 
 
-def _build(reference: FloatArray, empty: Grid) -> Grid:
+def _build(reference: FloatArray, empty: Grid, scratch: FloatArray) -> Grid:
     """The grid of geometry ``empty`` with the reference's counts and sums."""
     lo, u_lo, scale, buckets, keyed = empty.lo, empty.u_lo, empty.scale, empty.buckets, empty.keyed
-    t = reference - lo
-    idx = empty.index(reference)
+    idx = empty.index(reference, scratch)
+    t = np.subtract(reference, lo, out=scratch)  # one buffer for both: fewer fresh pages
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
-    tsum: FloatArray = np.bincount(idx, weights=t, minlength=buckets + 2).astype(np.float64)
+    tsum: FloatArray = np.bincount(idx, weights=t, minlength=buckets + 2).astype(
+        np.float64, copy=False
+    )
     t_min, t_max = float(t.min()), float(t.max())
     return Grid(lo, u_lo, scale, buckets, keyed, before, tsum, t_min, t_max, idx.astype(np.int32))
 
@@ -203,14 +214,16 @@ class Counted:
     idx: npt.NDArray[np.intp]
     counts: IntArray
     before: IntArray
+    t: FloatArray  # each value's x - lo
 
 
 def count(grid: Grid, values: FloatArray) -> Counted:
-    idx = grid.index(values)
+    idx = grid.index(values, scratch := np.empty_like(values))
+    t = np.subtract(values, grid.lo, out=scratch)  # one buffer for both
     counts = np.bincount(idx, minlength=grid.buckets + 2)
     before = np.zeros(grid.buckets + 3, dtype=np.int64)
     np.cumsum(counts, out=before[1:])
-    return Counted(idx, counts, before)
+    return Counted(idx, counts, before, t)
 
 
 def ks_wasserstein(
@@ -221,9 +234,8 @@ def ks_wasserstein(
     would need refining (the caller then sorts)."""
     n1, n2 = reference.size, current.size
     b = grid.buckets
-    t = current - grid.lo
     counted = counted or count(grid, current)
-    idx, counts2, before2 = counted.idx, counted.counts, counted.before
+    idx, counts2, before2, t = counted.idx, counted.counts, counted.before, counted.t
     tsum2 = np.bincount(idx, weights=t, minlength=b + 2)
     before1 = grid.ref_before
     # the CDF difference entering bucket k (= after the last value of the buckets before)

@@ -174,8 +174,22 @@ def sorted_quantiles(sorted_values: FloatArray, qs: FloatArray) -> FloatArray:
 def bin_counts(values: FloatArray, edges: FloatArray) -> IntArray:
     """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of finite values in any
     order (one comparison pass per edge)."""
-    at_most = [0] + [int(np.count_nonzero(values <= e)) for e in edges] + [values.size]
+    below = np.empty(values.shape, dtype=bool)  # one buffer for every edge
+    at_most = [0]
+    at_most += [int(np.count_nonzero(np.less_equal(values, e, out=below))) for e in edges]
+    at_most.append(values.size)
     return np.array([b - a for a, b in itertools.pairwise(at_most)], dtype=np.int64)
+
+
+def std(values: FloatArray, scratch: FloatArray) -> float:
+    """``values.std()`` with numpy's arithmetic step by step, the deviations written into
+    ``scratch`` (as large as ``values``) instead of a fresh array."""
+    n = values.size
+    mean = np.add.reduce(values, keepdims=True)
+    np.true_divide(mean, n, out=mean)
+    deviations = np.subtract(values, mean, out=scratch)
+    np.square(deviations, out=deviations)
+    return float(np.sqrt(np.add.reduce(deviations) / n))
 
 
 def proportions(counts: npt.NDArray[np.int64] | FloatArray) -> FloatArray:
