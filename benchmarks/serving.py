@@ -17,7 +17,9 @@ Prints the machine first, then, side by side with their baselines:
 
 Latencies are absolute (this machine, this load); the ratios are the portable figures.
 The service runs as its own process (``console serve``) on 127.0.0.1 only, the load
-as another; every request count and duration is bounded.
+as another; every request count and duration is bounded. The clients send the service
+token (generated into the OS keyring); on a machine without a usable keyring the
+throwaway workspace is opened on loopback instead, and the first lines say which.
 
     python benchmarks/serving.py [--rate 250] [--switch-rate 500] [--cycles 10]
                                  [--repeat 5] [--seconds 5]
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import getpass
 import json
 import os
 import statistics
@@ -41,13 +44,28 @@ import numpy as np
 from _machine import Comparison, print_load, print_machine
 from two_models import build_two_models
 
-USER = "bench"
+USER = getpass.getuser()  # the OS user: a workspace lets no one act under another name
 PER_DAY = 4000
+TOKEN_ENV = "CONSOLE_BENCH_SERVICE_TOKEN"
+TOKEN: list[str | None] = [None]  # the service token the clients send (None: open)
 
 
-def build(root: Path) -> None:
-    """A workspace with two demo-recipe models: 1.0.0 in production, 1.1.0 a candidate."""
+def build(root: Path) -> str | None:
+    """A workspace with two demo-recipe models: 1.0.0 in production, 1.1.0 a candidate.
+
+    Returns the service token the clients send (generated into the OS keyring); None
+    where no keyring is usable, and the throwaway workspace is opened on loopback.
+    """
+    from console.core.base.workspace import Workspace
+    from console.core.serving import access
+
     build_two_models(root, USER, days=7, per_day=PER_DAY, golden_rows=1000)
+    with Workspace.open(root) as ws:
+        return access.provide_token(ws, USER, purpose="the serving benchmark")
+
+
+def auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def distinct_records(n: int, seed: int) -> list[dict]:
@@ -68,7 +86,7 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-def single_and_batch(ws, url: str, repeat: int) -> dict[str, object]:
+def single_and_batch(ws, url: str, token: str | None, repeat: int) -> dict[str, object]:
     import dataclasses
 
     import httpx
@@ -86,7 +104,7 @@ def single_and_batch(ws, url: str, repeat: int) -> dict[str, object]:
     http_p = Comparison("single record over HTTP vs the scikit-learn call alone, p50", "ms")
     http_99 = Comparison("single record over HTTP vs the scikit-learn call alone, p99", "ms")
     fast_p = Comparison("fast-path call vs scikit-learn call, one record, p50", "ms")
-    with httpx.Client(trust_env=False) as client:
+    with httpx.Client(trust_env=False, headers=auth(token)) as client:
         for n in range(repeat):
             chunk = singles[100 * n : 100 * (n + 1)]
             local: list[float] = []
@@ -146,13 +164,14 @@ def load_process(
         str(stop_file),
         str(out),
     ]
-    return subprocess.Popen(args)
+    return subprocess.Popen(args, env=os.environ | {TOKEN_ENV: TOKEN[0] or ""})
 
 
 def run_load(url: str, rate: float, seconds: float, stop_file: Path, out: Path) -> None:
     from console.core.demo import traffic
 
-    result = traffic.send(url, rate=rate, duration=seconds, until=stop_file.exists)
+    token = os.environ.get(TOKEN_ENV) or None  # from the parent, never on a command line
+    result = traffic.send(url, rate=rate, duration=seconds, token=token, until=stop_file.exists)
     answers = [
         (result.started_wall + sent, result.started_wall + got, version)
         for sent, got, version in result.answers
@@ -207,13 +226,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="serving-bench-") as tmp:
         root = Path(tmp) / "ws"
         print("building a workspace with two models ...", flush=True)
-        build(root)
+        TOKEN[0] = build(root)
+        print(
+            "clients send the service token" if TOKEN[0] else
+            "no usable keyring: the service is opened on loopback (no token)", flush=True,
+        )  # fmt: skip
         ws = Workspace.open(root)
         info = control.start_service(ws, USER, host="127.0.0.1", port=0)
         try:
             print(f"service at {info.url} (pid {info.pid})", flush=True)
             SERVICE_PID.append(info.pid)
-            figures = single_and_batch(ws, info.url, args.repeat)
+            figures = single_and_batch(ws, info.url, TOKEN[0], args.repeat)
             steady = []
             for n in range(args.repeat):
                 print(f"steady load {n + 1}/{args.repeat}: {args.seconds:g} s at {args.rate:g}/s")

@@ -44,10 +44,18 @@ def register(ws: Workspace, version: str, *, flip: bool = False, stage: str = "c
     )
 
 
+TOKEN = "test-service-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
 def with_models(ws: Workspace) -> Workspace:
-    """1.0.0 in production, 1.1.0 a candidate scoring differently."""
+    """1.0.0 in production, 1.1.0 a candidate scoring differently; the service-token
+    credential set (the service wants it on loopback too)."""
+    from console.core.security import credentials
+
     register(ws, "1.0.0", stage="production")
     register(ws, "1.1.0", flip=True)
+    credentials.set_secret(ws, "alice", "service-token", TOKEN)
     return ws
 
 

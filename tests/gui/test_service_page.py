@@ -15,7 +15,7 @@ from console.core.serving import control, state
 from console.gui import workers
 from console.gui.main_window import MainWindow
 from console.gui.pages.service import ServicePage
-from tests.core.serving_models import record, running, with_models
+from tests.core.serving_models import AUTH, record, running, with_models
 
 
 @pytest.fixture
@@ -49,11 +49,11 @@ def test_running_service_shows_status_and_live_rate(page: ServicePage, ws: Works
         page.poll()
         assert page.status_tile.value.text() == "running"
         assert page.url_tile.value.text() == str(service.port)
-        assert page.url_tile.detail.text().startswith("127.0.0.1 · HTTP")
+        assert page.url_tile.detail.text().startswith("127.0.0.1 · HTTP + token")
         assert page.model_tile.value.text() == "1.0.0"
         assert not page.start_button.isEnabled()
         assert page.stop_button.isEnabled()
-        with httpx.Client() as client:
+        with httpx.Client(headers=AUTH) as client:
             for n in range(10):
                 client.post(f"{service.info.url}/v1/predict", json=record(amount=float(n)))
         time.sleep(0.05)
@@ -61,7 +61,7 @@ def test_running_service_shows_status_and_live_rate(page: ServicePage, ws: Works
         latest = page.chart.latest()
         assert latest is not None
         assert latest[0] > 0  # requests per second since the previous poll
-        assert page.rate_tile.detail.text().startswith("10 total")
+        assert page.rate_tile.detail.text().startswith("10 total\n0 errors")
         assert page.latency_tile.value.text().endswith(" ms")
     page.poll()
     assert page.status_tile.value.text() == "stopped"

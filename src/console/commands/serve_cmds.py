@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from console.commands.output import add_json, emit, short_time, terminal_job
 from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput, JobCancelled
@@ -16,8 +17,6 @@ from console.core.serving.settings import DEFAULT_HOST, DEFAULT_PORT, ServiceSet
 
 if TYPE_CHECKING:  # numpy and pandas load only for the commands that serve or send
     from console.core.serving.server import ScoringService
-
-ORDER = 70
 
 
 def _port(text: str) -> int:
@@ -35,14 +34,12 @@ def _positive(text: str) -> float:
 
 
 def register(sub: Any) -> None:
-    serve = sub.add_parser(
-        "serve", help="run the scoring service (POST /v1/predict, /health, /metrics)"
-    )
+    serve = sub.add_parser("serve")
     serve.add_argument(
         "--host",
         default=None,
-        help=f"address to listen on (default {DEFAULT_HOST}; "
-        "anything but loopback needs the service token and serves HTTPS)",
+        help=f"address to listen on (default {DEFAULT_HOST}; the service-token is required "
+        "unless [service] open_on_loopback; anything but loopback serves HTTPS)",
     )
     serve.add_argument(
         "--port", type=_port, default=None, help=f"default {DEFAULT_PORT}; 0 picks a free port"
@@ -55,7 +52,7 @@ def register(sub: Any) -> None:
     )
     serve.set_defaults(run=run_serve)
 
-    gen = sub.add_parser("traffic", help="send realistic demo transactions to the running service")
+    gen = sub.add_parser("traffic")
     gen.add_argument(
         "--rate", type=_positive, default=20.0, help="requests per second (default 20)"
     )
@@ -64,7 +61,7 @@ def register(sub: Any) -> None:
     gen.add_argument("--url", help="service URL (default: the workspace's running service)")
     add_json(gen).set_defaults(run=run_traffic)
 
-    svc = sub.add_parser("service", help="status, start, stop or restart the scoring service")
+    svc = sub.add_parser("service")
     actions = svc.add_subparsers(dest="service_action", metavar="ACTION", required=True)
     add_json(
         actions.add_parser("status", help="is it running, where, and its health")
@@ -117,7 +114,7 @@ def _feed(service: ScoringService, rate: float, ctx: JobContext) -> None:
         if ctx.cancelled:
             return
     verify = security.client_context(service.ws) if service.tls else True
-    token = security.service_token(service.ws) if service.tls else None
+    token = security.service_token(service.ws) if service.token_required else None
     with contextlib.suppress(JobCancelled):
         traffic.send(
             service.info.url, rate=rate, duration=7 * 86400, token=token, verify=verify, ctx=ctx
@@ -125,8 +122,11 @@ def _feed(service: ScoringService, rate: float, ctx: JobContext) -> None:
 
 
 def _target(args: argparse.Namespace, ws: Workspace) -> tuple[str, str | None, Any]:
+    """URL, bearer token and TLS verification for the traffic generator. The token goes
+    only to the workspace's own service or to a URL on this machine."""
     if args.url:
-        return args.url, None, True
+        host = urlsplit(args.url).hostname or ""
+        return args.url, security.client_token(ws) if security.is_loopback(host) else None, True
     info = state.running_service(ws)
     if info is None:
         raise BadInput(
@@ -134,7 +134,7 @@ def _target(args: argparse.Namespace, ws: Workspace) -> tuple[str, str | None, A
         )
     if info.tls:
         return info.url, security.service_token(ws), security.client_context(ws)
-    return info.url, None, True
+    return info.url, security.client_token(ws), True
 
 
 def run_traffic(args: argparse.Namespace, ws: Workspace, user: str) -> int:
@@ -151,6 +151,7 @@ def run_traffic(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         ctx=terminal_job(args),
     )
     data = {"url": url, **result.as_dict()}
+    refused = result.statuses.get("401", 0)
 
     def text() -> str:
         versions = ", ".join(f"{v}: {n:,}" for v, n in sorted(result.versions.items())) or "-"
@@ -158,6 +159,11 @@ def run_traffic(args: argparse.Namespace, ws: Workspace, user: str) -> int:
             f"Sent {result.sent:,} requests to {url} in {data['seconds']} s ({data['rate']}/s): "
             f"{result.ok:,} ok, {result.failed:,} failed; p50 {data['p50_ms']} ms, "
             f"p99 {data['p99_ms']} ms; versions {versions}"
+        ) + (
+            f"\n{refused:,} refused (401): the service wants the service-token credential, "
+            "which this OS user's keyring does not hold"
+            if refused
+            else ""
         )
 
     emit(args, data, text)

@@ -65,11 +65,16 @@ def test_damaged_snapshot_leaves_the_live_workspace_alone(ws: Workspace, repo: R
 
 
 def test_the_service_restarts_on_the_restored_production_model(
-    ws: Workspace, repo: Repository
+    ws: Workspace,
+    repo: Repository,
+    shared_keyring: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from console.core.serving import control, state
     from tests.core.serving_models import switch_production, with_models
 
+    for name, value in shared_keyring.items():  # the service process reads its token
+        monkeypatch.setenv(name, value)
     with_models(ws)  # 1.0.0 in production
     summary = create.create_snapshot(ws, "alice", repo)
     switch_production(ws, "1.1.0")

@@ -15,10 +15,13 @@ from console.core.base import audit
 from console.core.base.errors import PermissionDenied, WorkspaceError
 from console.core.base.workspace import Workspace
 from console.core.data import store
+from console.core.security import credentials
 from console.core.serving import state
 from console.core.serving.server import ScoringService
 from console.core.serving.settings import ServiceSettings
 from tests.core.serving_models import (
+    AUTH,
+    TOKEN,
     expected_score,
     record,
     register,
@@ -37,9 +40,11 @@ def test_a_running_service_is_found_and_its_predictions_are_stored(workspace: Wo
         assert info is not None
         assert info.url == f"http://127.0.0.1:{service.port}"
         records = [record(amount=float(a), transaction_id=f"s-{a}") for a in range(5)]
-        answer = httpx.post(f"{info.url}/v1/predict", json={"records": records}).json()
+        answer = httpx.post(f"{info.url}/v1/predict", json={"records": records}, headers=AUTH)
+        answer = answer.json()
         assert answer["model_version"] == "1.0.0"
-        httpx.post(f"{info.url}/v1/predict", json=record(transaction_id="s-0"))  # a retry
+        retry = record(transaction_id="s-0")
+        httpx.post(f"{info.url}/v1/predict", json=retry, headers=AUTH)
         health = httpx.get(f"{info.url}/health").json()
         assert health["requests"] == 2
     assert state.running_service(ws) is None
@@ -68,6 +73,7 @@ def test_a_record_of_a_dead_process_is_not_running(workspace: Workspace) -> None
 
 
 def test_no_production_model_and_no_role_refuse_to_start(workspace: Workspace) -> None:
+    credentials.set_secret(workspace, "alice", "service-token", TOKEN)
     with pytest.raises(WorkspaceError, match="no model version is in production"):
         ScoringService(workspace, "alice", ServiceSettings(port=0))
     with_models(workspace)
@@ -101,7 +107,7 @@ def test_a_version_that_will_not_load_leaves_the_old_one_serving(workspace: Work
         assert health["model_version"] == "1.0.0"
         assert health["swap_errors"] == 1
         assert "corrupt or tampered" in health["last_swap_error"]
-        answer = httpx.post(f"{service.info.url}/v1/predict", json=record()).json()
+        answer = httpx.post(f"{service.info.url}/v1/predict", json=record(), headers=AUTH).json()
         assert answer["model_version"] == "1.0.0"
 
 
@@ -113,7 +119,7 @@ def test_hot_swap_drops_no_request_and_names_the_right_version(workspace: Worksp
     stop = threading.Event()
 
     def client(url: str) -> None:
-        with httpx.Client() as http:
+        with httpx.Client(headers=AUTH) as http:
             while not stop.is_set():
                 sent = time.monotonic()
                 response = http.post(f"{url}/v1/predict", json=record())

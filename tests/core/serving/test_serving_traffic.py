@@ -12,7 +12,7 @@ from console.core.base.workspace import Workspace
 from console.core.demo import data as demo_data
 from console.core.demo import traffic
 from console.core.serving import control, state
-from tests.core.serving_models import running, with_models
+from tests.core.serving_models import TOKEN, running, with_models
 
 
 def test_records_are_realistic_unique_and_sometimes_repeat_features() -> None:
@@ -29,7 +29,7 @@ def test_records_are_realistic_unique_and_sometimes_repeat_features() -> None:
 def test_traffic_reaches_the_service_and_every_request_is_answered(workspace: Workspace) -> None:
     ws = with_models(workspace)
     with running(ws) as service:
-        result = traffic.send(service.info.url, rate=100, duration=0.5, seed=5)
+        result = traffic.send(service.info.url, rate=100, duration=0.5, seed=5, token=TOKEN)
         health = service.metrics.health(service.cache.hits, service.cache.misses)
     assert result.sent >= 40
     assert (result.ok, result.failed) == (result.sent, 0)
@@ -79,7 +79,11 @@ def test_cli_status_and_traffic(workspace: Workspace, capsys) -> None:
     assert (code, err.strip()) == (2, "console: no scoring service is running for this workspace")
 
 
-def test_service_start_and_stop_as_a_subprocess(workspace: Workspace, capsys) -> None:
+def test_service_start_and_stop_as_a_subprocess(
+    workspace: Workspace, capsys, shared_keyring: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in shared_keyring.items():  # the service process reads the token
+        monkeypatch.setenv(name, value)
     ws = with_models(workspace)
     code, out, err = run_cli(capsys, ws.root, "service", "start", "--port", "0", "--json")
     assert code == 0, err

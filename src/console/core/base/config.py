@@ -290,6 +290,8 @@ class Service(_Section):
     flush_seconds: float = Field(30.0, gt=0, le=3600)
     flush_rows: int = Field(20_000, ge=1, le=10_000_000)
     poll_seconds: float = Field(0.25, ge=0.05, le=10)
+    # on loopback too the service wants the service-token credential, unless this is on
+    open_on_loopback: bool = False
 
 
 class BackupRepository(_Section):

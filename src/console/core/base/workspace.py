@@ -21,35 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from console.core.base import access, audit, clock, config_versions, db, events, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.crash import crash_point
-from console.core.base.errors import BadInput, PermissionDenied, WorkspaceError
+from console.core.base.errors import BadInput, ConfigError, PermissionDenied, WorkspaceError
 from console.core.base.files import atomic_write_text
-from console.core.security import anchor, credentials, settings
+from console.core.security import anchor, credentials, security_state, settings
 
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "console.toml"
 DB_FILE = "console.db"
-APP_NAME = "model-ops-console"
 #: whether a new workspace lets CONSOLE_USER name someone other than the OS user (off;
 #: the demo turns it on, and the test suite for the workspaces it makes)
 ALLOW_CONSOLE_USER = False
-
-
-def default_root() -> Path:
-    """``--workspace`` > ``CONSOLE_WORKSPACE`` > the per-user data folder."""
-    env = os.environ.get("CONSOLE_WORKSPACE")
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
-
-
-def demo_root() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "demo"
 
 
 @dataclass
@@ -81,6 +66,7 @@ class Workspace:
         self.swept = orphans.SweepResult()
         #: the audit head and security state against the keyring, checked at open
         self.integrity = anchor.AnchorReport()
+        self._security_config: tuple[tuple[int, int, int], dict[str, str]] | None = None
 
     # ------------------------------------------------------------------ open/create
     @classmethod
@@ -218,11 +204,25 @@ class Workspace:
         if conn is None:
             conn = db.connect(self.root / DB_FILE, create=True)
             root = None if self.staging else self.root
-            anchor.attach(conn, root, self.config.access.model_dump())
+            anchor.attach(conn, root, self.security_config)
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
         return conn
+
+    def security_config(self) -> dict[str, str]:
+        """The config's security items as console.toml holds them now: re-read when the
+        file changed (a save, another process, an edit outside the console), so the
+        signed head states what the next start will enforce."""
+        try:
+            stat = self.config_path.stat()
+            seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a save replaces the inode
+            if self._security_config is None or self._security_config[0] != seen:
+                items = security_state.config_items(load_config(self.config_path))
+                self._security_config = (seen, items)
+            return self._security_config[1]
+        except (OSError, ConfigError):  # unreadable or invalid: what this process uses
+            return security_state.config_items(self.config)
 
     def folder(self, name: str) -> Path:
         """A data folder named in [paths] (relative to the workspace unless absolute)."""

@@ -12,6 +12,8 @@ before the end, and 1.1.0 scores the rest, missing much of the fraud. Data drift
 starts 5 days before the end and concept drift 3 days before, so the drift,
 performance and alert pages have something real to find. Rolling back to 1.0.0 is the
 operator's move; 1.0.0 is pre-verified, so the rollback only re-checks what can change.
+The demo's live traffic sends a generated service token from the OS keyring; where no
+keyring is usable the demo opens the service to loopback clients instead.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from console.core.data import datasets, ingest, store
 from console.core.demo import data as demo_data
 from console.core.models import deploy, registry, training
 from console.core.security import policy
+from console.core.serving import access as service_access
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,6 +78,9 @@ def build_demo(
     s = settings or DemoSettings()
     # the demo is tried under several names on one OS account (CONSOLE_USER=bob ...)
     policy.set_console_user_override(ws, user, True)
+    # its live traffic sends the service token (or, with no keyring, the demo opens
+    # the service to this machine's clients: an audited configuration change)
+    token = service_access.provide_token(ws, user, purpose="the demo's live traffic")
     features: dict[str, str] = dict(ws.config.data_schema.features)
     ctx.progress(0.0, "Generating training transactions")
     train_start = s.first_day - dt.timedelta(days=s.training_days)
@@ -178,6 +184,7 @@ def build_demo(
         "data_drift_from": str(drift.data_drift_from),
         "concept_drift_from": str(drift.concept_drift_from),
         "first_check": first.report.status,
+        "service": "token" if token else "open on loopback",
     }
 
 

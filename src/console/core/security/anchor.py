@@ -4,7 +4,8 @@ A hash chain shows an edited or deleted entry, but not that the newest entries w
 off; signed checkpoints in the database do not either, because whoever cuts the log can
 cut the checkpoints with it. So after every commit that appended to the log, the
 console signs the head — sequence number, hash and the security state (users, roles,
-passwords, security switches, the config's ``[access]`` section) — with the
+passwords, security switches, the config's ``[access]`` section and
+``[service] open_on_loopback``) — with the
 workspace's Ed25519 key and stores it in the OS keyring, outside the workspace's
 files. :func:`check` then finds:
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -59,18 +61,22 @@ UNPROTECTED: Final = (
 
 @dataclass(frozen=True)
 class AnchorContext:
-    """What the anchor needs beyond the database: the folder and the [access] section."""
+    """What the anchor needs beyond the database: the folder and the config's security
+    items as they are now (:func:`.security_state.config_items`)."""
 
     root: Path | None  # None while a workspace is being created in a staging folder
-    access: dict[str, Any]
+    config: Callable[[], dict[str, str]]
 
 
 _contexts: dict[int, AnchorContext] = {}
 
 
-def attach(conn: sqlite3.Connection, root: Path | None, access: dict[str, Any]) -> None:
-    """Anchor this connection's audit appends (the workspace calls this per connection)."""
-    _contexts[id(conn)] = AnchorContext(root, access)
+def attach(
+    conn: sqlite3.Connection, root: Path | None, config: Callable[[], dict[str, str]]
+) -> None:
+    """Anchor this connection's audit appends (the workspace calls this per connection);
+    ``config()`` gives the config's security items when a head is signed or checked."""
+    _contexts[id(conn)] = AnchorContext(root, config)
     db.set_commit_hook(conn, _after_commit)
 
 
@@ -191,7 +197,7 @@ def update(conn: sqlite3.Connection, *, accept: bool = False) -> dict[str, Any] 
         if public_hex != _public_hex(key) and not accept:
             return None  # the public key was replaced: leave the evidence as it is
         old = read(conn)
-        now = state_.current(conn, ctx.access)
+        now = state_.current(conn, ctx.config())
         anchored = now
         if old and not old.get("corrupt") and not accept:
             if int(old.get("seq", 0)) > seq or _entry_hash(conn, int(old["seq"])) != old["hash"]:
@@ -231,7 +237,7 @@ def _index(ctx: AnchorContext, conn: sqlite3.Connection) -> None:
 def claim_folder(root: Path, conn: sqlite3.Connection) -> None:
     """A new workspace at ``root`` replaces whatever the keyring knew there."""
     if credentials.keyring_usable():
-        _index(AnchorContext(root, {}), conn)
+        _index(AnchorContext(root, dict), conn)
 
 
 # ---------------------------------------------------------------------- checking
@@ -320,8 +326,8 @@ def check(conn: sqlite3.Connection) -> AnchorReport:
             f"signed head (entry {anchored_seq}): written where no keyring was usable, or just "
             "before a crash; they are chained but not anchored"
         )
-    access = ctx.access if ctx is not None else _anchored_access(record)
-    now = state_.current(conn, access)
+    config = ctx.config() if ctx is not None else _anchored_config(record)
+    now = state_.current(conn, config)
     diffs = state_.unexplained(record.get("state", {}), now, state_.explained_by(later))
     if diffs:
         report.changes = [d.text() for d in diffs]
@@ -331,10 +337,10 @@ def check(conn: sqlite3.Connection) -> AnchorReport:
     return report
 
 
-def _anchored_access(record: dict[str, Any]) -> dict[str, str]:
-    """Without the config at hand, take [access] as signed (so it is not compared)."""
+def _anchored_config(record: dict[str, Any]) -> dict[str, str]:
+    """Without the config at hand, take its items as signed (so they are not compared)."""
     items = record.get("state", {})
-    return {k.removeprefix("access."): v for k, v in items.items() if k.startswith("access.")}
+    return {k: v for k, v in items.items() if k.startswith(state_.CONFIG_PREFIXES)}
 
 
 def signed_head(conn: sqlite3.Connection, root: Path | None = None) -> dict[str, Any] | None:

@@ -1,9 +1,11 @@
 """The workspace's security state, as items the signed audit head covers.
 
-Who has which role, who has a password, the security switches and the config's
-``[access]`` section decide what anyone may do, so a change to any of them must be an
+Who has which role, who has a password, the security switches, the config's
+``[access]`` section and its other security keys (:data:`CONFIG_KEYS`: who may call the
+scoring service) decide what anyone may do, so a change to any of them must be an
 audited change. :func:`current` flattens them into items (``users.bob = "operator"``,
-``settings.accounts_enabled = "1"``, ``access.default_role = "viewer"``); the signed
+``settings.accounts_enabled = "1"``, ``access.default_role = "viewer"``,
+``service.open_on_loopback = "False"``); the signed
 audit head in the keyring keeps the items as they were after the last audited change,
 and :func:`unexplained` lists the differences no audit entry since then accounts for —
 an edit made outside the console (``UPDATE users SET role='admin'``, a hand-edited
@@ -23,10 +25,25 @@ from typing import Any, Final
 UNCOVERED_SETTINGS: Final = frozenset({"audit_public_key", "signing_since"})
 SCHEMA: Final = "schema.version"
 ABSENT: Final = "(absent)"
+#: console.toml keys outside [access] that are security state, with their defaults (a
+#: head signed before a key was covered lacks it: the default then is no change)
+CONFIG_KEYS: Final = {"service.open_on_loopback": "False"}
+#: item prefixes of the config's security state ([access] is covered whole)
+CONFIG_PREFIXES: Final = ("access.", *sorted({k.split(".")[0] + "." for k in CONFIG_KEYS}))
 
 
-def current(conn: sqlite3.Connection, access: Mapping[str, Any] | None) -> dict[str, str]:
-    """The security state now, one string per item."""
+def config_items(config: Any) -> dict[str, str]:
+    """The security items of a :class:`console.core.base.config.Config`."""
+    items = {f"access.{k}": str(v) for k, v in config.access.model_dump().items()}
+    for key in CONFIG_KEYS:
+        section, name = key.split(".")
+        items[key] = str(getattr(getattr(config, section), name))
+    return items
+
+
+def current(conn: sqlite3.Connection, config: Mapping[str, Any] | None) -> dict[str, str]:
+    """The security state now, one string per item; ``config``: the config's items
+    (:func:`config_items`)."""
     items: dict[str, str] = {}
     for row in conn.execute("SELECT name, role FROM users"):
         items[f"users.{row['name']}"] = str(row["role"])
@@ -38,8 +55,8 @@ def current(conn: sqlite3.Connection, access: Mapping[str, Any] | None) -> dict[
     for row in conn.execute("SELECT key, value FROM security_settings"):
         if row["key"] not in UNCOVERED_SETTINGS:
             items[f"settings.{row['key']}"] = str(row["value"])
-    for key, value in (access or {}).items():
-        items[f"access.{key}"] = str(value)
+    for key, value in (config or {}).items():
+        items[key] = str(value)
     items[SCHEMA] = _schema(conn)
     return items
 
@@ -66,7 +83,7 @@ def may_change(action: str, target: str) -> tuple[str, ...]:
     if action == "config.edit":
         if target.startswith("security."):
             return (f"settings.{target.removeprefix('security.')}",)
-        return ("access.", "settings.")
+        return (*CONFIG_PREFIXES, "settings.")
     if action == "audit.reanchor":
         return ("",)
     return ()
@@ -110,7 +127,8 @@ def unexplained(
 ) -> list[Difference]:
     """Differences between the anchored state and ``now`` that no entry accounts for.
 
-    A schema upgrade (the schema version item changed) accounts for settings it added.
+    A schema upgrade (the schema version item changed) accounts for settings it added;
+    a config key covered since the head was signed accounts for itself at its default.
     """
     upgraded = anchored.get(SCHEMA) != now.get(SCHEMA)
     out = []
@@ -118,6 +136,8 @@ def unexplained(
         if diff.item == SCHEMA or _covered(diff.item, prefixes):
             continue
         if upgraded and diff.item.startswith("settings.") and diff.before == ABSENT:
+            continue
+        if diff.before == ABSENT and CONFIG_KEYS.get(diff.item) == diff.after:
             continue
         out.append(diff)
     return out

@@ -2,9 +2,10 @@
 
 Every limit is answered with a 4xx and a one-line reason in JSON (``{"error": ...}``):
 413 for a body or batch over the limit, 400 for a body that is not JSON, 422 for a
-record that does not fit the model's features, 401 without the bearer token a
-non-loopback service requires, 408 when reading and scoring took longer than the
-request timeout. Records are checked on the event loop; a few records scored by the
+record that does not fit the model's features, 401 without the bearer token (required
+unless the service is opened on loopback; each refusal is logged with the client's
+address, never a token), 408 when reading and scoring took longer than the request
+timeout. Records are checked on the event loop; a few records scored by the
 compiled path (:mod:`console.core.serving.fast_path`) are scored there too, anything
 else in the micro-batching scorer thread (:mod:`console.core.serving.batcher`).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,6 +59,35 @@ log = logging.getLogger(__name__)
 INLINE_ROWS = 16
 
 
+UNAUTHORIZED = "missing or wrong bearer token: send 'Authorization: Bearer <service-token>'"
+
+
+class RefusalLog:
+    """Logs requests refused for want of the token: the first at once, then at most one
+    line a minute with the count since (a client retrying in a loop cannot flood the
+    log). The token a client sent is never logged."""
+
+    EVERY_S = 60.0
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._unlogged = 0
+        self._last = -math.inf
+
+    def refused(self, request: Request) -> None:
+        self.total += 1
+        self._unlogged += 1
+        now = time.monotonic()
+        if now - self._last >= self.EVERY_S:
+            client = request.client
+            who = f"{client.host}:{client.port}" if client else "an unknown client"
+            log.warning(
+                "refused %d request(s) without the right bearer token (latest: %s %s from %s)",
+                self._unlogged, request.method, request.url.path, who,
+            )  # fmt: skip
+            self._unlogged, self._last = 0, now
+
+
 @dataclass
 class Runtime:
     """What the handlers share: the model, the cache, the counters, the log, the limits."""
@@ -67,8 +98,16 @@ class Runtime:
     prediction_log: PredictionLog | None
     settings: ServiceSettings
     schema: Schema
-    token: str | None = None  # required bearer token (None on loopback)
+    token: str | None = None  # required bearer token (None: open on loopback)
     scorer: BatchScorer = field(default_factory=BatchScorer)
+    refusals: RefusalLog = field(default_factory=RefusalLog)
+
+    def authorized(self, request: Request) -> bool:
+        """The token matches, or none is required; a refusal is logged."""
+        if self.token is None or token_matches(request.headers.get("authorization"), self.token):
+            return True
+        self.refusals.refused(request)
+        return False
 
 
 class _BodyTooLarge(Exception):
@@ -95,11 +134,6 @@ def build_app(
         runtime.metrics.observe(status, time.perf_counter() - started)
         return JSONResponse({"error": message, **extra}, status_code=status)
 
-    def authorized(request: Request) -> bool:
-        return runtime.token is None or token_matches(
-            request.headers.get("authorization"), runtime.token
-        )
-
     async def predict(request: Request) -> Response:
         started = time.perf_counter()
         response = await answer(request)
@@ -112,8 +146,8 @@ def build_app(
 
     async def answer(request: Request) -> Response:
         started = time.perf_counter()
-        if not authorized(request):
-            return error(401, "missing or wrong bearer token", started)
+        if not runtime.authorized(request):
+            return error(401, UNAUTHORIZED, started)
         limit = runtime.settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -146,8 +180,8 @@ def build_app(
         return JSONResponse(runtime.metrics.health(cache.hits, cache.misses))
 
     async def metrics(request: Request) -> Response:
-        if not authorized(request):
-            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+        if not runtime.authorized(request):
+            return JSONResponse({"error": UNAUTHORIZED}, status_code=401)
         cache = runtime.cache
         runtime.metrics.model_version = runtime.holder.current.version
         text = runtime.metrics.prometheus(cache.hits, cache.misses, len(cache))

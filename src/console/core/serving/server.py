@@ -4,8 +4,9 @@
 binds its socket (port 0 picks a free one), and runs uvicorn on it. Once serving it
 records itself in ``service_runs`` so other processes find it; on shutdown (SIGTERM,
 Ctrl-C or :meth:`stop`) it finishes the requests in flight, stores the waiting
-predictions and closes its record. Bound beyond loopback it requires the bearer token
-and serves HTTPS (see :mod:`console.core.serving.security`).
+predictions and closes its record. It requires the bearer token (on loopback too,
+unless ``[service] open_on_loopback``); bound beyond loopback it serves HTTPS (see
+:mod:`console.core.serving.security`).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class ScoringService:
             raise BadInput(f"the scoring service already runs at {other.url} (pid {other.pid})")
         host = self.settings.host
         self.tls = not security.is_loopback(host)
-        token = security.service_token(ws) if self.tls else None
+        self.token_required = security.needs_token(host, self.settings.open_on_loopback)
+        token = security.service_token(ws, loopback=not self.tls) if self.token_required else None
         self.cert = security.certificate(ws) if self.tls else None
         self.metrics = ServiceMetrics()
         request_log.configure(ws)
@@ -119,12 +121,15 @@ class ScoringService:
         self.holder.start()
         if self.prediction_log is not None:
             self.prediction_log.start()
-        self.run_id = state.record_start(self.ws, self.user, self.info)
+        self.run_id = state.record_start(
+            self.ws, self.user, self.info, token_required=self.token_required
+        )
         log.info(
-            "scoring service for %s at %s (model %s)",
+            "scoring service for %s at %s (model %s; %s)",
             self.ws.root,
             self.info.url,
             self.holder.current.version,
+            "bearer token required" if self.token_required else "open to loopback clients",
         )
         self.ready.set()
         try:

@@ -23,6 +23,7 @@ class ServiceSettings:
     ``request_timeout_s`` to read and score one request; ``cache_size`` entries of the
     prediction cache (0 turns it off); the prediction log is flushed to the store every
     ``flush_seconds`` or ``flush_rows`` rows; production is polled every ``poll_seconds``.
+    ``open_on_loopback`` lets clients on this machine score without the bearer token.
     """
 
     host: str = DEFAULT_HOST
@@ -34,6 +35,7 @@ class ServiceSettings:
     flush_seconds: float = _DEFAULTS.flush_seconds
     flush_rows: int = _DEFAULTS.flush_rows
     poll_seconds: float = _DEFAULTS.poll_seconds
+    open_on_loopback: bool = _DEFAULTS.open_on_loopback
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -78,7 +78,9 @@ def running_service(ws: Workspace) -> ServiceInfo | None:
     return None
 
 
-def record_start(ws: Workspace, user: str, info: ServiceInfo) -> int:
+def record_start(
+    ws: Workspace, user: str, info: ServiceInfo, *, token_required: bool = True
+) -> int:
     """Record a service that has bound its socket (role: service.control). Returns the run id."""
     start = process_start(info.pid) or time.time()
     with ws.change(user, "service.control", f"service:{info.port}") as ch:
@@ -87,7 +89,8 @@ def record_start(ws: Workspace, user: str, info: ServiceInfo) -> int:
             " VALUES (?,?,?,?,?,?,?,?)",
             (info.pid, start, info.host, info.port, info.url, int(info.tls), user, info.started_at),
         )
-        ch.details = {"event": "start", "url": info.url, "pid": info.pid, "tls": info.tls}
+        ch.details = {"event": "start", "url": info.url, "pid": info.pid, "tls": info.tls,
+                      "token_required": token_required}  # fmt: skip
     return int(cur.lastrowid or 0)
 
 

@@ -187,7 +187,7 @@ class ServicePage(Page):
         since = fmt.timestamp(info.started_at)
         self.url_tile.show_value(
             str(info.port),
-            f"{info.host} · {'HTTPS + token' if info.tls else 'HTTP'}\npid {info.pid}",
+            f"{info.host} · {_access(self.ws, info)}\npid {info.pid}",
         )
         if health is None:
             self.status_tile.show_value("not answering", problem[:60], state="danger")
@@ -280,6 +280,12 @@ class ServicePage(Page):
     def _changed(self, _result: object) -> None:
         self.poll()
         self.changed.emit()
+
+
+def _access(ws: Workspace, info: state.ServiceInfo) -> str:
+    if info.tls:
+        return "HTTPS + token"
+    return "HTTP, open on loopback" if ws.config.service.open_on_loopback else "HTTP + token"
 
 
 def _duration(seconds: float) -> str:
