@@ -27,6 +27,7 @@ switches under load with the service).
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import statistics
@@ -40,7 +41,7 @@ from _machine import print_load, print_machine
 from two_models import build_two_models
 
 GOLDEN_ROWS = 1_000
-USER = "bench"
+USER = getpass.getuser()  # the OS user: a workspace lets no one act under another name
 TARGETS = {"cold CLI": 3.0, "first GUI, click to switched": 5.0, "warm": 1.0}
 
 GUI_PROBE = r"""

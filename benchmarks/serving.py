@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import getpass
 import json
 import os
 import statistics
@@ -43,7 +44,7 @@ import numpy as np
 from _machine import Comparison, print_load, print_machine
 from two_models import build_two_models
 
-USER = "bench"
+USER = getpass.getuser()  # the OS user: a workspace lets no one act under another name
 PER_DAY = 4000
 TOKEN_ENV = "CONSOLE_BENCH_SERVICE_TOKEN"
 TOKEN: list[str | None] = [None]  # the service token the clients send (None: open)

@@ -81,10 +81,17 @@ ensure_python() {
   echo "$want" > "$stamp"
 }
 
+# Byte-code for the console's own modules, as pip makes for an installed package: a
+# cold `console` command then does not compile its sources first. Cheap when current.
+compile_sources() {
+  "$venv/bin/python" -m compileall -q -j 0 src >/dev/null || true
+}
+
 case "$action" in
   install)
     ensure_system_libs "${offscreen_libs[@]}"
     ensure_python
+    compile_sources
     ;;
   test)
     ensure_system_libs "${offscreen_libs[@]}"
@@ -101,11 +108,12 @@ case "$action" in
   demo)
     ensure_system_libs "${offscreen_libs[@]}" "${window_libs[@]}"
     ensure_python
+    compile_sources
     if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
       say "No display: run this from a desktop session (or set DISPLAY, e.g. under Xvfb)."
       exit 2
     fi
-    demo_dir="$("$venv/bin/python" -c 'from console.core.base.workspace import demo_root; print(demo_root())')"
+    demo_dir="$("$venv/bin/python" -c 'from console.core.base.roots import demo_root; print(demo_root())')"
     if [ ! -f "$demo_dir/console.toml" ]; then
       say "Building the demo workspace in $demo_dir (about a minute, once) ..."
       # ends with the first daily check and alert evaluation: the console opens with a status

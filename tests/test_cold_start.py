@@ -27,17 +27,26 @@ try:
 except SystemExit as exc:
     code = exc.code
 loaded = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
-print("\n" + json.dumps({"code": code, "heavy": loaded}))
+mine = sorted(m for m in sys.modules if m.startswith("console."))
+print("\n" + json.dumps({"code": code, "heavy": loaded, "console": mine}))
 """
 
 
 def loaded_by(*argv: str, workspace: Path | None = None) -> tuple[int, list[str], str]:
+    code, heavy, _, stdout = probe(*argv, workspace=workspace)
+    return code, heavy, stdout
+
+
+def probe(
+    *argv: str, workspace: Path | None = None, extra: tuple[str, ...] = ()
+) -> tuple[int, list[str], list[str], str]:
+    """Exit code, heavy packages loaded, console modules loaded, stdout."""
     env = dict(os.environ)
     if workspace is not None:
         env["CONSOLE_WORKSPACE"] = str(workspace)
     out = subprocess.run(
         [sys.executable, "-c", PROBE, *argv],
-        input=json.dumps(HEAVY),
+        input=json.dumps(HEAVY + extra),
         capture_output=True,
         text=True,
         env=env,
@@ -45,7 +54,28 @@ def loaded_by(*argv: str, workspace: Path | None = None) -> tuple[int, list[str]
         check=False,
     )
     verdict = json.loads(out.stdout.strip().splitlines()[-1])
-    return int(verdict["code"] or 0), list(verdict["heavy"]), out.stdout
+    return (
+        int(verdict["code"] or 0),
+        list(verdict["heavy"]),
+        list(verdict["console"]),
+        out.stdout,
+    )
+
+
+def test_help_loads_no_command_module_and_no_workspace() -> None:
+    code, heavy, mine, stdout = probe("--help", extra=("pydantic", "keyring"))
+    assert code == 0
+    assert "models" in stdout
+    assert heavy == []
+    assert [m for m in mine if m.endswith("_cmds")] == []
+    assert "console.core.base.workspace" not in mine
+
+
+def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:
+    Workspace.create(tmp_path / "ws", "alice").close()
+    code, _, mine, _ = probe("status", "--json", workspace=tmp_path / "ws")
+    assert code == 0
+    assert [m for m in mine if m.endswith("_cmds")] == ["console.commands.workspace_cmds"]
 
 
 @pytest.mark.parametrize("argv", [("--help",), ("drift", "--help"), ("models", "--help")])

@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from console import __version__
-from console.commands import command_modules
-from console.commands.sign_in import acting_user
+from console.commands import COMMANDS, add_command, add_stubs
 from console.core.base import access
 from console.core.base.errors import (
     EXIT_BAD_INPUT,
@@ -27,7 +26,7 @@ from console.core.base.errors import (
     ConsoleError,
     JobCancelled,
 )
-from console.core.base.workspace import Workspace, default_root, demo_root
+from console.core.base.roots import default_root, demo_root
 
 log = logging.getLogger("console.cli")
 
@@ -39,7 +38,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``console`` parser with ``command``'s module in full and every other command
+    as a name and summary only (enough for ``console --help``)."""
     parser = _Parser(
         prog="console",
         description="Model Operations Console: run a deployed fraud-scoring model "
@@ -58,18 +59,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gui = sub.add_parser("gui", help="open the console window (the default)")
     gui.add_argument("--demo", action="store_true", help=f"open the demo workspace ({demo_root()})")
-    for module in command_modules():
-        module.register(sub)
+    if command in COMMANDS:
+        add_command(sub, command)
+    else:
+        add_stubs(sub)
     return parser
 
 
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Two passes: the first learns which command is asked for (and answers
+    ``--help`` and ``--version``) without importing any command module; the second
+    parses with that command's module only."""
+    first, _ = build_parser().parse_known_args(argv)
+    return build_parser(first.command).parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     if args.command in (None, "gui"):
         from console.gui.app import run_gui
 
         root = demo_root() if getattr(args, "demo", False) else (args.workspace or default_root())
         return run_gui(root)
+    from console.commands.sign_in import acting_user
+    from console.core.base.workspace import Workspace
+
     root = args.workspace or default_root()
     user = access.current_user()
     try:

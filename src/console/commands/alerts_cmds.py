@@ -14,11 +14,9 @@ from console.core.base.alert_rules import parse_duration
 from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 
-ORDER = 50
-
 
 def register(sub: Any) -> None:
-    alerts = sub.add_parser("alerts", help="open alerts, acknowledge, silence, history")
+    alerts = sub.add_parser("alerts")
     act = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
     lst = act.add_parser("list", help="open alerts, worst first (exit 1 if a critical fires)")
     lst.add_argument("--all", action="store_true", help="also inactive and resolved alerts")

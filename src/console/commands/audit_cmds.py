@@ -14,8 +14,6 @@ from console.core.base.errors import EXIT_OK, EXIT_PROBLEM
 from console.core.base.workspace import Workspace
 from console.core.security import anchor, audit_export
 
-ORDER = 90
-
 
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--action", help="only this action or family (e.g. ingest, user)")
@@ -27,7 +25,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    aud = sub.add_parser("audit", help="the tamper-evident audit log")
+    aud = sub.add_parser("audit")
     actions = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="newest entries first (auditor or admin)")
     listing.add_argument("--limit", type=int, default=50)

@@ -16,8 +16,6 @@ from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.files import byte_size
 from console.core.base.workspace import Workspace
 
-ORDER = 70
-
 
 def _repo_arg(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
@@ -28,7 +26,7 @@ def _repo_arg(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def register(sub: Any) -> None:
-    bk = sub.add_parser("backup", help="encrypted snapshots: create, verify, restore, prune")
+    bk = sub.add_parser("backup")
     actions = bk.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
 
     init = actions.add_parser("init", help="make a new repository in DIR (admin)")
@@ -80,9 +78,7 @@ def register(sub: Any) -> None:
     forget.add_argument("--prune", action="store_true", help="also free its data now")
     _repo_arg(forget).set_defaults(run=run_forget)
 
-    rec = sub.add_parser(
-        "recover", help="data recovery from a backup: restore, re-ingest, validate (admin)"
-    )
+    rec = sub.add_parser("recover")
     rec.add_argument("--from", dest="snapshot", required=True, metavar="SNAPSHOT")
     what = rec.add_mutually_exclusive_group(required=True)
     what.add_argument("--window", type=int, metavar="DAYS", help="the log's last DAYS days")

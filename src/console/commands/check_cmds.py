@@ -17,7 +17,6 @@ from console.core.monitoring import checks, report_html
 if TYPE_CHECKING:
     from console.core.monitoring import performance
 
-ORDER = 30
 MARKS = {"ok": "ok", "warning": "WARN", "critical": "CRIT", "no_data": "n/a"}
 
 
@@ -29,21 +28,21 @@ def _date(text: str) -> dt.date:
 
 
 def register(sub: Any) -> None:
-    chk = sub.add_parser("check", help="run the daily checks; exit 1 when any is critical")
+    chk = sub.add_parser("check")
     chk.add_argument("--html", type=Path, metavar="FILE", help="also write the report as HTML")
     chk.add_argument(
         "--last", action="store_true", help="show the last stored report instead of running"
     )
     add_json(chk).set_defaults(run=run_check)
 
-    met = sub.add_parser("metrics", help="model performance per hour, day or week")
+    met = sub.add_parser("metrics")
     met.add_argument("--window", choices=["hour", "day", "week"], default="day")
     met.add_argument("--start", type=_date, help="first day (YYYY-MM-DD)")
     met.add_argument("--end", type=_date, help="last day (YYYY-MM-DD)")
     met.add_argument("--segments", action="store_true", help="per segment instead of per window")
     add_json(met).set_defaults(run=run_metrics)
 
-    sysp = sub.add_parser("system", help="system health samples (and take some)")
+    sysp = sub.add_parser("system")
     sysp.add_argument("--hours", type=float, default=24.0, help="stored samples of this span")
     sysp.add_argument("--sample", type=int, default=0, metavar="N", help="take N samples first")
     sysp.add_argument("--every", type=float, default=60.0, metavar="S", help="seconds between")

@@ -10,11 +10,9 @@ from console.core.base import config_docs, config_versions
 from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 
-ORDER = 80
-
 
 def register(sub: Any) -> None:
-    cfg = sub.add_parser("config", help="console.toml: current values, versions, diff, revert")
+    cfg = sub.add_parser("config")
     actions = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="the current configuration, each key documented")
     show.add_argument("--version", type=int, dest="config_version", help="an earlier version")

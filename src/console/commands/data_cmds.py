@@ -12,16 +12,14 @@ from console.core.base.errors import EXIT_OK, ConsoleError
 from console.core.base.workspace import Workspace
 from console.core.data import ingest
 
-ORDER = 20
-
 
 def register(sub: Any) -> None:
-    ing = sub.add_parser("ingest", help="add a predictions or labels file (CSV or Parquet)")
+    ing = sub.add_parser("ingest")
     ing.add_argument("kind", choices=["predictions", "labels"])
     ing.add_argument("file", type=Path)
     add_json(ing).set_defaults(run=run_ingest)
 
-    bat = sub.add_parser("batches", help="ingest history: every file, its rows and outcome")
+    bat = sub.add_parser("batches")
     bat.add_argument("--limit", type=int, default=50)
     add_json(bat).set_defaults(run=run_batches)
 

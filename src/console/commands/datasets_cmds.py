@@ -13,11 +13,9 @@ from console.core.base.workspace import Workspace
 from console.core.data import dataset_builds, datasets, derivations
 from console.core.lineage import dataset_diff, graph, integrity
 
-ORDER = 21
-
 
 def register(sub: Any) -> None:
-    data = sub.add_parser("data", help="dataset versions: list, show, register, diff, verify")
+    data = sub.add_parser("data")
     actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     add_json(actions.add_parser("list", help="every dataset version")).set_defaults(run=run_list)
     show = actions.add_parser("show", help="one version: how it was made and what used it")

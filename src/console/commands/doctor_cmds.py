@@ -9,15 +9,12 @@ from typing import Any
 from console.commands.output import add_json, emit
 from console.core.base.errors import EXIT_OK, EXIT_PROBLEM
 
-ORDER = 95
 MARKS = {"ok": "ok", "warning": "WARN", "problem": "FAIL"}
 
 
 def register(sub: Any) -> None:
     doc = sub.add_parser(
         "doctor",
-        help="check this machine: Python, libraries, Qt system libraries, keyring, "
-        "workspace schema and disk, service certificate (exit 1 on a problem)",
     )
     doc.add_argument(
         "--offscreen", action="store_true", help="no display here: skip the X window libraries"

@@ -11,13 +11,10 @@ from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 from console.core.drift.settings import CORRECTIONS, DriftSettings, FeatureRule, for_workspace
 
-ORDER = 40
-
 
 def register(sub: Any) -> None:
     drift = sub.add_parser(
         "drift",
-        help="data drift of a window or file against the training data (or any reference)",
         description="Compare every feature of CURRENT with REFERENCE (KS / chi-square with "
         "PSI, Wasserstein and Jensen-Shannon), plus a multivariate check. Exit 1 when the "
         "share of drifted features reaches the dataset-drift share.",

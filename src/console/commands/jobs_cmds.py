@@ -14,11 +14,9 @@ from console.core.base.workspace import Workspace
 from console.core.maintenance import runner, runs, schedules
 from console.core.maintenance.runs import JobRun
 
-ORDER = 45
-
 
 def register(sub: Any) -> None:
-    jobs = sub.add_parser("jobs", help="maintenance jobs: schedules, run now or when due, history")
+    jobs = sub.add_parser("jobs")
     actions = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
     add_json(
         actions.add_parser("list", help="each job's schedule, next and last run")

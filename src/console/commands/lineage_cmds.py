@@ -11,11 +11,9 @@ from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 from console.core.lineage import at, graph
 
-ORDER = 22
-
 
 def register(sub: Any) -> None:
-    lin = sub.add_parser("lineage", help="what was live when, and what it came from")
+    lin = sub.add_parser("lineage")
     actions = lin.add_subparsers(dest="lineage_command", metavar="ACTION", required=True)
     when = actions.add_parser("at", help="production, its deployment, data and config at TIME")
     when.add_argument("time", help="ISO 8601 (2026-11-30T14:00), 'now', or an age like '3d'")

@@ -14,12 +14,11 @@ from console.core.base import log_files
 from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 
-ORDER = 85
 FOLLOW_SECONDS = 0.5
 
 
 def register(sub: Any) -> None:
-    logs = sub.add_parser("logs", help="read (and follow) the console, service and request logs")
+    logs = sub.add_parser("logs")
     logs.add_argument(
         "--service", action="append", choices=log_files.SOURCES, dest="sources",
         help="which log (repeat; default all): console, service, requests",

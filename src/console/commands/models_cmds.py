@@ -13,12 +13,11 @@ from console.core.base.workspace import Workspace
 from console.core.models import deploy, model_import, registry
 from console.core.models.deploy import CheckResult, Deployment
 
-ORDER = 60
 KEY_METRICS = ("roc_auc", "f1", "precision", "recall", "fpr")
 
 
 def register(sub: Any) -> None:
-    models = sub.add_parser("models", help="model registry: versions, promote, rollback, verify")
+    models = sub.add_parser("models")
     actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
     reg = actions.add_parser("register", help="register a skops model file as a candidate (admin)")

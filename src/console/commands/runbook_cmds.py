@@ -12,11 +12,9 @@ from console.core.base.errors import EXIT_OK, EXIT_PROBLEM, BadInput
 from console.core.base.workspace import Workspace
 from console.core.runbooks import library, runs
 
-ORDER = 24
-
 
 def register(sub: Any) -> None:
-    rb = sub.add_parser("runbook", help="guided procedures: list, show, run, history, edit")
+    rb = sub.add_parser("runbook")
     actions = rb.add_subparsers(dest="runbook_command", metavar="ACTION", required=True)
     add_json(actions.add_parser("list", help="the workspace's runbooks")).set_defaults(run=run_list)
     show = actions.add_parser("show", help="a runbook's steps (or its Markdown with --text)")

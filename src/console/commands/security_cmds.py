@@ -25,11 +25,9 @@ from console.core.security import (
     tls,
 )
 
-ORDER = 95
-
 
 def register(sub: Any) -> None:
-    sec = sub.add_parser("security", help="accounts, credentials, access review, encryption")
+    sec = sub.add_parser("security")
     actions = sec.add_subparsers(dest="security_command", metavar="ACTION", required=True)
     add_json(actions.add_parser("status", help="what protects this workspace")).set_defaults(
         run=run_status

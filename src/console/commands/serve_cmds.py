@@ -18,8 +18,6 @@ from console.core.serving.settings import DEFAULT_HOST, DEFAULT_PORT, ServiceSet
 if TYPE_CHECKING:  # numpy and pandas load only for the commands that serve or send
     from console.core.serving.server import ScoringService
 
-ORDER = 70
-
 
 def _port(text: str) -> int:
     value = int(text)
@@ -36,9 +34,7 @@ def _positive(text: str) -> float:
 
 
 def register(sub: Any) -> None:
-    serve = sub.add_parser(
-        "serve", help="run the scoring service (POST /v1/predict, /health, /metrics)"
-    )
+    serve = sub.add_parser("serve")
     serve.add_argument(
         "--host",
         default=None,
@@ -56,7 +52,7 @@ def register(sub: Any) -> None:
     )
     serve.set_defaults(run=run_serve)
 
-    gen = sub.add_parser("traffic", help="send realistic demo transactions to the running service")
+    gen = sub.add_parser("traffic")
     gen.add_argument(
         "--rate", type=_positive, default=20.0, help="requests per second (default 20)"
     )
@@ -65,7 +61,7 @@ def register(sub: Any) -> None:
     gen.add_argument("--url", help="service URL (default: the workspace's running service)")
     add_json(gen).set_defaults(run=run_traffic)
 
-    svc = sub.add_parser("service", help="status, start, stop or restart the scoring service")
+    svc = sub.add_parser("service")
     actions = svc.add_subparsers(dest="service_action", metavar="ACTION", required=True)
     add_json(
         actions.add_parser("status", help="is it running, where, and its health")

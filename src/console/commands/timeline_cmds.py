@@ -12,11 +12,9 @@ from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 from console.core.lineage import timeline, what_changed
 
-ORDER = 23
-
 
 def register(sub: Any) -> None:
-    tl = sub.add_parser("timeline", help="everything that happened, in time order")
+    tl = sub.add_parser("timeline")
     tl.add_argument("--since", default="7d", help="from (ISO time, or an age like 2d; default 7d)")
     tl.add_argument("--until", default="now", help="up to (default now)")
     tl.add_argument(
@@ -24,7 +22,7 @@ def register(sub: Any) -> None:
     )
     tl.add_argument("--limit", type=int, default=500, help="the newest N events (default 500)")
     add_json(tl).set_defaults(run=run_timeline)
-    why = sub.add_parser("what-changed", help="ranked changes before an alert (or a moment)")
+    why = sub.add_parser("what-changed")
     why.add_argument("--alert", metavar="RULE", help="before this alert started")
     why.add_argument("--at", help="before this moment (default now)")
     why.add_argument("--hours", type=float, default=what_changed.HOURS, help="window (72)")

@@ -10,14 +10,10 @@ from console.commands.output import add_json, emit, short_time
 from console.core.base.errors import EXIT_OK, BadInput
 from console.core.base.workspace import Workspace
 
-ORDER = 96
-
 
 def register(sub: Any) -> None:
     upd = sub.add_parser(
         "update",
-        help="install a wheelhouse into a new environment, check it, switch to it (admin); "
-        "--back returns to the environment before",
     )
     what = upd.add_mutually_exclusive_group(required=True)
     what.add_argument("--wheelhouse", type=Path, metavar="DIR", help="a built wheelhouse")

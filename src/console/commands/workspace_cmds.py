@@ -14,11 +14,9 @@ from console.core.base.workspace import Workspace
 from console.core.data import store
 from console.core.models import registry
 
-ORDER = 10
-
 
 def register(sub: Any) -> None:
-    init = sub.add_parser("init", help="create a workspace (you become its admin)")
+    init = sub.add_parser("init")
     init.add_argument(
         "--demo",
         action="store_true",
@@ -27,10 +25,10 @@ def register(sub: Any) -> None:
     init.add_argument("--config", type=Path, metavar="FILE", help="console.toml to start from")
     add_json(init).set_defaults(run=run_init, needs_workspace=False)
 
-    status = sub.add_parser("status", help="workspace, model in production and data at a glance")
+    status = sub.add_parser("status")
     add_json(status).set_defaults(run=run_status)
 
-    users = sub.add_parser("users", help="who has which role")
+    users = sub.add_parser("users")
     actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add_json(actions.add_parser("list", help="list users and roles")).set_defaults(run=run_users)
     setrole = actions.add_parser("set-role", help="give a user a role (admin)")

@@ -11,7 +11,8 @@ import pytest
 
 from console.core.base import audit, db
 from console.core.base.errors import BadInput, ConfigError, PermissionDenied, WorkspaceError
-from console.core.base.workspace import CONFIG_FILE, DB_FILE, Workspace, default_root
+from console.core.base.roots import default_root
+from console.core.base.workspace import CONFIG_FILE, DB_FILE, Workspace
 
 
 def test_create_makes_config_db_folders_and_admin(workspace: Workspace) -> None:

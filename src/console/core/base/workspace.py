@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from console.core.base import access, audit, clock, config_versions, db, events, logs, orphans
 from console.core.base.config import Config, default_config_text, load_config, parse_config
 from console.core.base.crash import crash_point
@@ -34,22 +32,9 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILE = "console.toml"
 DB_FILE = "console.db"
-APP_NAME = "model-ops-console"
 #: whether a new workspace lets CONSOLE_USER name someone other than the OS user (off;
 #: the demo turns it on, and the test suite for the workspaces it makes)
 ALLOW_CONSOLE_USER = False
-
-
-def default_root() -> Path:
-    """``--workspace`` > ``CONSOLE_WORKSPACE`` > the per-user data folder."""
-    env = os.environ.get("CONSOLE_WORKSPACE")
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
-
-
-def demo_root() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "demo"
 
 
 @dataclass
