@@ -108,3 +108,17 @@ def test_live_traffic_toggle_starts_and_stops_the_generator(
         assert page.traffic is None
         assert proc.poll() is not None
         assert not page.traffic_button.isChecked()
+
+
+def test_records_not_logged_for_a_duplicate_id_are_shown(page: ServicePage, ws: Workspace) -> None:
+    with running(ws) as service:
+        page.poll()
+        assert page.cache_tile.state == ""
+        with httpx.Client(headers=AUTH) as client:
+            for _ in range(3):  # the same id three times: logged once
+                client.post(f"{service.info.url}/v1/predict", json=record(transaction_id="r-1"))
+        page.poll()
+        assert page.cache_tile.detail.text() == "0 rows stored\n1 waiting · 2 not logged"
+        assert page.cache_tile.state == "warning"
+        assert not page.note.isHidden()
+        assert page.note.text().startswith("2 scored records were not logged: the id was")

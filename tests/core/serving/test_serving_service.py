@@ -170,8 +170,8 @@ def test_ids_already_stored_are_dropped_not_the_whole_batch(workspace: Workspace
 
     log.append(scored("a"), 1.0)
     assert log.flush() == 1
-    log.append(scored("a", "b"), 1.0)
-    assert metrics.log_pending == 2
+    assert log.append(scored("a", "b"), 1.0) == {0: "duplicate id"}  # known at once
+    assert metrics.log_pending == 1
     assert log.flush() == 1
-    assert (metrics.logged_rows, metrics.log_dropped) == (2, 1)
+    assert (metrics.logged_rows, metrics.log_dropped, metrics.log_duplicates) == (2, 1, 1)
     assert sorted(store.read(ws, "predictions").column("transaction_id").to_pylist()) == ["a", "b"]

@@ -35,7 +35,7 @@ KNOWN_METRICS: tuple[str, ...] = (
     "schema_violations", "ingest_overdue", "refused_batches", "volume", "cpu", "memory",
     "disk", "latency_p99", "error_rate", "backup_age", "data_drift", "jobs_failed",
     "f1_estimated", "fpr_estimated", "clock_skew", "out_of_range", "unseen_categories",
-    "duplicate_ids", "access", "backup_failed", "data_recency",
+    "duplicate_ids", "access", "backup_failed", "data_recency", "unlogged_records",
 )  # fmt: skip
 
 #: Until runbooks exist, each metric's runbook is the console page that explains it.
@@ -50,6 +50,7 @@ METRIC_PAGES: dict[str, str] = {
     "backup_failed": "backups",
     "data_drift": "drift",
     "access": "users",
+    "unlogged_records": "service",
 }
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -222,6 +223,9 @@ def default_rules(t: Thresholds) -> dict[str, dict[str, Any]]:
         "disk_high": _r("disk", ">", t.resource_warning, warn, 0, "disk use high"),
         "f1_drop": _s("f1_drop", (warn, crit), warn, "mild drop against the trailing baseline"),
         "access": _s("access", (warn, crit), warn, "repeated failed sign-ins or denials"),
+        "unlogged_records": _s(
+            "unlogged_records", (warn,), warn, "scored records not logged (duplicate ids)"
+        ),
     }
 
 

@@ -89,6 +89,7 @@ def run_daily_checks(
         partners,
         performance,
         quality,
+        unlogged,
     )
     from console.core.monitoring.settings import settings
     from console.core.monitoring.windows import load_rows
@@ -119,6 +120,7 @@ def run_daily_checks(
     checks.append(data_age.recency_check(ws, newest, now, cfg))
     checks += health_checks.system_checks(ws, now, cfg)
     checks.append(health_checks.access_check(ws, now))
+    checks.append(unlogged.unlogged_check(ws, now))
     ctx.progress(0.9, "Data drift")
     checks.append(Check.from_dict(partners.drift_check(ws, now=at)))
     if at != now:
@@ -133,7 +135,7 @@ def run_daily_checks(
 #: the checks that read the world as it is now (cheap: no prediction log is read)
 LIVE_CHECKS = (
     "ingest_overdue", "refused_batches", "volume",
-    "cpu", "memory", "disk", "latency_p99", "error_rate", "backup_age",
+    "cpu", "memory", "disk", "latency_p99", "error_rate", "backup_age", "unlogged_records",
 )  # fmt: skip
 
 
@@ -147,7 +149,7 @@ def run_live_checks(
     """
     from console.core.base import clock
     from console.core.base.jobs import JobContext
-    from console.core.monitoring import health_checks
+    from console.core.monitoring import health_checks, unlogged
     from console.core.monitoring.settings import settings
 
     ws.authorize(user, "check.run", "live-checks")
@@ -161,6 +163,7 @@ def run_live_checks(
     fresh = health_checks.pipeline_checks(ws, now, cfg)
     ctx.progress(0.4, "Machine and scoring service")
     fresh += health_checks.system_checks(ws, now, cfg)
+    fresh.append(unlogged.unlogged_check(ws, now))
     by_name = {c.name: c for c in fresh}
     checks = [by_name.pop(c.name, c) for c in last.checks]
     checks += by_name.values()

@@ -36,6 +36,15 @@ def service_health(ws: Workspace, info: ServiceInfo) -> dict[str, Any] | None:
         return None
 
 
+def unlogged_records(ws: Workspace, since: datetime, until: datetime) -> tuple[int, list[str]]:
+    """Records the service answered but did not log (duplicate ids) in the window:
+    how many, and the first ids."""
+    from console.core.base import clock
+    from console.core.serving import prediction_log
+
+    return prediction_log.unlogged_since(ws, clock.iso(since), clock.iso(until))
+
+
 def drift_check(ws: Workspace, now: datetime | None = None) -> dict[str, Any]:
     return drift_summary.drift_check(ws, now=now)
 

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 INLINE_ROWS = 16
 
 
+LOG_OFF = "the prediction log is off"
 UNAUTHORIZED = "missing or wrong bearer token: send 'Authorization: Bearer <service-token>'"
 
 
@@ -170,9 +171,11 @@ def build_app(
             return error(422, str(exc), started, problems=exc.problems)
         latency_ms = (time.perf_counter() - started) * 1000.0
         if runtime.prediction_log is not None:
-            runtime.prediction_log.append(batch, latency_ms)
+            unlogged = runtime.prediction_log.append(batch, latency_ms)
+        else:
+            unlogged = dict.fromkeys(range(len(batch.ids)), LOG_OFF)
         runtime.metrics.observe(200, latency_ms / 1000.0, len(batch.ids))
-        return JSONResponse(batch.response(latency_ms))
+        return JSONResponse(batch.response(latency_ms, unlogged))
 
     async def health(_request: Request) -> Response:
         cache = runtime.cache

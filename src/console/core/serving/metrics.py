@@ -35,7 +35,8 @@ class ServiceMetrics:
         self.swap_errors = 0
         self.last_swap_error = ""
         self.logged_rows = 0
-        self.log_dropped = 0
+        self.log_dropped = 0  # records not logged, for any reason
+        self.log_duplicates = 0  # ... of which because their id was stored or waiting
         self.log_pending = 0
         self.last_log_error = ""
 
@@ -83,6 +84,7 @@ class ServiceMetrics:
             "logged_rows": self.logged_rows,
             "log_pending": self.log_pending,
             "log_dropped": self.log_dropped,
+            "log_duplicates": self.log_duplicates,
             "last_log_error": self.last_log_error,
         }
 
@@ -151,8 +153,14 @@ class ServiceMetrics:
         metric(
             "console_log_dropped_rows_total",
             "counter",
-            "Rows the store refused (e.g. an id already stored).",
+            "Scored records not logged, for any reason.",
             [("", self.log_dropped)],
+        )
+        metric(
+            "console_log_duplicate_records_total",
+            "counter",
+            "Scored records not logged because their id was already stored or waiting.",
+            [("", self.log_duplicates)],
         )
         uptime = time.monotonic() - self.started
         metric("console_uptime_seconds", "gauge", "Seconds since start.", [("", uptime)])

@@ -2,18 +2,26 @@
 
 Rows wait in memory and go to the store through :func:`ingest.ingest_table` (the same
 checks and records as a file) every ``flush_seconds`` or ``flush_rows`` rows, and on
-shutdown. An id seen twice (a client retry) is logged once; ids already stored are
-dropped before the batch is ingested, so one repeated id never costs a whole batch.
+shutdown. An id is logged once: a record whose id is already stored, or already
+waiting (a client retry), is answered but not logged, and :meth:`PredictionLog.append`
+says so per record, so the response can tell the client. Such records are counted
+(``log_duplicates`` in /health) and recorded per flush in ``service_unlogged`` (how
+many, the first ids), where the ``unlogged_records`` daily check finds them. Ids already
+stored are dropped again right before the batch is ingested (another ingest may have
+stored them meanwhile), so one repeated id never costs a whole batch.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from console.core.base import clock, db
 from console.core.data import ingest, store
+from console.core.serving.known_ids import KnownIds
 from console.core.serving.metrics import ServiceMetrics
 
 if TYPE_CHECKING:
@@ -25,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: id, timestamp, feature values by name, score, decision, model version, latency (ms)
 _Row = tuple[str, datetime, dict[str, Any], float, int, str, float]
+DUPLICATE: Final = "duplicate id"
+FIRST_IDS: Final = 10  # ids recorded per flush with the count
 
 
 class PredictionLog:
@@ -50,14 +60,23 @@ class PredictionLog:
         self._flush_lock = threading.Lock()
         self._rows: list[_Row] = []
         self._ids: set[str] = set()
+        self._flushing: set[str] = set()  # ids being stored by the flush under way
+        self._known = KnownIds()  # ids stored (at start, and by each flush)
+        self._duplicates: list[str] = []  # not logged since the last flush
+        self._duplicate_count = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def append(self, batch: ScoredBatch, latency_ms: float) -> None:
+    def append(self, batch: ScoredBatch, latency_ms: float) -> dict[int, str]:
+        """Queue the batch's records; returns {index: reason} of those not logged."""
+        stored = self._known.contains(batch.ids)
+        unlogged: dict[int, str] = {}
         with self._lock:
             for i, row_id in enumerate(batch.ids):
-                if row_id in self._ids:
+                if stored[i] or row_id in self._ids or row_id in self._flushing:
+                    unlogged[i] = DUPLICATE
+                    self._note_duplicates([row_id])
                     continue
                 self._ids.add(row_id)
                 values = {name: column[i] for name, column in batch.columns.items()}
@@ -67,31 +86,68 @@ class PredictionLog:
         self.metrics.log_pending = pending
         if pending >= self.flush_rows:
             self._wake.set()
+        return unlogged
+
+    def _note_duplicates(self, ids: list[str]) -> None:
+        """Count records not logged for their id (under ``_lock``)."""
+        self._duplicate_count += len(ids)
+        room = FIRST_IDS - len(self._duplicates)
+        self._duplicates += ids[: max(room, 0)]
+        self.metrics.log_duplicates += len(ids)
+        self.metrics.log_dropped += len(ids)
 
     def flush(self) -> int:
         """Ingest what is waiting; returns the rows stored (errors are counted, not raised)."""
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
-                self._ids = set()
+                self._flushing, self._ids = self._ids, set()
             self.metrics.log_pending = 0
             if not rows:
                 return 0
+            stored = 0
             try:
                 table = self._table(rows)
-                table = self._without_stored_ids(table)
+                table, late = self._without_stored_ids(table)
+                if late:  # stored by another ingest since they were answered
+                    with self._lock:
+                        self._note_duplicates(late)
                 if table.num_rows:
                     ingest.ingest_table(
                         self.ws, self.user, "predictions", table, source=self.source
                     )
+                    self._known.add(table.column(self.ws.config.data_schema.id).to_pylist())
                 self.metrics.logged_rows += table.num_rows
-                self.metrics.log_dropped += len(rows) - table.num_rows
-                return int(table.num_rows)
+                stored = int(table.num_rows)
             except Exception as exc:  # the service keeps answering; the loss is reported
                 log.exception("could not store %d predictions", len(rows))
                 self.metrics.log_dropped += len(rows)
                 self.metrics.last_log_error = str(exc)
-                return 0
+            with self._lock:
+                self._flushing = set()
+            self._record_duplicates()
+            return stored
+
+    def _record_duplicates(self) -> None:
+        """Store how many records went unlogged since the last flush, and the first ids."""
+        with self._lock:
+            count, first = self._duplicate_count, self._duplicates
+            self._duplicate_count, self._duplicates = 0, []
+        if not count:
+            return
+        log.warning(
+            "%d scored record(s) not logged: their id was already stored or waiting "
+            "(first: %s)", count, ", ".join(first),
+        )  # fmt: skip
+        try:
+            with db.write_transaction(self.ws.conn) as conn:
+                conn.execute(
+                    "INSERT INTO service_unlogged (at, source, reason, records, first_ids)"
+                    " VALUES (?,?,?,?,?)",
+                    (clock.iso(), self.source, DUPLICATE, count, json.dumps(first)),
+                )
+        except Exception as exc:  # counted in /health either way
+            log.warning("could not record %d unlogged records: %s", count, exc)
 
     def _table(self, rows: list[_Row]) -> pa.Table:
         import pyarrow as pa
@@ -114,17 +170,25 @@ class PredictionLog:
         arrays = {name: pa.array(columns[name], target.field(name).type) for name in target.names}
         return pa.table(arrays)
 
-    def _without_stored_ids(self, table: pa.Table) -> pa.Table:
+    def _without_stored_ids(self, table: pa.Table) -> tuple[pa.Table, list[str]]:
+        """The rows whose id is not stored yet, and the ids of the others."""
         import pyarrow.compute as pc
 
         column = self.ws.config.data_schema.id
         stored = store.stored_ids(self.ws, "predictions")
         if len(stored) == 0:
-            return table
-        return table.filter(pc.invert(pc.is_in(table.column(column), value_set=stored)))
+            return table, []
+        known = pc.is_in(table.column(column), value_set=stored)
+        late = table.filter(known).column(column).to_pylist()
+        return table.filter(pc.invert(known)), [str(i) for i in late]
+
+    def load_stored_ids(self) -> None:
+        """Learn which ids are stored (before serving: a response says if it logs)."""
+        self._known.load(store.stored_ids(self.ws, "predictions"))
 
     # ------------------------------------------------------------------ flusher thread
     def start(self) -> None:
+        self.load_stored_ids()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="service-prediction-log")
         self._thread.start()
@@ -144,3 +208,17 @@ class PredictionLog:
             self._wake.clear()
             if not self._stop.is_set():
                 self.flush()
+
+
+def unlogged_since(ws: Workspace, since: str, until: str | None = None) -> tuple[int, list[str]]:
+    """Records answered but not logged for their id between ``since`` and ``until``
+    (ISO UTC; default now): how many, and the first ids (at most ``FIRST_IDS``)."""
+    rows = ws.conn.execute(
+        "SELECT records, first_ids FROM service_unlogged WHERE at >= ? AND at <= ? "
+        "AND reason = ? ORDER BY at, id",
+        (since, until or clock.iso(), DUPLICATE),
+    ).fetchall()
+    first: list[str] = []
+    for row in rows:
+        first += [str(i) for i in json.loads(row["first_ids"])]
+    return sum(int(r["records"]) for r in rows), first[:FIRST_IDS]

@@ -41,14 +41,22 @@ class ScoredBatch:
     decisions: np.ndarray
     cache_hits: int
 
-    def response(self, latency_ms: float) -> dict[str, Any]:
+    def response(self, latency_ms: float, unlogged: dict[int, str]) -> dict[str, Any]:
+        """The answer: each prediction says whether it is logged (``"logged": false``
+        with a ``"reason"`` when not, e.g. ``"duplicate id"``)."""
+        predictions = []
+        for n, (i, s, d) in enumerate(zip(self.ids, self.scores, self.decisions, strict=True)):
+            item: dict[str, Any] = {"id": i, "score": float(s), "decision": int(d)}
+            reason = unlogged.get(n)
+            item["logged"] = reason is None
+            if reason is not None:
+                item["reason"] = reason
+            predictions.append(item)
         return {
             "model_version": self.version,
             "latency_ms": round(latency_ms, 3),
-            "predictions": [
-                {"id": i, "score": float(s), "decision": int(d)}
-                for i, s, d in zip(self.ids, self.scores, self.decisions, strict=True)
-            ],
+            "predictions": predictions,
+            "not_logged": len(unlogged),
         }
 
 

@@ -220,15 +220,31 @@ class ServicePage(Page):
             f"p50 {'–' if p50 is None else f'{p50:.1f} ms'}\nof the last 4,096 requests",
         )
         hit = health.get("cache_hit_rate")
-        self.cache_tile.show_value(
-            fmt.percent(hit),
-            f"{fmt.count(int(health['logged_rows']))} rows stored\n"
-            f"{fmt.count(int(health['log_pending']))} waiting",
-        )
+        self._show_log(health, hit)
         self.subtitle.setText(
             f"Serving {health['model_version']} at {info.url}"
             + (" · live traffic on" if traffic_on else "")
         )
+
+    def _show_log(self, health: dict[str, Any], hit: float | None) -> None:
+        """The cache hit rate, the rows stored and waiting, and the records answered but
+        not logged because their id was already stored (a warning, said in the note)."""
+        duplicates = int(health.get("log_duplicates", 0))
+        waiting = f"{fmt.count(int(health['log_pending']))} waiting"
+        if duplicates:
+            waiting += f" · {fmt.count(duplicates)} not logged"
+        self.cache_tile.show_value(
+            fmt.percent(hit),
+            f"{fmt.count(int(health['logged_rows']))} rows stored\n{waiting}",
+            state="warning" if duplicates else "",
+        )
+        if duplicates:
+            self.note.setText(
+                f"{fmt.count(duplicates)} scored record{'s were' if duplicates != 1 else ' was'} "
+                "not logged: the id was already stored or waiting. Each answer says so "
+                '("logged": false); the unlogged_records check names the first ids.'
+            )
+            self.note.show()
 
     # ------------------------------------------------------------------ actions
     def start_service(self) -> None:
