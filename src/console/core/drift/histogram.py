@@ -63,10 +63,10 @@ def numeric_hist(ref: Side, cur: Side) -> dict[str, Any]:
 
 def _rough_range(values: stats.FloatArray) -> tuple[float, float]:
     """The 1 % and 99 % points of about 20 000 evenly spaced values."""
-    sample = np.sort(values[:: max(1, values.size // 20_000)])
-    return float(sample[int(0.01 * (sample.size - 1))]), float(
-        sample[int(0.99 * (sample.size - 1))]
-    )
+    sample = values[:: max(1, values.size // 20_000)]
+    ranks = [int(0.01 * (sample.size - 1)), int(0.99 * (sample.size - 1))]
+    low, high = np.partition(sample, ranks)[ranks]  # the same two values a sort would give
+    return float(low), float(high)
 
 
 def bins_of(values: stats.FloatArray, lo: float, hi: float) -> stats.FloatArray:
