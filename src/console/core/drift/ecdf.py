@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from console.core.drift import buffers
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -73,17 +75,26 @@ class Grid:
     t_max: float
     ref_idx: npt.NDArray[np.int32]  # each reference value's bucket, in its order
 
-    def index(self, x: FloatArray, scratch: FloatArray | None = None) -> npt.NDArray[np.intp]:
+    def index(
+        self,
+        x: FloatArray,
+        scratch: FloatArray | None = None,
+        out: npt.NDArray[np.intp] | None = None,
+    ) -> npt.NDArray[np.intp]:
         """The bucket of each value: monotone in x, so every bucket is an interval.
 
-        ``scratch`` (as large as ``x``) is used for the arithmetic, and is garbage after.
+        ``scratch`` (as large as ``x``) is used for the arithmetic, and is garbage after;
+        ``out`` (as large as ``x``) receives the buckets.
         """
         u = _key(x) if self.keyed else x
         scaled = np.subtract(u, self.u_lo, out=scratch, dtype=np.float64)
         scaled *= self.scale
         np.floor(scaled, out=scaled)
         np.clip(scaled, -1, self.buckets, out=scaled)
-        out = scaled.astype(np.intp)
+        if out is None:
+            out = scaled.astype(np.intp)
+        else:
+            np.copyto(out, scaled, casting="unsafe")  # whole numbers: exact, as astype
         out += 1
         return out
 
@@ -167,7 +178,7 @@ def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> G
 def _build(reference: FloatArray, empty: Grid, scratch: FloatArray) -> Grid:
     """The grid of geometry ``empty`` with the reference's counts and sums."""
     lo, u_lo, scale, buckets, keyed = empty.lo, empty.u_lo, empty.scale, empty.buckets, empty.keyed
-    idx = empty.index(reference, scratch)
+    idx = empty.index(reference, scratch, buffers.take("index", reference.size, np.intp))
     t = np.subtract(reference, lo, out=scratch)  # one buffer for both: fewer fresh pages
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
@@ -218,7 +229,8 @@ class Counted:
 
 
 def count(grid: Grid, values: FloatArray) -> Counted:
-    idx = grid.index(values, scratch := np.empty_like(values))
+    scratch = buffers.take("scratch", values.size, np.float64)
+    idx = grid.index(values, scratch, buffers.take("index", values.size, np.intp))
     t = np.subtract(values, grid.lo, out=scratch)  # one buffer for both
     counts = np.bincount(idx, minlength=grid.buckets + 2)
     before = np.zeros(grid.buckets + 3, dtype=np.int64)
