@@ -134,7 +134,7 @@ def _at_most_counted(side: Side, lo: float, hi: float) -> stats.IntArray | None:
     edge = np.zeros(grid.buckets + 2, dtype=bool)
     for a, b in zip(k_lo.tolist(), k_hi.tolist(), strict=True):
         edge[a : b + 1] = True
-    at = np.flatnonzero(edge[idx])
+    at = np.flatnonzero(ecdf.mark(edge, idx))
     bucket = idx[at]
     bins = bins_of(side.values[at], lo, hi)
     out = before[k_lo].astype(np.int64)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from console.core.drift import ecdf, kolmogorov
+from console.core.drift import buffers, ecdf, kolmogorov
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -174,7 +174,7 @@ def sorted_quantiles(sorted_values: FloatArray, qs: FloatArray) -> FloatArray:
 def bin_counts(values: FloatArray, edges: FloatArray) -> IntArray:
     """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of finite values in any
     order (one comparison pass per edge)."""
-    below = np.empty(values.shape, dtype=bool)  # one buffer for every edge
+    below = buffers.take("mask", values.size, np.bool_)  # one buffer for every edge
     at_most = [0]
     at_most += [int(np.count_nonzero(np.less_equal(values, e, out=below))) for e in edges]
     at_most.append(values.size)
