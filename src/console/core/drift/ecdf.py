@@ -173,7 +173,9 @@ def _crowds(grid: Grid, sample: FloatArray) -> bool:
 
 
 def _fullest(grid: Grid) -> int:
-    return int(np.diff(grid.ref_before).max())
+    before = grid.ref_before
+    counts = buffers.take("counts1", before.size - 1, np.int64)
+    return int(np.subtract(before[1:], before[:-1], out=counts).max())
 
 
 def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> Grid:
@@ -202,11 +204,13 @@ def order_statistics(reference: FloatArray, grid: Grid, ranks: npt.NDArray[np.in
     where = np.searchsorted(grid.ref_before, ranks, side="right") - 1
     wanted = np.zeros(grid.buckets + 2, dtype=bool)
     wanted[where] = True
-    chosen = wanted[grid.ref_idx]
-    values = np.sort(reference[chosen])  # buckets are intervals: sorted by bucket too
-    sizes = np.where(wanted, np.diff(grid.ref_before), 0)
-    chosen_before = np.cumsum(sizes) - sizes  # chosen values in the buckets before
-    out: FloatArray = values[chosen_before[where] + ranks - grid.ref_before[where]]
+    # buckets are intervals: the chosen values sorted are sorted by bucket too
+    values = np.sort(reference[mark(wanted, grid.ref_idx)])
+    buckets = np.flatnonzero(wanted)  # the few chosen buckets, in order
+    sizes = grid.ref_before[buckets + 1] - grid.ref_before[buckets]
+    chosen_before = np.cumsum(sizes) - sizes  # chosen values in the chosen buckets before
+    at = np.searchsorted(buckets, where)
+    out: FloatArray = values[chosen_before[at] + ranks - grid.ref_before[where]]
     return out
 
 

@@ -95,7 +95,7 @@ def numeric_side(series: pd.Series, *, sort: bool = True) -> NumericSide:
         wrong = int(converted.isna().sum() - series.isna().sum())
         series = converted
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    finite = np.isfinite(values)
+    finite = np.isfinite(values, out=buffers.take("mask", values.size, np.bool_))
     n_finite = int(np.count_nonzero(finite))
     if n_finite == values.size:  # the common case: nothing to count
         return NumericSide(np.sort(values) if sort else values, 0, 0, 0, wrong, sort)
