@@ -7,9 +7,15 @@ worker's lifetime, see ``reference.run_columns``), :func:`take` hands the thread
 buffer for the same name again; outside it, a fresh array.
 
 The contract of a name: what :func:`take` returned is the caller's until the column's
-work ends, and nothing keeps it longer. The names in use: ``"scratch"`` (float64: the
-bucket arithmetic, then x - lo or the deviations for the std) and ``"index"`` (intp:
-each value's bucket).
+work ends (or, where said, until the function that took it returns), and nothing keeps
+it longer. The names in use:
+
+- ``"scratch"`` (float64: the bucket arithmetic, then x - lo or the deviations for the
+  std) and ``"index"`` (intp: each value's bucket), ``"before"`` (int64: the current's
+  counts before each bucket): the column's;
+- ``"bucket1"`` .. ``"bucket5"``, ``"counts1"`` (the KS/Wasserstein bucket arithmetic),
+  ``"mask"`` (bool: a pass's selection), ``"sort_keys"``, ``"sort_index"`` (counting a
+  sort): the function's.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> Column
     scratch = buffers.take("scratch", values.size, np.float64)  # for the grid and the std
     grid = ecdf.make_grid(values, scratch) if values.size > stats.EXACT_KS_MAX_N else None
     if grid is None:  # small or tie-heavy: compared by sorting, so sort once, here
-        side.values = values = np.sort(values)
+        side.values = values = stats.sorted_copy(values)
         side.is_sorted = True
     column.grid = grid
     if values.size:
