@@ -51,6 +51,7 @@ def ws_root(
             "access",
             "access_burst",
             "backup_failed",
+            "unlogged_records",
         )
     }
     monkeypatch.setattr(
