@@ -14,6 +14,7 @@ from console.core.drift import concept_run, report
 from console.gui import workers
 from console.gui.main_window import MainWindow
 from console.gui.pages.drift import DriftPage
+from console.gui.widgets import drift_plots
 from console.gui.widgets.drift_table import DriftTableModel
 from tests.core.drift.test_drift_report import drift_ws  # noqa: F401 - the fixture
 
@@ -41,6 +42,13 @@ def test_page_shows_the_latest_stored_analyses(
 ) -> None:
     assert page.model.rowCount() == 0
     assert "No drift analysis yet" in page.summary.text()
+    # before any analysis each plot shows a sentence, not empty axes with made-up ticks
+    for plot in (page.distribution, page.heatmap, page.timeline):
+        assert plot.placeholder_shown()
+        assert plot.placeholder.isVisibleTo(page)
+        assert not plot.widget.isVisibleTo(page)
+    assert page.distribution.placeholder.text() == drift_plots.NO_ANALYSIS
+    assert page.timeline.placeholder.text() == drift_plots.NO_CONCEPT
     report.run_drift(drift_ws, "alice", "production", "last:3")
     concept_run.run_concept(drift_ws, "alice")
     page.refresh()
@@ -62,6 +70,9 @@ def test_page_shows_the_latest_stored_analyses(
     assert page.timeline.f1.getData()[0] is not None
     assert len(page.timeline.days) == 6
     assert page.timeline.readout.text().startswith(f"{len(page.timeline.events)} drift point(s)")
+    for plot in (page.distribution, page.heatmap, page.timeline):
+        assert not plot.placeholder_shown()
+        assert plot.widget.isVisibleTo(page)
 
 
 def test_analyse_runs_as_a_job_and_stores_the_result(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QWidget
 from pytestqt.qtbot import QtBot
 
 from console.core.base.workspace import Workspace
 from console.gui.pages.base import Page
 from console.gui.widgets.legend import legend_label
 from console.gui.widgets.panel import panel
-from console.gui.widgets.tables import style_grid, table_with_headers
+from console.gui.widgets.tables import (
+    MAX_COLUMN_WIDTH,
+    fit_columns,
+    style_grid,
+    table_with_headers,
+)
 
 
 def test_panel_has_heading_legend_and_widgets(qtbot: QtBot) -> None:
@@ -29,12 +34,25 @@ def test_panel_without_title_has_no_heading(qtbot: QtBot) -> None:
     assert frame.findChildren(QLabel) == []
 
 
-def test_tables_get_headers_widths_and_read_only_look(qtbot: QtBot) -> None:
-    table = table_with_headers(QTableWidget(), ["A", "B"], [120, 60])
+def test_tables_get_headers_fitted_columns_and_read_only_look(qtbot: QtBot) -> None:
+    table = table_with_headers(QTableWidget(), ["A", "Rather long header", "Notes"])
     qtbot.addWidget(table)
-    assert table.columnCount() == 2
-    assert table.horizontalHeaderItem(1).text() == "B"
-    assert table.horizontalHeader().sectionSize(0) == 120
+    assert table.columnCount() == 3
+    assert table.horizontalHeaderItem(1).text() == "Rather long header"
+    table.setRowCount(2)
+    for column, text in enumerate(["x", "y", "z"]):
+        table.setItem(0, column, QTableWidgetItem(text))
+    table.setItem(1, 0, QTableWidgetItem("a cell much wider than its header " * 3))
+    table.show()
+    header = table.horizontalHeader()
+    fitter = fit_columns(table)
+    qtbot.waitUntil(lambda: header.sectionSize(0) == MAX_COLUMN_WIDTH)  # capped: elided
+    assert header.sectionSize(1) >= header.sectionSizeFromContents(1).width()  # header whole
+    assert header.stretchLastSection()
+    header.resizeSection(1, 400)  # the operator widens a column: the next fit keeps it
+    table.setItem(1, 1, QTableWidgetItem("new"))
+    fitter.fit()
+    assert header.sectionSize(1) == 400
     grid = style_grid(QTableWidget(2, 2))
     qtbot.addWidget(grid)
     assert grid.editTriggers() == grid.EditTrigger.NoEditTriggers

@@ -68,9 +68,7 @@ class DiagnosticsDialog(QDialog):
         }[status]
         self.summary = QLabel(summary)
         self.summary.setProperty("role", "section")
-        self.table = table_with_headers(
-            QTableWidget(), ["", "Area", "Finding", "Fix"], [28, 90, 380]
-        )
+        self.table = table_with_headers(QTableWidget(), ["", "Area", "Finding", "Fix"])
         self.table.setRowCount(len(self.findings))
         for row, f in enumerate(self.findings):
             name, colour = ICONS[f.status]

@@ -149,7 +149,7 @@ class AlertsPage(Page):
 
     def _silences_tab(self) -> QWidget:
         self.silence_table = table_with_headers(
-            QTableWidget(), ["ID", "Matcher", "Until (UTC)", "By", "Reason"], [50, 200, 150, 90]
+            QTableWidget(), ["ID", "Matcher", "Until (UTC)", "By", "Reason"]
         )
         self.end_silence = QPushButton(icon("mdi6.bell-ring-outline"), "End silence")
         self.end_silence.setEnabled(access.allowed(self.role, "alert.silence"))

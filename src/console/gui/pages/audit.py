@@ -28,7 +28,7 @@ from console.gui import workers
 from console.gui.dialogs.audit_export import AuditExportDialog
 from console.gui.pages.base import Page
 from console.gui.style import THEME
-from console.gui.widgets.audit_table import COLUMNS, AuditTableModel
+from console.gui.widgets.audit_table import AuditTableModel
 from console.gui.widgets.tables import style_table
 
 SHOWN_LIMIT = 5000
@@ -295,9 +295,7 @@ class AuditPage(Page):
 def _table_view(model: AuditTableModel) -> QTableView:
     table = QTableView()
     table.setModel(model)
-    widths = {"seq": 56, "ts": 150, "user": 90, "role": 76, "action": 150, "outcome": 84}
-    columns = {n: widths.get(field, 200) for n, (_title, field) in enumerate(COLUMNS)}
-    return style_table(table, columns)
+    return style_table(table)
 
 
 def _verify(ws: Workspace, *, ctx: JobContext) -> audit.ChainReport:

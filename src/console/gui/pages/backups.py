@@ -107,9 +107,7 @@ class BackupsPage(Page):
         )
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.repositories = table_with_headers(
-            QTableWidget(0, 0), REPO_HEADERS, [110, 300, 220, 90, 70]
-        )
+        self.repositories = table_with_headers(QTableWidget(0, 0), REPO_HEADERS)
 
         self.chooser = QComboBox()
         self.chooser.currentIndexChanged.connect(lambda _i: self.load_snapshots())
@@ -118,9 +116,7 @@ class BackupsPage(Page):
         choose.addWidget(self.chooser, 1)
         holder = QWidget()
         holder.setLayout(choose)
-        self.snapshots = table_with_headers(
-            QTableWidget(0, 0), SNAP_HEADERS, [140, 80, 80, 60, 80, 80, 200]
-        )
+        self.snapshots = table_with_headers(QTableWidget(0, 0), SNAP_HEADERS)
         self.note = QLabel("")
         self.note.setProperty("role", "muted")
         self.note.setWordWrap(True)

@@ -24,7 +24,7 @@ from console.gui import workers
 from console.gui.dialogs.import_file import ImportFileDialog
 from console.gui.pages.base import Page
 from console.gui.widgets.batch_detail import BatchDetail
-from console.gui.widgets.batch_table import COLUMNS, SORT_ROLE, BatchTableModel
+from console.gui.widgets.batch_table import SORT_ROLE, BatchTableModel
 from console.gui.widgets.lineage_view import LineageView
 from console.gui.widgets.tables import style_table
 
@@ -179,7 +179,5 @@ def _history_view(model: QSortFilterProxyModel) -> QTableView:
     table.setSortingEnabled(True)
     table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-    widths = {"id": 60, "finished_at": 170, "kind": 100, "outcome": 100, "rows": 90, "user": 100}
-    columns = {n: widths[field] for n, (_title, field) in enumerate(COLUMNS) if field in widths}
-    style_table(table, columns)
+    style_table(table)
     return table

@@ -10,10 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableView,
@@ -33,6 +31,7 @@ from console.gui.pages.base import Page
 from console.gui.style import THEME
 from console.gui.widgets.drift_plots import DistributionPlot, DriftHeatmap, PerformanceTimeline
 from console.gui.widgets.drift_table import DriftTableModel
+from console.gui.widgets.tables import style_table
 
 CURRENT_CHOICES = (
     ("Last day", "last:1"),
@@ -230,13 +229,6 @@ def _summary_html(doc: dict[str, Any]) -> str:
 def _feature_view(model: DriftTableModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.setShowGrid(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    style_table(view)
     view.setMinimumWidth(420)
     return view

@@ -54,11 +54,9 @@ class JobsPage(Page):
         )
         for action in (self.run_action, self.cancel_action, self.edit_action):
             self.add_header_button(action)
-        self.schedules = table_with_headers(QTableWidget(), SCHEDULE_COLUMNS,
-                                            [180, 120, 150, 150, 180, 60])  # fmt: skip
-        self.running = table_with_headers(QTableWidget(), RUNNING_COLUMNS, [60, 130, 140, 150])
-        self.history = table_with_headers(QTableWidget(), HISTORY_COLUMNS,
-                                          [60, 110, 80, 80, 80, 140, 60])  # fmt: skip
+        self.schedules = table_with_headers(QTableWidget(), SCHEDULE_COLUMNS)
+        self.running = table_with_headers(QTableWidget(), RUNNING_COLUMNS)
+        self.history = table_with_headers(QTableWidget(), HISTORY_COLUMNS)
         self.history.currentCellChanged.connect(lambda row, *_: self._show_report(row))
         self.report = QTextBrowser()
         self.report.setOpenExternalLinks(False)

@@ -31,6 +31,7 @@ from console.core.base.workspace import Workspace
 from console.gui import workers
 from console.gui.pages.base import Page
 from console.gui.style import THEME
+from console.gui.widgets.tables import table_with_headers
 
 SHOWN = 5000
 FOLLOW_MS = 1000
@@ -109,14 +110,9 @@ class LogsPage(Page):
         return row
 
     def _records(self) -> QSplitter:
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Time", "Level", "Source", "Logger", "Message"])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((150, 72, 76, 220)):
-            self.table.setColumnWidth(column, width)
+        self.table = table_with_headers(
+            QTableWidget(), ["Time", "Level", "Source", "Logger", "Message"]
+        )
         self.table.itemSelectionChanged.connect(self._show_current)
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)

@@ -11,10 +11,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QSplitter,
@@ -38,6 +36,7 @@ from console.gui.style import icon
 from console.gui.widgets.deployment_history import DeploymentHistory, check_item
 from console.gui.widgets.metric_comparison import MetricComparison
 from console.gui.widgets.model_card_view import ModelCardView
+from console.gui.widgets.tables import style_table
 from console.gui.widgets.version_table import SORT_ROLE, VersionTableModel
 
 
@@ -255,12 +254,4 @@ def _versions_view(proxy: QSortFilterProxyModel) -> QTableView:
     view.setModel(proxy)
     view.setSortingEnabled(True)
     view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)  # created
-    return view
+    return style_table(view)

@@ -13,7 +13,6 @@ import math
 import numpy as np
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QWidget,
@@ -65,9 +64,6 @@ class QualityPage(Page):
         style_grid(self.features)
         self.features.verticalHeader().hide()
         self.features.setAlternatingRowColors(True)
-        header = self.features.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
         self.pipeline = QLabel("")
         self.pipeline.setWordWrap(True)
         self.features_title = QLabel("Per feature, last day")

@@ -39,6 +39,7 @@ from console.gui.formatting import timestamp
 from console.gui.pages.base import Page
 from console.gui.style import THEME, icon
 from console.gui.widgets.runbook_checklist import RunbookChecklist
+from console.gui.widgets.tables import table_with_headers
 
 BANNER = "padding: 6px 10px; border-radius: 4px; background: {bg}; color: {fg};"
 
@@ -116,12 +117,9 @@ class RunbooksPage(Page):
 
     # ------------------------------------------------------------------ tabs
     def _runs_tab(self) -> QWidget:
-        self.runs_table = QTableWidget(0, 5)
-        self.runs_table.setHorizontalHeaderLabels(["Run", "State", "By", "Started", "Steps"])
-        self.runs_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.runs_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.runs_table.verticalHeader().setVisible(False)
-        self.runs_table.horizontalHeader().setStretchLastSection(True)
+        self.runs_table = table_with_headers(
+            QTableWidget(), ["Run", "State", "By", "Started", "Steps"]
+        )
         self.runs_table.cellDoubleClicked.connect(self._open_run_row)
         return self.runs_table
 

@@ -25,17 +25,7 @@ from console.gui import workers
 from console.gui.dialogs.document_edit import DocumentEditDialog
 from console.gui.formatting import timestamp
 from console.gui.pages.base import Page
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
+from console.gui.widgets.tables import table_with_headers
 
 
 class SettingsPage(Page):
@@ -63,9 +53,7 @@ class SettingsPage(Page):
         layout = QVBoxLayout(tab)
         self.version_label = QLabel("")
         self.version_label.setProperty("role", "muted")
-        self.keys = _table(["Key", "Value", "Meaning"])
-        self.keys.setColumnWidth(0, 260)
-        self.keys.setColumnWidth(1, 200)
+        self.keys = table_with_headers(QTableWidget(), ["Key", "Value", "Meaning"])
         self.keys.itemSelectionChanged.connect(self._key_chosen)
         self.value = QLineEdit()
         self.value.setPlaceholderText("New value")
@@ -92,7 +80,9 @@ class SettingsPage(Page):
     def _history_tab(self) -> QWidget:
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        self.history = _table(["Version", "When", "Source", "Who", "Why"])
+        self.history = table_with_headers(
+            QTableWidget(), ["Version", "When", "Source", "Who", "Why"]
+        )
         self.history.itemSelectionChanged.connect(self._show_diff)
         self.diff = QPlainTextEdit()
         self.diff.setReadOnly(True)

@@ -6,10 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +24,7 @@ from console.gui.dialogs.account import PasswordDialog, RoleDialog
 from console.gui.dialogs.credentials import CredentialsDialog
 from console.gui.pages.base import Page
 from console.gui.style import THEME
+from console.gui.widgets.tables import table_with_headers
 
 HEADERS = [
     "User",
@@ -75,20 +73,7 @@ class UsersPage(Page):
         self.findings = QLabel("")
         self.findings.setWordWrap(True)
         self.body.addWidget(self.findings)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = table_with_headers(QTableWidget(), HEADERS)
         self.table.doubleClicked.connect(lambda _index: self.set_role())
         self.body.addWidget(self.table, 1)
         self.note = QLabel("")

@@ -93,7 +93,7 @@ class ValidationPage(Page):
         self.view.currentTextChanged.connect(lambda _t: self._fill_backtest())
         self.backtest = table_with_headers(
             QTableWidget(), ["Model", "Window", "Rows", "Positives", "Precision", "Recall", "F1",
-                             "FPR"], [90, 110, 70, 70, 80, 80, 80])  # fmt: skip
+                             "FPR"])  # fmt: skip
         self.recall_plot = pg.PlotWidget(background=THEME.surface)
         self.recall_plot.setMinimumHeight(180)
         self.recall_plot.getPlotItem().setTitle("Recall per day", color=THEME.text, size="10pt")
@@ -139,16 +139,15 @@ class ValidationPage(Page):
         self.retrain_summary = QLabel("No retraining has run yet: Run retraining.")
         self.retrain_summary.setWordWrap(True)
         self.comparison = table_with_headers(
-            QTableWidget(), ["Metric", "Production", "Candidate", "Change"], [110, 100, 100, 90]
+            QTableWidget(), ["Metric", "Production", "Candidate", "Change"]
         )
         self.segments = table_with_headers(
             QTableWidget(),
             ["Segment", "Rows", "Positives", "Recall (prod.)", "Recall (cand.)", "FPR (prod.)",
              "FPR (cand.)"],
-            [130, 60, 70, 100, 100, 90],
         )  # fmt: skip
         self.card_diff = table_with_headers(
-            QTableWidget(), ["Card field", "Production", "Candidate"], [150, 200]
+            QTableWidget(), ["Card field", "Production", "Candidate"]
         )
         self.models_plot = TradeoffPlot("Recall against FPR on the held-out days", x_label="FPR")
         self.promote_button = QPushButton(icon("mdi6.rocket-launch-outline"), "Promote candidate…")

@@ -43,7 +43,7 @@ class AlertTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        table_with_headers(self, list(self.HEADERS), [100, 90, 150, 80, 190, 90])
+        table_with_headers(self, list(self.HEADERS))
         self.alerts: list[Alert] = []
         self.stale: dict[str, StaleEvidence] = {}
 
@@ -107,7 +107,7 @@ class AlertTable(QTableWidget):
 
 def history_table() -> QTableWidget:
     headers = ["When (UTC)", "Severity", "Rule", "Event", "State", "Value", "User", "Detail"]
-    return table_with_headers(QTableWidget(), headers, [150, 80, 140, 110, 150, 70, 80])
+    return table_with_headers(QTableWidget(), headers)
 
 
 def fill_history(table: QTableWidget, events: list[AlertEvent]) -> None:

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from console.gui import formatting as fmt
 from console.gui.widgets.tables import style_grid
@@ -61,8 +61,6 @@ class SegmentTable(QTableWidget):
         super().__init__(0, len(SEGMENT_COLUMNS))
         self.setHorizontalHeaderLabels([title for _, title in SEGMENT_COLUMNS])
         style_grid(self)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QListWidget,
     QListWidgetItem,
     QSplitter,
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import (
 from console.core.models.deploy import CheckResult, Deployment
 from console.gui import formatting
 from console.gui.style import THEME, icon
+from console.gui.widgets.tables import table_with_headers
 
 HEADERS = ["ID", "Finished", "Kind", "From", "To", "Outcome", "User", "Reason"]
 OUTCOME_COLOURS = {"switched": "ok", "refused": "danger", "reverted": "warning"}
@@ -26,17 +25,7 @@ OUTCOME_COLOURS = {"switched": "ok", "refused": "danger", "reverted": "warning"}
 class DeploymentHistory(QWidget):
     def __init__(self) -> None:
         super().__init__()
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = table_with_headers(QTableWidget(), HEADERS)
         self.table.currentCellChanged.connect(lambda row, *_: self._show_checks(row))
         self.checks = QListWidget()
         self.checks.setObjectName("problems")

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.formatting import day_start_seconds
@@ -20,6 +20,8 @@ from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
 
 DAY = 86_400.0
+NO_ANALYSIS = "No drift analysis yet: choose a window and press Analyse drift."
+NO_CONCEPT = "No concept drift run yet: press Detect concept drift (it needs labelled days)."
 PSI_MAX = 0.25  # the heatmap's colour saturates here (PSI > 0.25: a major shift)
 
 
@@ -42,10 +44,17 @@ def _colour(name: str, alpha: int) -> Any:
 
 
 class _Panel(QWidget):
-    """A plot with a title above and a one-line read-out below."""
+    """A plot with a title above and a one-line read-out below; until it has something
+    to draw, a sentence in its place instead of empty axes with made-up ticks."""
 
     def __init__(
-        self, title: str, plot: pg.PlotWidget, parent: QWidget | None = None, *, wrap: bool = True
+        self,
+        title: str,
+        plot: pg.PlotWidget,
+        parent: QWidget | None = None,
+        *,
+        wrap: bool = True,
+        empty: str = "",
     ) -> None:
         super().__init__(parent)
         heading = QLabel(title)
@@ -55,12 +64,31 @@ class _Panel(QWidget):
         self.readout.setWordWrap(wrap)
         if not wrap:  # one line, clipped: it must not widen the panel
             self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.placeholder = QLabel(empty)
+        self.placeholder.setObjectName("plot-placeholder")
+        self.placeholder.setProperty("role", "muted")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet(f"background: {THEME.surface}; padding: 12px;")
+        self.placeholder.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(plot)
+        self.stack.addWidget(self.placeholder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(heading)
-        layout.addWidget(plot, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.readout)
+        self.show_placeholder(empty)
+
+    def show_placeholder(self, text: str) -> None:
+        """Show ``text`` in the plot's place; an empty ``text`` shows the plot."""
+        self.placeholder.setText(text)
+        self.stack.setCurrentIndex(1 if text else 0)
+
+    def placeholder_shown(self) -> bool:
+        return self.stack.currentIndex() == 1
 
 
 class DistributionPlot(_Panel):
@@ -68,7 +96,7 @@ class DistributionPlot(_Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.widget = pg.PlotWidget(background=THEME.surface)
-        super().__init__("Reference vs current", self.widget, parent)
+        super().__init__("Reference vs current", self.widget, parent, empty=NO_ANALYSIS)
         self.widget.setMinimumHeight(180)
         self.plot = _plot(self.widget)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -106,6 +134,11 @@ class DistributionPlot(_Panel):
             self.ref_bars.setOpts(x=[], height=[])
             self.cur_bars.setOpts(x=[], height=[])
             bottom.setTicks(None)
+        if col is None:
+            self.show_placeholder(NO_ANALYSIS)
+        else:
+            name = col.get("name", "this feature")
+            self.show_placeholder("" if hist else f"No distribution stored for {name}.")
         self.plot.enableAutoRange()
         self.readout.setText(sentence or " ")
 
@@ -115,7 +148,9 @@ class DriftHeatmap(_Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.widget = pg.PlotWidget(background=THEME.surface)
-        super().__init__("Drift score (PSI) by feature and day", self.widget, parent)
+        super().__init__(
+            "Drift score (PSI) by feature and day", self.widget, parent, empty=NO_ANALYSIS
+        )
         self.widget.setMinimumHeight(200)
         self.plot = _plot(self.widget)
         self.plot.showGrid(x=False, y=False)
@@ -150,9 +185,12 @@ class DriftHeatmap(_Panel):
         self.plot.getAxis("left").setTicks([left])
         self.plot.getAxis("bottom").setTicks([bottom])
         self.plot.setRange(xRange=(0, max(len(windows), 1)), yRange=(0, max(len(features), 1)))
-        self.readout.setText(
-            "Hover a cell for its score." if values.size else "Run an analysis over several days."
-        )
+        if not features:
+            self.show_placeholder(NO_ANALYSIS)
+        else:
+            several = "No daily scores: run an analysis over several days."
+            self.show_placeholder("" if values.size else several)
+        self.readout.setText("Hover a cell for its score." if values.size else " ")
 
     def _moved(self, event: tuple[QPointF]) -> None:
         self._show_at(self.plot.vb.mapSceneToView(event[0]))
@@ -170,7 +208,9 @@ class PerformanceTimeline(_Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.widget = pg.PlotWidget(background=THEME.surface, axisItems={"bottom": DayAxisItem()})
-        super().__init__("Performance and concept drift", self.widget, parent, wrap=False)
+        super().__init__(
+            "Performance and concept drift", self.widget, parent, wrap=False, empty=NO_CONCEPT
+        )
         self.widget.setMinimumHeight(200)
         self.plot = _plot(self.widget)
         self.plot.setMouseEnabled(x=True, y=False)
@@ -238,8 +278,9 @@ class PerformanceTimeline(_Panel):
             f"{len(self.events)} drift point(s){warned} · {len(segs)} segment(s) flagged"
             + (f": {names}{more}" if segs else "")
             if timeline
-            else "Run concept drift detection to see the labelled performance."
+            else " "
         )
+        self.show_placeholder("" if timeline else NO_CONCEPT)
         self.readout.setToolTip(
             "\n".join(f"{seg['column']}={seg['value']}: {seg['reason']}" for seg in segs)
         )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
 
 from console.core.models.registry import ModelVersion
 from console.gui import formatting
 from console.gui.style import THEME
+from console.gui.widgets.tables import style_grid
 
 #: metric -> True when higher is better (colours the difference)
 METRICS: dict[str, bool] = {
@@ -38,11 +39,9 @@ class MetricComparison(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(0, 3)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        style_grid(self)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setAlternatingRowColors(True)
-        self.verticalHeader().setDefaultSectionSize(24)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setHorizontalHeaderLabels(["", "", "Change"])
 
     def compare(self, left: ModelVersion | None, right: ModelVersion | None) -> None:
