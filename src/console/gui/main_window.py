@@ -246,6 +246,10 @@ class MainWindow(QMainWindow):
         """The pages built so far (shown at least once, or asked for)."""
         return [self._built[n] for n in sorted(self._built)]
 
+    def current_key(self) -> str:
+        """The key of the page shown (without building it)."""
+        return self.page_keys()[self.stack.currentIndex()]
+
     def current_page(self) -> Page:
         """The page shown (built now if the window has not got round to it yet)."""
         return self._page_at(self.stack.currentIndex())
@@ -378,7 +382,7 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
-        settings.setValue(PAGE_KEY, self.page_keys()[self.stack.currentIndex()])
+        settings.setValue(PAGE_KEY, self.current_key())
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
