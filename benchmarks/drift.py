@@ -138,7 +138,7 @@ elif mode == "console-split":
         "comparison, all columns": ("univariate.py", "compare_column"),
         "  of which KS + Wasserstein (exact)": ("stats.py", "ks_and_wasserstein_unsorted"),
         "  of which KS p-values": ("stats.py", "ks_asymptotic_p"),
-        "  of which display histograms": ("univariate.py", "_numeric_hist"),
+        "  of which display histograms": ("histogram.py", "numeric_hist"),
         "  of which PSI/JS/chi-square bins": ("stats.py", "bin_counts"),
         "  of which categories (counts, chi-square)": ("univariate.py", "_compare_category"),
     }

@@ -65,7 +65,7 @@ class LatenessProbe:
         self.clock.start()
         self.last = self.clock.elapsed()
         self.visits = 0
-        self.seen: set[str] = {window.current_page().key}
+        self.seen: set[str] = {window.current_key()}
         self.first_visit = False
         self.start_up = 0.0
         self.first: dict[str, float] = defaultdict(float)  # page built on this visit
@@ -81,7 +81,7 @@ class LatenessProbe:
         now = self.clock.elapsed()
         late = max(0.0, now - self.last - PROBE_MS)
         self.last = now
-        page = self.window.current_page().key
+        page = self.window.current_key()
         if now / 1000 < START_UP_S:
             self.start_up = max(self.start_up, late)
             return

@@ -109,6 +109,20 @@ def child_console(root: Path) -> dict[str, float]:
     return {"seconds": seconds, "peak_mb": peak_mb(), "start_mb": base_mb}
 
 
+def child_page_headless(root: Path) -> dict[str, float]:
+    """The Performance page's job (hourly metrics and the segment breakdown from one
+    read), headless: what the GUI run computes, without the window."""
+    from console.core.base.workspace import Workspace
+    from console.core.monitoring import performance
+
+    ws = Workspace.open(root)
+    t0 = time.perf_counter()
+    table, _segments = performance.windows_and_segments(ws, window="hour")
+    seconds = time.perf_counter() - t0
+    assert len(table) == DAYS * 24
+    return {"seconds": seconds, "peak_mb": peak_mb()}
+
+
 def child_baseline(root: Path) -> dict[str, float]:
     import numpy as np
     import pyarrow as pa
@@ -139,16 +153,55 @@ def child_baseline(root: Path) -> dict[str, float]:
 
 
 def settle(app: Any) -> None:
-    """Run the event loop for ``SETTLE_S``: the window's first paint is start-up work."""
-    end = time.perf_counter() + SETTLE_S
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
+    """Run the event loop for ``SETTLE_S`` and until the window's start-up jobs (the
+    rollback target's pre-verification) have ended: they are start-up work, measured by
+    benchmarks/startup.py and rollback.py, not part of the job measured here."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from console.gui import workers
+
+    end = time.perf_counter() + 120
+    while True:
+        loop = QEventLoop()
+        QTimer.singleShot(int(SETTLE_S * 1000), loop.quit)
+        loop.exec()
+        if not workers.running_jobs() or time.perf_counter() > end:
+            return
+
+
+class LatenessProbe:
+    """A 10 ms timer on the GUI thread: how late it fires is how long the thread was
+    busy (the job's message is noted for stalls over 30 ms)."""
+
+    def __init__(self, message: Any) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.worst = 0.0
+        self.last = self.clock.elapsed()
+        self.late: list[tuple[float, str]] = []
+        self.message = message
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self.probe)
+
+    def start(self) -> None:
+        self.last = self.clock.elapsed()
+        self.timer.start()
+
+    def probe(self) -> None:
+        now = self.clock.elapsed()
+        over = now - self.last - 10
+        self.worst = max(self.worst, over)
+        if over > 30:
+            self.late.append((over, self.message()))
+        self.last = now
 
 
 def child_gui(root: Path) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from console.core.base.workspace import Workspace
@@ -162,55 +215,42 @@ def child_gui(root: Path) -> dict[str, float]:
     window.resize(1280, 800)
     window.show()
     settle(app)
-    clock = QElapsedTimer()
-    clock.start()
-    worst = [0.0]
-    last = [clock.elapsed()]
-    done = [False]
-
-    late: list[tuple[float, str]] = []
     job_box: list[workers.RunningJob] = []
-
-    def probe() -> None:
-        now = clock.elapsed()
-        worst[0] = max(worst[0], now - last[0] - 10)
-        if now - last[0] - 10 > 30 and job_box:
-            late.append((now - last[0] - 10, job_box[0].ctx.message))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(probe)
+    probe = LatenessProbe(lambda: job_box[0].ctx.message if job_box else "")
     page = window.page("performance")
-    t0 = time.perf_counter()
-    timer.start()
-    last[0] = clock.elapsed()
-
-    during = [0.0]
-    show_ms = [0.0]
+    figures: dict[str, float] = {}
 
     def finished(result: object) -> None:
-        during[0] = worst[0]
+        figures["during"] = probe.worst
         t = time.perf_counter()
         page.set_results(result)  # type: ignore[attr-defined]
         page.plot.flush()  # type: ignore[attr-defined]
-        show_ms[0] = (time.perf_counter() - t) * 1000
-        done[0] = True
+        figures["show_ms"] = (time.perf_counter() - t) * 1000
+        loop.quit()
 
+    # the real event loop, as the console runs it: it sleeps in the window system's poll
+    # between events instead of spinning (a spinning loop takes the GIL from the job)
+    loop = QEventLoop()
+    t0 = time.perf_counter()
+    probe.start()
     job_box.append(workers.run_job(window, "bench", load_performance, ws, "hour", on_done=finished))
-    while not done[0]:
-        app.processEvents()
-        time.sleep(0.001)
+    others = [job.title for job in workers.running_jobs() if job is not job_box[0]]
+    QTimer.singleShot(600_000, loop.quit)  # a job that failed: the run ends anyway
+    if "during" not in figures:
+        loop.exec()
+    if "during" not in figures:
+        raise SystemExit("the metrics job did not finish (see the workspace log)")
     seconds = time.perf_counter() - t0
-    timer.stop()
+    probe.timer.stop()
     workers.cancel_running_jobs()
     window.close()
     return {
         "seconds": seconds,
-        "worst_late_ms": worst[0],
-        "worst_during_job_ms": during[0],
-        "show_results_ms": show_ms[0],
-        "late_phases": sorted(late, reverse=True)[:5],  # type: ignore[dict-item]
+        "worst_late_ms": probe.worst,
+        "worst_during_job_ms": figures["during"],
+        "show_results_ms": figures["show_ms"],
+        "late_phases": sorted(probe.late, reverse=True)[:5],  # type: ignore[dict-item]
+        "other_jobs": others,  # type: ignore[dict-item]
     }
 
 
@@ -274,6 +314,7 @@ CHILDREN = {
     "console": child_console,
     "baseline": child_baseline,
     "gui": child_gui,
+    "page-headless": child_page_headless,
     "system": child_system,
 }
 
@@ -350,12 +391,13 @@ def gui_figures(args: argparse.Namespace) -> None:
         return float(result["seconds"])
 
     cmp = interleave(
-        f"hourly metrics as a GUI job vs headless, {args.rows:,} predictions",
+        f"the Performance page's job (hourly metrics + segments) in the GUI vs headless, "
+        f"{args.rows:,} predictions",
         console=gui,
-        baseline=lambda: run_child("console", args.workspace)["seconds"],
+        baseline=lambda: run_child("page-headless", args.workspace)["seconds"],
         repeat=args.repeat,
     )
-    cmp.print(target=1.2, baseline_name="headless windowed_metrics")
+    cmp.print(target=1.2, baseline_name="the same job headless (windows_and_segments)")
     lateness = [float(r["worst_during_job_ms"]) for r in gui_runs]
     within = sum(v <= 50 for v in lateness)
     print(

@@ -129,7 +129,9 @@ def _nothing_wrong_on_stderr(capfd: pytest.CaptureFixture[str]) -> Iterator[None
 
 
 def settle(qtbot: QtBot, window: MainWindow, timeout: int = 15_000) -> None:
-    """Wait until every page has finished its background refresh (and none is due)."""
+    """Wait until the page shown is built (the window builds it after its first paint)
+    and every page has finished its background refresh (and none is due)."""
+    window.current_page()
 
     def quiet() -> bool:
         return not any(p.loading() or p._refresh_timer.isActive() for p in window.built_pages())

@@ -138,3 +138,31 @@ def test_widget_update_keeps_none_refcount(qtbot: QtBot) -> None:
     for _ in range(1000):
         widget.update()
     assert sys.getrefcount(None) > before - 100
+
+
+def test_the_window_paints_before_its_first_page_is_built(qtbot: QtBot, ws: Workspace) -> None:
+    """The page shown first is built right after the window's first paint: the operator
+    sees the window (with a "Loading …" stand-in) before the page's modules load."""
+    from console.gui.widgets.stand_in import StandIn
+
+    main = MainWindow(ws, "alice")
+    qtbot.addWidget(main)
+    assert main.built_pages() == []
+    stand_in = main.stack.currentWidget()
+    assert isinstance(stand_in, StandIn)
+    assert stand_in.text().startswith("Loading ")
+    with qtbot.waitSignal(stand_in.first_paint, timeout=5000):
+        main.show()
+    qtbot.waitUntil(lambda: len(main.built_pages()) == 1, timeout=5000)
+    assert main.stack.currentWidget() is main.built_pages()[0]
+    main.close()
+
+
+def test_a_window_never_shown_builds_a_page_only_when_asked(qtbot: QtBot, ws: Workspace) -> None:
+    main = MainWindow(ws, "alice")
+    qtbot.addWidget(main)
+    qtbot.wait(50)
+    assert main.built_pages() == []
+    page = main.current_page()
+    assert main.built_pages() == [page]
+    main.close()

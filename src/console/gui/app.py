@@ -16,7 +16,6 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console import __version__
-from console.core.alerts import integrity
 from console.core.base import access
 from console.core.base.errors import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_OK, ConsoleError
 from console.core.base.jobs import JobContext
@@ -58,6 +57,10 @@ def run_gui(root: Path) -> int:
 def raise_tamper_alert(ws: Workspace, user: str) -> None:
     """A tampered audit log or security state found at open raises the critical access
     alert now (the Overview and Audit pages say what changed)."""
+    if ws.integrity.ok:
+        return  # the usual case: nothing to raise, and no need to load the checks
+    from console.core.alerts import integrity
+
     try:
         integrity.raise_if_tampered(ws, user)
     except ConsoleError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -32,6 +32,7 @@ from console.gui.rollback_readiness import RollbackReadiness
 from console.gui.settings import app_settings
 from console.gui.style import icon
 from console.gui.tray import TrayController
+from console.gui.widgets.stand_in import StandIn
 
 if TYPE_CHECKING:  # the pages' modules are imported when a page is first shown
     from console.gui.pages.data import DataPage
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.workspace_label)
         self.statusBar().addPermanentWidget(self.user_label)
 
-        self._restore_window_state()  # builds (and refreshes) the page shown first
+        self._restore_window_state()  # selects the page shown first
         self.tray = TrayController(self)  # alerts: tray icon, or badge and banner without one
         # after the first paint: warm the model libraries, pre-verify the rollback target
         # (again whenever a page changed something, e.g. a promote from the Models page)
@@ -179,7 +180,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
 
     def _add_page(self, page: PageEntry) -> None:
-        number = self.stack.addWidget(QWidget())  # a stand-in until the page is built
+        stand_in = StandIn(page.title)  # until the page is built
+        stand_in.first_paint.connect(self._build_shown_page_soon)
+        number = self.stack.addWidget(stand_in)
         item = QListWidgetItem(icon(page.icon_name), page.title, self.navigation)
         item.setSizeHint(QSize(0, 36))
         action = QAction(icon(page.icon_name), page.title, self.page_actions)
@@ -242,8 +245,13 @@ class MainWindow(QMainWindow):
         """The pages built so far (shown at least once, or asked for)."""
         return [self._built[n] for n in sorted(self._built)]
 
+    def current_key(self) -> str:
+        """The key of the page shown (without building it)."""
+        return self.page_keys()[self.stack.currentIndex()]
+
     def current_page(self) -> Page:
-        return self.stack.currentWidget()  # type: ignore[return-value]
+        """The page shown (built now if the window has not got round to it yet)."""
+        return self._page_at(self.stack.currentIndex())
 
     def show_page(self, page: int | str) -> None:
         """Show a page by number or key; ``key#item`` also asks the page to focus ``item``
@@ -336,7 +344,21 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         keys = self.page_keys()
         last = str(settings.value(PAGE_KEY, keys[0], type=str))
-        self.show_page(last if last in keys else keys[0])
+        # The page is selected now and built right after the window's first paint (its
+        # stand-in says it is loading), so the window appears before the page's modules
+        # load; anything that asks for the page earlier builds it then.
+        number = keys.index(last) if last in keys else 0
+        with QSignalBlocker(self.navigation):  # (superqt would load all its widgets here)
+            self.navigation.setCurrentRow(number)
+        self.stack.setCurrentIndex(number)
+        self.page_actions.actions()[number].setChecked(True)
+
+    def _build_shown_page_soon(self) -> None:
+        QTimer.singleShot(0, self._build_shown_page)
+
+    def _build_shown_page(self) -> None:
+        if self.isVisible() and self.stack.currentIndex() not in self._built:
+            self.current_page()
 
     def _on_screen(self) -> bool:
         """True when a usable part of the window (title bar included) is on a screen."""
@@ -359,7 +381,7 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
-        settings.setValue(PAGE_KEY, self.current_page().key)
+        settings.setValue(PAGE_KEY, self.current_key())
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -74,6 +74,19 @@ def test_quantile_bins_hold_equal_reference_shares() -> None:
     assert set(counts.tolist()) == {1000}
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1_000, 20_001])
+def test_quantiles_of_sorted_values_equal_numpy(n: int) -> None:
+    rng = np.random.default_rng(n)
+    qs = np.concatenate([np.linspace(0, 1, 11), rng.random(30)])
+    for values in (rng.normal(size=n), rng.poisson(3, n).astype(float), rng.lognormal(0, 3, n)):
+        ordered = np.sort(values)
+        got = stats.sorted_quantiles(ordered, qs)
+        assert np.array_equal(got, np.quantile(values, qs))  # bit for bit (+0.0 == -0.0)
+        assert np.array_equal(
+            stats.quantile_edges(ordered, 10), np.unique(np.quantile(values, qs[1:10]))
+        )
+
+
 def test_holm_and_bonferroni_corrections() -> None:
     p = [0.01, 0.04, 0.03, 0.5]
     assert stats.adjust_p_values(p, "none") == p
@@ -94,3 +107,10 @@ def test_chi2_equals_scipy_for_any_table_width(k: int) -> None:
         assert got.statistic == pytest.approx(want.statistic, rel=1e-9, abs=1e-12)
         assert got.p_value == pytest.approx(want.pvalue, rel=1e-9, abs=1e-12)
         assert got.dof == want.dof
+
+
+def test_std_with_a_scratch_buffer_is_numpys_to_the_bit() -> None:
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 7, 1_000, 123_457):
+        for values in (rng.normal(3e3, 1e-2, n), rng.poisson(4, n).astype(float), np.full(n, 0.1)):
+            assert stats.std(values, np.empty_like(values)) == float(values.std())

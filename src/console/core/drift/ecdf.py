@@ -48,6 +48,8 @@ TAIL = 0.001
 SAMPLE = 65_536
 #: a bucket holding more than this share of the reference means ties: no grid
 CROWDED = 0.002
+#: a bucket holding more than this share of the reference's sample: ties, surely
+SAMPLE_CROWDED = 4 * CROWDED
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,13 @@ class Grid:
     t_max: float
     ref_idx: npt.NDArray[np.int32]  # each reference value's bucket, in its order
 
-    def index(self, x: FloatArray) -> npt.NDArray[np.intp]:
-        """The bucket of each value: monotone in x, so every bucket is an interval."""
-        scaled = _key(x).astype(np.float64) if self.keyed else x.copy()
-        scaled -= self.u_lo
+    def index(self, x: FloatArray, scratch: FloatArray | None = None) -> npt.NDArray[np.intp]:
+        """The bucket of each value: monotone in x, so every bucket is an interval.
+
+        ``scratch`` (as large as ``x``) is used for the arithmetic, and is garbage after.
+        """
+        u = _key(x) if self.keyed else x
+        scaled = np.subtract(u, self.u_lo, out=scratch, dtype=np.float64)
         scaled *= self.scale
         np.floor(scaled, out=scaled)
         np.clip(scaled, -1, self.buckets, out=scaled)
@@ -93,7 +98,10 @@ class Grid:
 def _key(x: FloatArray) -> npt.NDArray[np.int64]:
     """Integers ordered as the floats are (-0.0 is +0.0)."""
     bits = (x + 0.0).view(np.int64)
-    return bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
+    flip = bits >> 63
+    flip &= np.int64(0x7FFFFFFFFFFFFFFF)
+    bits ^= flip
+    return bits
 
 
 def _unkey(keys: npt.NDArray[np.int64]) -> FloatArray:
@@ -101,10 +109,11 @@ def _unkey(keys: npt.NDArray[np.int64]) -> FloatArray:
     return bits.view(np.float64)
 
 
-def make_grid(reference: FloatArray) -> Grid | None:
+def make_grid(reference: FloatArray, scratch: FloatArray | None = None) -> Grid | None:
     """The grid for a finite reference in any order; None when
     the reference's centre is a single value or a few values hold much of it (ties:
-    buckets cannot split a value, and such data sorts quickly)."""
+    buckets cannot split a value, and such data sorts quickly). ``scratch``: a buffer
+    as large as the reference, garbage after."""
     n = reference.size
     if n == 0:
         return None
@@ -116,31 +125,55 @@ def make_grid(reference: FloatArray) -> Grid | None:
     central = int(min(MAX_BUCKETS, n // 2, max(64, BUCKETS_PER_ROOT * np.sqrt(n))))
     buckets = int(central * (1 + 2 * REACH))
     scale = central / (hi - lo)
-    built = _build(reference, lo, lo - REACH * central / scale, scale, buckets, keyed=False)
+    plain = _empty(lo, lo - REACH * central / scale, scale, buckets, keyed=False)
+    one_sign = lo >= 0 or hi <= 0
+    if _crowds(plain, sample):
+        if not one_sign:
+            return None
+        k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
+        k_scale = central / (k_hi - k_lo)
+        if _crowds(_empty(lo, k_lo - REACH * central / k_scale, k_scale, buckets, True), sample):
+            return None  # ties: no grid would do, so spare building both
+    scratch = np.empty_like(reference) if scratch is None else scratch
+    built = _build(reference, plain, scratch)
     fullest = _fullest(built)
-    if fullest > 0.01 * n and (lo >= 0 or hi <= 0):  # skewed, one sign: logarithmic grid
+    if fullest > 0.01 * n and one_sign:  # skewed, one sign: logarithmic grid
         k_lo, k_hi = (float(k) for k in _key(np.array([lo, hi])))
         scale = central / (k_hi - k_lo)
-        keyed = _build(reference, lo, k_lo - REACH * central / scale, scale, buckets, keyed=True)
+        geometry = _empty(lo, k_lo - REACH * central / scale, scale, buckets, True)
+        keyed = _build(reference, geometry, scratch)
         if _fullest(keyed) < fullest:
             built, fullest = keyed, _fullest(keyed)
     return None if fullest > CROWDED * n else built
+
+
+def _crowds(grid: Grid, sample: FloatArray) -> bool:
+    """Whether one bucket of ``grid`` holds more than SAMPLE_CROWDED of ``sample``: then
+    (ties) the whole reference would crowd it too, and building it would be wasted."""
+    fullest = int(np.bincount(grid.index(sample), minlength=grid.buckets + 2).max())
+    return fullest > SAMPLE_CROWDED * sample.size
 
 
 def _fullest(grid: Grid) -> int:
     return int(np.diff(grid.ref_before).max())
 
 
-def _build(
-    reference: FloatArray, lo: float, u_lo: float, scale: float, buckets: int, *, keyed: bool
-) -> Grid:
-    t = reference - lo
+def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> Grid:
+    """A grid's geometry without any counts (enough for :meth:`Grid.index`)."""
     none = np.empty(0, np.int32)
-    empty = Grid(lo, u_lo, scale, buckets, keyed, none.astype(np.int64), np.empty(0), 0, 0, none)
-    idx = empty.index(reference)
+    return Grid(lo, u_lo, scale, buckets, keyed, none.astype(np.int64), np.empty(0), 0, 0, none)
+
+
+def _build(reference: FloatArray, empty: Grid, scratch: FloatArray) -> Grid:
+    """The grid of geometry ``empty`` with the reference's counts and sums."""
+    lo, u_lo, scale, buckets, keyed = empty.lo, empty.u_lo, empty.scale, empty.buckets, empty.keyed
+    idx = empty.index(reference, scratch)
+    t = np.subtract(reference, lo, out=scratch)  # one buffer for both: fewer fresh pages
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
-    tsum: FloatArray = np.bincount(idx, weights=t, minlength=buckets + 2).astype(np.float64)
+    tsum: FloatArray = np.bincount(idx, weights=t, minlength=buckets + 2).astype(
+        np.float64, copy=False
+    )
     t_min, t_max = float(t.min()), float(t.max())
     return Grid(lo, u_lo, scale, buckets, keyed, before, tsum, t_min, t_max, idx.astype(np.int32))
 
@@ -173,20 +206,38 @@ def quantiles(reference: FloatArray, grid: Grid, qs: FloatArray) -> FloatArray:
     return out
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A sample counted into a grid: each value's bucket, and the values in buckets < k
+    for k = 0 .. buckets + 2 (what the KS test and the display histogram read)."""
+
+    idx: npt.NDArray[np.intp]
+    counts: IntArray
+    before: IntArray
+    t: FloatArray  # each value's x - lo
+
+
+def count(grid: Grid, values: FloatArray) -> Counted:
+    idx = grid.index(values, scratch := np.empty_like(values))
+    t = np.subtract(values, grid.lo, out=scratch)  # one buffer for both
+    counts = np.bincount(idx, minlength=grid.buckets + 2)
+    before = np.zeros(grid.buckets + 3, dtype=np.int64)
+    np.cumsum(counts, out=before[1:])
+    return Counted(idx, counts, before, t)
+
+
 def ks_wasserstein(
-    reference: FloatArray, grid: Grid, current: FloatArray
+    reference: FloatArray, grid: Grid, current: FloatArray, counted: Counted | None = None
 ) -> tuple[float, float] | None:
     """(KS statistic, Wasserstein-1) of two finite samples in any order, the first with
-    its grid; None when too much would need refining (the caller then sorts)."""
+    its grid (``counted``: the current already counted into it); None when too much
+    would need refining (the caller then sorts)."""
     n1, n2 = reference.size, current.size
     b = grid.buckets
-    t = current - grid.lo
-    idx = grid.index(current)
-    counts2 = np.bincount(idx, minlength=b + 2)
+    counted = counted or count(grid, current)
+    idx, counts2, before2, t = counted.idx, counted.counts, counted.before, counted.t
     tsum2 = np.bincount(idx, weights=t, minlength=b + 2)
     before1 = grid.ref_before
-    before2 = np.zeros(b + 3, dtype=np.int64)
-    np.cumsum(counts2, out=before2[1:])
     # the CDF difference entering bucket k (= after the last value of the buckets before)
     d_in = before1 / n1 - before2 / n2
     ks_low = float(np.max(np.abs(d_in)))
@@ -241,16 +292,19 @@ def _refined(  # noqa: PLR0917
     starts, ends = span
     n1, n2 = reference.size, current.size
     before1 = grid.ref_before
-    cur_mask = refine[idx]
+    # the few refined values by position: one pass over each side, then small gathers
+    cur_at = np.flatnonzero(refine[idx])
     ref_idx = grid.ref_idx
-    ref_mask = refine[ref_idx]
-    ref_x = reference[ref_mask]
-    x = np.concatenate([ref_x, current[cur_mask]])
-    # buckets are intervals of x, so sorting by value also sorts by bucket
-    order = np.argsort(x, kind="stable")
+    ref_at = np.flatnonzero(refine[ref_idx])
+    ref_x = reference[ref_at]
+    x = np.concatenate([ref_x, current[cur_at]])
+    # buckets are intervals of x, so sorting by value also sorts by bucket. The order
+    # among equal values does not matter: KS is read after the last of them, and the
+    # Wasserstein term of every value but the last of them is |diff| * 0
+    order = np.argsort(x)
     x = x[order]
-    ts = np.concatenate([ref_x - grid.lo, t[cur_mask]])[order]
-    k = np.concatenate([ref_idx[ref_mask], idx[cur_mask]])[order]
+    ts = np.concatenate([ref_x - grid.lo, t[cur_at]])[order]
+    k = np.concatenate([ref_idx[ref_at], idx[cur_at]])[order]
     is_ref = (order < ref_x.size).astype(np.int64)
     # counts up to each value: those before its bucket plus those seen in it so far
     seen1 = np.cumsum(is_ref)

@@ -125,14 +125,15 @@ def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> Column
     side = numeric_side(series, sort=False)
     values = side.values
     column = ColumnProfile(name, kind, numeric=side)
-    grid = ecdf.make_grid(values) if values.size > stats.EXACT_KS_MAX_N else None
+    scratch = np.empty_like(values)  # one temporary buffer for the grid and the std
+    grid = ecdf.make_grid(values, scratch) if values.size > stats.EXACT_KS_MAX_N else None
     if grid is None:  # small or tie-heavy: compared by sorting, so sort once, here
         side.values = values = np.sort(values)
         side.is_sorted = True
     column.grid = grid
     if values.size:
         column.mean = float(values.mean())
-        column.std = float(values.std())
+        column.std = stats.std(values, scratch)
         if grid is None:
             column.edges = stats.quantile_edges(values, bins)
         else:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from console.core.base.jobs import JobContext
-from console.core.drift import stats
+from console.core.drift import ecdf, histogram, stats
 from console.core.drift.decide import decide as decide_results
 from console.core.drift.reference import (
     CategorySide,
@@ -30,7 +30,6 @@ from console.core.drift.settings import DriftSettings
 if TYPE_CHECKING:
     import pandas as pd
 
-HIST_BINS = 30
 TOP_CATEGORIES = 20
 #: column statuses: the tested ones are "ok" and "drifted"
 STATUSES = (
@@ -152,7 +151,23 @@ def _compare_numeric(
     )
     if untestable is not None:
         return untestable
-    kw = stats.ks_and_wasserstein_unsorted(r.values, ref.grid, cur.values, ref_sorted=r.is_sorted)
+    grid = ref.grid
+    # the current side counted into the reference's grid, or sorted: once, for the test
+    # and the display histogram alike
+    counted = ecdf.count(grid, cur.values) if grid is not None else None
+    cur_sorted = np.sort(cur.values) if grid is None else None
+    kw = stats.ks_and_wasserstein_unsorted(
+        r.values, grid, cur.values if cur_sorted is None else cur_sorted,
+        ref_sorted=r.is_sorted, cur_sorted=cur_sorted is not None, counted=counted,
+    )  # fmt: skip
+    if grid is not None:
+        ref_side = histogram.Side(r.values, grid=grid, idx=grid.ref_idx, before=grid.ref_before)
+    else:
+        ref_side = histogram.Side(r.values, sorted_values=r.values if r.is_sorted else None)
+    cur_side = histogram.Side(
+        cur.values, sorted_values=cur_sorted, grid=grid,
+        idx=counted.idx if counted else None, before=counted.before if counted else None,
+    )  # fmt: skip
     w_norm = kw.wasserstein / ref.std if ref.std > 0 else (0.0 if kw.wasserstein == 0 else np.inf)
     ref_bins = _with_nonfinite(ref.bin_counts, r)
     cur_bins = _with_nonfinite(stats.bin_counts(cur.values, ref.edges), cur)
@@ -170,7 +185,7 @@ def _compare_numeric(
         statistic=stats.finite_or_none(statistic),
         p_value=kw.p_value if rule.method == "ks" else None,
         raw_p_value=kw.p_value if rule.method == "ks" else None,
-        score=psi, metrics=metrics, histogram=_numeric_hist(r.values, cur.values),
+        score=psi, metrics=metrics, histogram=histogram.numeric_hist(ref_side, cur_side),
     )  # fmt: skip
 
 
@@ -206,40 +221,6 @@ def _with_nonfinite(counts: stats.IntArray, side: NumericSide) -> stats.IntArray
     """Quantile bins plus a NaN bin and an inf bin: missing values are a bin of their own."""
     extra = np.array([side.n_nan, side.n_posinf + side.n_neginf], dtype=np.int64)
     return np.concatenate([counts, extra])
-
-
-def _numeric_hist(ref: stats.FloatArray, cur: stats.FloatArray) -> dict[str, Any]:
-    """Both sides in 30 equal bins over their central 98 % (for the page's overlay).
-
-    The 1 % and 99 % points come from every k-th value: a display needs no exact
-    quantile, and sorting would cost more than the test.
-    """
-    lo_r, hi_r = _rough_range(ref)
-    lo_c, hi_c = _rough_range(cur)
-    lo, hi = min(lo_r, lo_c), max(hi_r, hi_c)
-    if hi <= lo:
-        hi = lo + 1.0
-    return {
-        "edges": np.linspace(lo, hi, HIST_BINS + 1).tolist(),
-        "reference": stats.proportions(_uniform_counts(ref, lo, hi)).tolist(),
-        "current": stats.proportions(_uniform_counts(cur, lo, hi)).tolist(),
-    }
-
-
-def _rough_range(values: stats.FloatArray) -> tuple[float, float]:
-    """The 1 % and 99 % points of about 20 000 evenly spaced values."""
-    sample = np.sort(values[:: max(1, values.size // 20_000)])
-    return float(sample[int(0.01 * (sample.size - 1))]), float(
-        sample[int(0.99 * (sample.size - 1))]
-    )
-
-
-def _uniform_counts(values: stats.FloatArray, lo: float, hi: float) -> stats.IntArray:
-    """Counts in HIST_BINS equal bins over [lo, hi]; values outside go to the end bins."""
-    scaled = (values - lo) * (HIST_BINS / (hi - lo))
-    np.ceil(scaled, out=scaled)
-    np.clip(scaled, 1, HIST_BINS, out=scaled)
-    return np.bincount(scaled.astype(np.intp) - 1, minlength=HIST_BINS).astype(np.int64)
 
 
 def _compare_category(
