@@ -29,6 +29,8 @@ from console.core.base.errors import (
 from console.core.base.roots import default_root, demo_root
 
 log = logging.getLogger("console.cli")
+#: commands the console window starts in the background (they sign in with a start ticket)
+TICKET_COMMANDS = frozenset({"serve", "traffic"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{ws.integrity.reason} (see 'console audit verify')",
                     file=sys.stderr,
                 )
-            return int(args.run(args, ws, acting_user(ws, user)))
+            ticket = args.command in TICKET_COMMANDS
+            return int(args.run(args, ws, acting_user(ws, user, ticket=ticket)))
     except JobCancelled:
         print("console: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_BAD_INPUT

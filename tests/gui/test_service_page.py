@@ -122,3 +122,31 @@ def test_records_not_logged_for_a_duplicate_id_are_shown(page: ServicePage, ws: 
         assert page.cache_tile.state == "warning"
         assert not page.note.isHidden()
         assert page.note.text().startswith("2 scored records were not logged: the id was")
+
+
+def test_start_for_a_signed_in_user_the_workspace_will_not_let_run_is_refused(
+    qtbot: QtBot, ws: Workspace, errors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accounts on, bob signed in (not the OS user), the override off: Start says why."""
+    from console.core.base import access
+    from console.core.security import accounts, policy
+
+    monkeypatch.setattr(accounts, "_PARAMS", {"n": 2**10, "r": 8, "p": 1})
+    with_models(ws)
+    ws.set_role("alice", "bob", "operator")
+    accounts.set_password(ws, "alice", "alice", "alice-password-1")
+    accounts.set_enabled(ws, "alice", True)
+    policy.set_console_user_override(ws, "alice", False)
+    main = MainWindow(ws, "bob")
+    qtbot.addWidget(main)
+    main.show()
+    main.show_page("service")
+    page = main.page("service")
+    assert isinstance(page, ServicePage)
+    page.poll()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], access.IdentityRefused)
+    assert "would run as bob" in str(errors[0])
+    assert state.recent_runs(ws) == []
+    main.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 from console.commands import prompts
 from console.core.base.errors import BadInput
 from console.core.base.workspace import Workspace
-from console.core.security import accounts
+from console.core.security import accounts, start_ticket
 
 PASSWORD_FILE_ENV = "CONSOLE_PASSWORD_FILE"
 _signed_in: dict[tuple[str, str], str] = {}
@@ -36,9 +36,17 @@ def _ask(prompt: str) -> str:
     return prompts.secret(prompt, hint=prompts.PASSWORD_FILE_HINT)
 
 
-def acting_user(ws: Workspace, user: str) -> str:
-    """``user`` after signing in (once per process) when the workspace has accounts."""
+def acting_user(ws: Workspace, user: str, *, ticket: bool = False) -> str:
+    """``user`` after signing in (once per process) when the workspace has accounts.
+
+    ``ticket``: a process the console window started (``serve``, ``traffic``) signs in
+    with the one-time start ticket in its environment, having no terminal to ask at.
+    """
     key = (str(ws.root), user)
     if key not in _signed_in:
-        _signed_in[key] = accounts.cli_identity(ws, user, _ask)
+        nonce = os.environ.pop(start_ticket.ENV, "") if ticket else ""
+        if nonce and accounts.enabled(ws):
+            _signed_in[key] = start_ticket.redeem(ws, user, nonce)
+        else:
+            _signed_in[key] = accounts.cli_identity(ws, user, _ask)
     return _signed_in[key]

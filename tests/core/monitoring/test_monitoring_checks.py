@@ -17,7 +17,7 @@ REQUIRED = {
     "schema_violations", "ingest_overdue", "refused_batches", "volume", "cpu", "memory",
     "disk", "latency_p99", "error_rate", "backup_age", "data_drift", "f1_estimated",
     "fpr_estimated", "duplicate_ids", "out_of_range", "unseen_categories", "clock_skew",
-    "backup_failed",
+    "backup_failed", "unlogged_records",
 }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from console.core.base import events
+from console.core.base import access, audit, db, events
 from console.core.base.errors import BadInput, WorkspaceError
 from console.core.base.jobs import JobContext
 from console.core.serving import security, state
@@ -58,7 +58,7 @@ def start_service(
         args += ["--demo-traffic", f"{demo_traffic:g}"]
     log_file = service_log(ws)
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CONSOLE_USER": user}
+    env = child_environment(ws, user, "service.control", "the scoring service")
     with log_file.open("ab") as out:
         proc = subprocess.Popen(
             args,
@@ -82,6 +82,38 @@ def start_service(
         time.sleep(0.1)
     _terminate(proc.pid)
     raise WorkspaceError(f"the scoring service did not answer within {START_TIMEOUT:g} s")
+
+
+def child_environment(ws: Workspace, user: str, action: str, what: str) -> dict[str, str]:
+    """The environment of a console process started to act as ``user``.
+
+    Refused before anything starts (IdentityRefused, exit 3; the denial is audited)
+    when the workspace would not let that process act as ``user``: not the OS user and
+    the ``CONSOLE_USER`` override is off. With console accounts on, a one-time start
+    ticket stands in for the password the process has no terminal to ask for.
+    """
+    from console.core.security import accounts, start_ticket
+
+    try:
+        ws.resolve_user(user)
+    except access.IdentityRefused:
+        os_user = access.os_user()
+        with db.write_transaction(ws.conn) as conn:
+            audit.append(
+                conn, user=user, role=ws.role_of(user), action=action, target="service",
+                outcome="denied", details={"reason": f"would run as {user} under {os_user}"},
+            )  # fmt: skip
+        raise access.IdentityRefused(
+            f"{what} would run as {user}, who is not the operating-system user ({os_user}), "
+            "and this workspace lets no process act under another name: an admin allows it "
+            "('console security console-user on'), or the service is started by the "
+            f"operating-system user ({os_user}) itself"
+        ) from None
+    env = {**os.environ, "CONSOLE_USER": user}
+    env.pop(start_ticket.ENV, None)
+    if accounts.enabled(ws):
+        env[start_ticket.ENV] = start_ticket.issue(ws, user)
+    return env
 
 
 def stop_service(ws: Workspace, user: str, *, ctx: JobContext | None = None) -> state.ServiceInfo:
@@ -166,7 +198,7 @@ def start_traffic(
         raise BadInput("no scoring service is running: start it before sending traffic")
     args = [sys.executable, "-m", "console", "--workspace", str(ws.root), "traffic"]
     args += ["--rate", f"{rate:g}", "--duration", f"{duration:g}"]
-    env = {**os.environ, "CONSOLE_USER": user}
+    env = child_environment(ws, user, "service.control", "the traffic generator")
     with service_log(ws).open("ab") as out:
         return subprocess.Popen(
             args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
