@@ -14,8 +14,9 @@ it longer. The names in use:
   std) and ``"index"`` (intp: each value's bucket), ``"before"`` (int64: the current's
   counts before each bucket): the column's;
 - ``"bucket1"`` .. ``"bucket5"``, ``"counts1"`` (the KS/Wasserstein bucket arithmetic),
-  ``"mask"`` (bool: a pass's selection), ``"sort_keys"``, ``"sort_index"`` (counting a
-  sort): the function's.
+  ``"mask"`` (bool: a pass's selection), ``"wide_index"`` (intp: the reference's
+  buckets widened for it), ``"sort_keys"``, ``"sort_index"`` (counting a sort): the
+  function's.
 """
 
 from __future__ import annotations

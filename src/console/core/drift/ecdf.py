@@ -254,6 +254,10 @@ def mark(chosen: npt.NDArray[np.bool_], idx: npt.NDArray[np.integer[Any]]) -> np
     """``chosen[idx]``: whether each value's bucket is chosen (in the thread's "mask"
     buffer: valid until the next call)."""
     out = buffers.take("mask", idx.size, np.bool_)
+    if idx.dtype != np.intp:  # numpy would widen it into a fresh array each time
+        wide = buffers.take("wide_index", idx.size, np.intp)
+        np.copyto(wide, idx)
+        idx = wide
     return np.take(chosen, idx, out=out, mode="clip")  # idx is in range: clip changes nothing
 
 
