@@ -2,15 +2,16 @@
 
 An alert on model performance carries the window its value was computed on (the last
 labelled day, e.g. ``2026-11-28``). The prediction log records which model version
-scored each row (``model_version``): when the rows of that day were scored by a version
-other than the one now in production (after a rollback, or a promotion), the alert's
-evidence is about the previous model. It stays open — nothing new has shown the problem
-gone — but :func:`stale_evidence` says so, e.g. "evidence from before the rollback to
-1.0.0 at 14:02; awaiting labels", and gives the latest estimate (from scores, before
-labels arrive) for the model now in production. The next evaluation on evidence scored
-by the version in production resolves or confirms the alert as usual. Rows that do not
-say which version scored them (a feed without the column) are judged by time instead:
-evidence from a day before the deployment's is stale.
+scored each row (``model_version``): when the rows of that day were scored (most of them,
+on the day of a switch) by a version other than the one now in production (after a
+rollback, or a promotion), the alert's evidence is about the previous model. It stays
+open — nothing new has shown the problem gone — but :func:`stale_evidence` says so,
+e.g. "evidence from before the rollback to 1.0.0 at 14:02; awaiting labels", and gives
+the latest estimate (from scores, before labels arrive) for the model now in
+production. The next evaluation on evidence scored by the version in production
+resolves or confirms the alert as usual. Rows that do not say which version scored
+them (a feed without the column) are judged by time instead: evidence from a day
+before the deployment's is stale.
 """
 
 from __future__ import annotations
