@@ -15,8 +15,8 @@ it longer. The names in use:
   counts before each bucket): the column's;
 - ``"bucket1"`` .. ``"bucket5"``, ``"counts1"`` (the KS/Wasserstein bucket arithmetic),
   ``"mask"`` (bool: a pass's selection), ``"wide_index"`` (intp: the reference's
-  buckets widened for it), ``"sort_keys"``, ``"sort_index"`` (counting a sort): the
-  function's.
+  buckets widened for it, or the keys of counting a sort), ``"sort_keys"`` (float64:
+  counting a sort): the function's.
 """
 
 from __future__ import annotations

@@ -161,7 +161,7 @@ def sorted_copy(values: FloatArray) -> FloatArray:
     if not np.equal(whole, values, out=mask).all():
         return np.sort(values)
     whole -= lo  # exact: whole numbers below 2**52
-    keys = buffers.take("sort_index", n, np.intp)
+    keys = buffers.take("wide_index", n, np.intp)  # function-scoped, as in ecdf.mark
     np.copyto(keys, whole, casting="unsafe")
     counts = np.bincount(keys, minlength=int(hi - lo) + 1)
     if lo <= 0 <= hi:  # every zero must be +0.0 (its bits all clear)
