@@ -87,6 +87,15 @@ def test_quantiles_of_sorted_values_equal_numpy(n: int) -> None:
         )
 
 
+def test_bin_counts_of_sorted_values_by_binary_search_are_the_same() -> None:
+    rng = np.random.default_rng(5)
+    for values in (rng.poisson(3, 50_000).astype(float), rng.normal(size=50_000)):
+        edges = np.unique(np.quantile(values, np.linspace(0, 1, 11)[1:-1]))
+        want = stats.bin_counts(values, edges)
+        assert stats.bin_counts(np.sort(values), edges, is_sorted=True).tolist() == want.tolist()
+        assert want.sum() == values.size
+
+
 def test_holm_and_bonferroni_corrections() -> None:
     p = [0.01, 0.04, 0.03, 0.5]
     assert stats.adjust_p_values(p, "none") == p

@@ -139,7 +139,7 @@ def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> Column
         else:
             inner = np.linspace(0, 1, bins + 1)[1:-1]
             column.edges = np.unique(ecdf.quantiles(values, grid, inner))
-        column.bin_counts = stats.bin_counts(values, column.edges)
+        column.bin_counts = stats.bin_counts(values, column.edges, is_sorted=side.is_sorted)
     return column
 
 

@@ -205,9 +205,12 @@ def sorted_quantiles(sorted_values: FloatArray, qs: FloatArray) -> FloatArray:
     return out
 
 
-def bin_counts(values: FloatArray, edges: FloatArray) -> IntArray:
-    """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of finite values in any
-    order (one comparison pass per edge)."""
+def bin_counts(values: FloatArray, edges: FloatArray, *, is_sorted: bool = False) -> IntArray:
+    """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of finite values: of sorted
+    values by binary search, otherwise one comparison pass per edge."""
+    if is_sorted:
+        at_most = [0, *np.searchsorted(values, edges, side="right").tolist(), values.size]
+        return np.array([b - a for a, b in itertools.pairwise(at_most)], dtype=np.int64)
     below = buffers.take("mask", values.size, np.bool_)  # one buffer for every edge
     at_most = [0]
     at_most += [int(np.count_nonzero(np.less_equal(values, e, out=below))) for e in edges]

@@ -170,7 +170,11 @@ def _compare_numeric(
     )  # fmt: skip
     w_norm = kw.wasserstein / ref.std if ref.std > 0 else (0.0 if kw.wasserstein == 0 else np.inf)
     ref_bins = _with_nonfinite(ref.bin_counts, r)
-    cur_bins = _with_nonfinite(stats.bin_counts(cur.values, ref.edges), cur)
+    if cur_sorted is not None:
+        cur_counts = stats.bin_counts(cur_sorted, ref.edges, is_sorted=True)
+    else:
+        cur_counts = stats.bin_counts(cur.values, ref.edges)
+    cur_bins = _with_nonfinite(cur_counts, cur)
     psi = stats.psi(ref_bins, cur_bins)
     js = stats.js_distance(ref_bins, cur_bins)
     metrics: dict[str, float | None] = {
