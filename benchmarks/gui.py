@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,65 @@ def build(root: Path, flush_seconds: float) -> None:
     print(f"demo workspace built in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def _short(line: str) -> str:
+    """``File "/x/site-packages/pkg/mod.py", line 12 in f`` -> ``pkg/mod.py:12 in f``."""
+    path, _, rest = line.removeprefix('File "').partition('", line ')
+    return "/".join(Path(path).parts[-2:]) + ":" + rest
+
+
+class StallSampler:
+    """Where the GUI thread is while it is late: a thread looks every 5 ms and, when the
+    probe has not ticked for ``STALL_MS``, notes the GUI thread's innermost console (or
+    library) frames. Printed with ``--stacks``: the places to make cheaper."""
+
+    STALL_MS = 30.0
+
+    def __init__(self) -> None:
+        import threading
+
+        self.gui_thread = threading.get_ident()
+        self.tick = time.perf_counter()
+        self.seen: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import faulthandler
+        import tempfile
+
+        # faulthandler reads the other thread's frames the way a crash report does;
+        # walking them from here with sys._current_frames can crash the process
+        marker = f"Thread 0x{self.gui_thread:016x}"
+        with tempfile.TemporaryFile("w+") as dump:
+            while not self._stop.wait(0.005):
+                if (time.perf_counter() - self.tick) * 1000 < self.STALL_MS:
+                    continue
+                dump.seek(0)
+                dump.truncate()
+                faulthandler.dump_traceback(dump, all_threads=True)
+                dump.seek(0)
+                section = dump.read().split(marker, 1)[-1].split("\n\n", 1)[0]
+                frames = [
+                    _short(line.strip()) for line in section.splitlines()
+                    if line.strip().startswith("File ")
+                ][:6]  # fmt: skip
+                self.seen[" <- ".join(frames)] += 5
+
+    def report(self) -> None:
+        print(
+            f"where the GUI thread was while late (ms sampled, stalls over {self.STALL_MS:g} ms):"
+        )
+        for stack, ms in self.seen.most_common(12):
+            print(f"  {ms:5d} ms  {stack}")
+
+
 class LatenessProbe:
     """A 10 ms timer on the GUI thread that records how late it fires, by page and by
     visit (the first visit of a page builds it; later visits only show it)."""
@@ -72,12 +131,15 @@ class LatenessProbe:
         self.again: dict[str, float] = defaultdict(float)  # page shown again
         self.events: list[tuple[float, str, float]] = []
         self.ingested = 0
+        self.sampler: StallSampler | None = None
         window.events.listen(["ingested"], self._ingested)
 
     def _ingested(self, _event: object) -> None:
         self.ingested += 1
 
     def probe(self) -> None:
+        if self.sampler is not None:
+            self.sampler.tick = time.perf_counter()
         now = self.clock.elapsed()
         late = max(0.0, now - self.last - PROBE_MS)
         self.last = now
@@ -137,7 +199,7 @@ class LatenessProbe:
                   f"(target <= {TARGET_MS:g} ms: {verdict})", flush=True)  # fmt: skip
 
 
-def run(root: Path, minutes: float, dwell: float, traffic: float) -> int:
+def run(root: Path, minutes: float, dwell: float, traffic: float, stacks: bool = False) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -159,10 +221,15 @@ def run(root: Path, minutes: float, dwell: float, traffic: float) -> int:
     window.resize(1280, 800)
     window.show()
     probe = LatenessProbe(window)
+    if stacks:
+        probe.sampler = StallSampler()
+        probe.sampler.start()
     started = time.perf_counter()
     try:
         probe.run(app, minutes, dwell)
     finally:
+        if probe.sampler is not None:
+            probe.sampler.stop()
         window.close()
         try:
             control.stop_service(ws, USER)
@@ -171,6 +238,8 @@ def run(root: Path, minutes: float, dwell: float, traffic: float) -> int:
         ws.close()
     elapsed = time.perf_counter() - started
     probe.report(elapsed, dwell)
+    if probe.sampler is not None:
+        probe.sampler.report()
     print_load()
     return 0
 
@@ -184,15 +253,18 @@ def main() -> int:
         "--flush-seconds", type=float, default=5.0, help="how often the service logs (new demo)"
     )
     parser.add_argument("--workspace", type=Path, help="use this demo workspace instead")
+    parser.add_argument(
+        "--stacks", action="store_true", help="also print where the GUI thread was while late"
+    )
     args = parser.parse_args()
     print_machine(f"GUI lateness, {args.minutes:g} min, offscreen")
     os.environ.setdefault("CONSOLE_USER", USER)
     if args.workspace:
-        return run(args.workspace, args.minutes, args.dwell, args.traffic)
+        return run(args.workspace, args.minutes, args.dwell, args.traffic, args.stacks)
     folder = Path(tempfile.mkdtemp(prefix="console-gui-bench-"))
     try:
         build(folder / "demo", args.flush_seconds)
-        return run(folder / "demo", args.minutes, args.dwell, args.traffic)
+        return run(folder / "demo", args.minutes, args.dwell, args.traffic, args.stacks)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

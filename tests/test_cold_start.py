@@ -102,3 +102,63 @@ def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
     code, heavy, _ = loaded_by("metrics", "--json", workspace=tmp_path / "ws")
     assert code == 0
     assert "numpy" in heavy
+
+
+PAINT_PROBE = r"""
+import json, os, sys
+from pathlib import Path
+from PySide6.QtCore import QEvent, QObject
+from console.core.base.workspace import Workspace
+from console.gui.app import _application
+from console.gui.main_window import MainWindow
+
+painted = []
+
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            painted.append(True)
+        return False
+
+
+app = _application()
+spy = FirstPaint()
+app.installEventFilter(spy)
+window = MainWindow(Workspace.open(Path(sys.argv[1])), sys.argv[2])
+window.show()
+while not painted:
+    app.processEvents()
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
+banner = window.tray.banner_text.text() if window.tray.banner.isVisibleTo(window) else ""
+print("\n" + json.dumps({"heavy": heavy, "built": len(window.built_pages()), "banner": banner}))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_paint_loads_no_data_library(tmp_path: Path) -> None:
+    """A window on a workspace with a critical alert (the banner, the rollback offer and
+    its evidence all decided before the first paint) paints before numpy, pandas,
+    pyarrow, pyqtgraph or superqt load: they come with the page, after it."""
+    from console.core.demo import build as demo
+
+    root = tmp_path / "ws"
+    settings = demo.DemoSettings(days=8, per_day=1500, training_days=6)
+    Workspace.create(
+        root, "alice", populate=lambda w: demo.build_demo(w, "alice", settings=settings)
+    ).close()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", PAINT_PROBE, str(root), "alice"],
+        input=json.dumps([*HEAVY, "superqt"]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    verdict = json.loads(out.stdout.strip().splitlines()[-1])
+    assert verdict["banner"].startswith("CRITICAL: f1_critical")
+    assert verdict["built"] == 0
+    assert verdict["heavy"] == ["PySide6"]

@@ -93,7 +93,9 @@ def test_the_tray_menu_follows_the_banner_after_a_rollback(
         offer = rollback_offer(rolled_back, "alice", window.tray.critical_alert())
         assert not offer.offered
         assert not window.tray.rollback_action.isEnabled()
-        assert "evidence from before the rollback to 1.0.0" in window.tray.rollback_action.toolTip()
+        tip = window.tray.rollback_action.toolTip()
+        assert tip.startswith("Evidence from before the rollback to 1.0.0 at ")
+        assert tip.endswith("(alert f1_critical)")
         assert not window.tray.banner_rollback.isVisibleTo(window)
         window.show_page("alerts")
         page = window.page("alerts")

@@ -58,3 +58,19 @@ def test_points_stay_bounded_by_the_ring_buffer(qtbot: QtBot, page: SystemPage) 
     time.sleep(0.2)
     page.update_live()
     assert page.points() == 125
+
+
+def test_a_hidden_page_does_not_redraw_and_catches_up_when_shown(
+    qtbot: QtBot, page: SystemPage
+) -> None:
+    page.show()
+    assert page.timer.isActive()
+    page.hide()
+    assert not page.timer.isActive()
+    assert page.sampler.running  # still collecting
+    before = page.points()
+    qtbot.waitUntil(lambda: len(page.sampler.recent()["ts"]) >= 3, timeout=5000)
+    assert page.points() == before  # nothing drawn while hidden
+    page.show()
+    assert page.timer.isActive()
+    assert page.points() > before  # what was sampled meanwhile, at once

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QWidget,
 )
-from superqt.utils import signals_blocked
 
 from console import __version__
 from console.core.alerts.records import Alert
@@ -349,7 +348,7 @@ class MainWindow(QMainWindow):
         # stand-in says it is loading), so the window appears before the page's modules
         # load; anything that asks for the page earlier builds it then.
         number = keys.index(last) if last in keys else 0
-        with signals_blocked(self.navigation):
+        with QSignalBlocker(self.navigation):  # (superqt would load all its widgets here)
             self.navigation.setCurrentRow(number)
         self.stack.setCurrentIndex(number)
         self.page_actions.actions()[number].setChecked(True)

@@ -114,3 +114,23 @@ def test_std_with_a_scratch_buffer_is_numpys_to_the_bit() -> None:
     for n in (1, 2, 7, 1_000, 123_457):
         for values in (rng.normal(3e3, 1e-2, n), rng.poisson(4, n).astype(float), np.full(n, 0.1)):
             assert stats.std(values, np.empty_like(values)) == float(values.std())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng, n: rng.poisson(4, n).astype(float),  # counted
+        lambda rng, n: rng.integers(-300, 300, n).astype(float),  # counted, negatives
+        lambda rng, n: np.where(rng.random(n) < 0.1, -0.0, rng.poisson(2, n).astype(float)),
+        lambda rng, n: np.round(rng.normal(size=n), 1),  # not whole: sorted
+        lambda rng, n: rng.integers(0, 10**6, n).astype(float),  # too wide a span: sorted
+        lambda rng, n: rng.poisson(4, n) + np.where(rng.random(n) < 1e-4, 0.5, 0.0),
+        lambda rng, n: np.full(n, 3.0),
+    ],
+)
+def test_sorted_copy_is_numpys_sort_to_the_bit(make) -> None:
+    rng = np.random.default_rng(12)
+    for n in (10, stats.COUNT_SORT_MIN, 200_001):
+        values = np.asarray(make(rng, n), dtype=np.float64)
+        got = stats.sorted_copy(values)
+        assert got.tobytes() == np.sort(values).tobytes()

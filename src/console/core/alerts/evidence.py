@@ -2,24 +2,23 @@
 
 An alert on model performance carries the window its value was computed on (the last
 labelled day, e.g. ``2026-11-28``). The prediction log records which model version
-scored each row (``model_version``): when the rows of that day were scored by a version
-other than the one now in production (after a rollback, or a promotion), the alert's
-evidence is about the previous model. It stays open — nothing new has shown the problem
-gone — but :func:`stale_evidence` says so, e.g. "evidence from before the rollback to
-1.0.0 at 14:02; awaiting labels", and gives the latest estimate (from scores, before
-labels arrive) for the model now in production. The next evaluation on evidence scored
-by the version in production resolves or confirms the alert as usual. Rows that do not
-say which version scored them (a feed without the column) are judged by time instead:
-evidence from a day before the deployment's is stale.
+scored each row (``model_version``): when the rows of that day were scored (most of them,
+on the day of a switch) by a version other than the one now in production (after a
+rollback, or a promotion), the alert's evidence is about the previous model. It stays
+open — nothing new has shown the problem gone — but :func:`stale_evidence` says so,
+e.g. "evidence from before the rollback to 1.0.0 at 14:02; awaiting labels", and gives
+the latest estimate (from scores, before labels arrive) for the model now in
+production. The next evaluation on evidence scored by the version in production
+resolves or confirms the alert as usual. Rows that do not say which version scored
+them (a feed without the column) are judged by time instead: evidence from a day
+before the deployment's is stale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.core.alerts.records import Alert
@@ -80,31 +79,8 @@ def evidence_day(window: str) -> dt.date | None:
 def scored_by(ws: Workspace, day: dt.date) -> str | None:
     """The model version that scored most of the predictions logged on ``day``; None
     when no row of that day says (no rows, or a feed without ``model_version``)."""
-    counts: dict[str, int] = {}
-    for path in store.part_paths(ws, "predictions", start=day, end=day):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue  # a part being restored: the next refresh sees it
-        for version, rows in _version_counts(path, stat.st_mtime_ns, stat.st_size).items():
-            counts[version] = counts.get(version, 0) + rows
+    counts = store.versions_of_day(ws, day)
     return max(counts, key=lambda v: counts[v]) if counts else None
-
-
-@functools.lru_cache(maxsize=256)
-def _version_counts(path: Path, _mtime_ns: int, _size: int) -> dict[str, int]:
-    """Rows per model version in one part file (a part is written once; the file's time
-    and size in the key keep a restored or rewritten part from being read stale)."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    if store.MODEL_VERSION not in pq.read_schema(path).names:
-        return {}
-    column = pq.read_table(path, columns=[store.MODEL_VERSION]).column(0)
-    return {
-        str(entry["values"]): int(entry["counts"])
-        for entry in pc.value_counts(column.drop_null()).to_pylist()
-    }
 
 
 def _scored_by_production(ws: Workspace, day: dt.date, production: str) -> bool | None:

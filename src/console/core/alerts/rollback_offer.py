@@ -40,8 +40,8 @@ def rollback_offer(ws: Workspace, user: str, alert: Alert | None = None) -> Roll
     stale = evidence.stale_evidence(ws, [alert]).get(alert.rule) if alert is not None else None
     if not access.allowed(ws.role_of(user), "model.rollback"):
         return RollbackOffer(None, "your role may not roll back (operator or admin)", stale)
-    if stale is not None:
-        return RollbackOffer(None, f"{alert.rule if alert else 'the alert'}: {stale.note}", stale)
+    if stale is not None and alert is not None:
+        return RollbackOffer(None, f"{stale.note} (alert {alert.rule})", stale)
     target = deploy.previous_production(ws)
     if target is None:
         current = registry.production(ws)

@@ -298,6 +298,7 @@ class _Part:
     path: Path
     rows: int
     sha256: str
+    versions: str | None  # predictions: JSON rows per model version (labels: None)
 
 
 def _write_part(day: str, path: Path, table: pa.Table, options: dict[str, Any]) -> _Part:
@@ -311,7 +312,17 @@ def _write_part(day: str, path: Path, table: pa.Table, options: dict[str, Any]) 
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    return _Part(day, path, table.num_rows, sha256_bytes(data))
+    return _Part(day, path, table.num_rows, sha256_bytes(data), _version_counts(table))
+
+
+def _version_counts(table: pa.Table) -> str | None:
+    """Rows per model version (JSON) of a predictions part; None for labels."""
+    import pyarrow.compute as pc
+
+    if store.MODEL_VERSION not in table.column_names:
+        return None
+    counts = pc.value_counts(table.column(store.MODEL_VERSION).drop_null()).to_pylist()
+    return json.dumps({str(c["values"]): int(c["counts"]) for c in counts}, sort_keys=True)
 
 
 def _commit(
@@ -346,8 +357,12 @@ def _commit(
                 (int(labelled_at_given), batch_id),
             )
         conn.executemany(
-            "INSERT INTO parts (batch_id, kind, day, path, rows, sha256) VALUES (?,?,?,?,?,?)",
-            [(batch_id, batch.kind, p.day, ws.relative(p.path), p.rows, p.sha256) for p in parts],
+            "INSERT INTO parts (batch_id, kind, day, path, rows, sha256, versions)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                (batch_id, batch.kind, p.day, ws.relative(p.path), p.rows, p.sha256, p.versions)
+                for p in parts
+            ],
         )
         crash_point("ingest.before_commit")
         crash_point("ingest.inside_commit")  # with CONSOLE_CRASH_DELAY_US: during COMMIT

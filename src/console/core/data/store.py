@@ -8,6 +8,8 @@ row in ``parts`` (a crash between write and commit) is invisible and is removed 
 
 from __future__ import annotations
 
+import functools
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +47,46 @@ def part_paths(
         args.append(end.isoformat())
     rows = ws.conn.execute(sql + " ORDER BY day, id", args).fetchall()
     return [ws.root / r["path"] for r in rows]
+
+
+def versions_of_day(ws: Workspace, day: date) -> dict[str, int]:
+    """Predictions of ``day`` per model version that scored them, from the counts each
+    part recorded at ingest; a part ingested before they were recorded is read once (per
+    process) from its file. Empty when no row of the day says."""
+    rows = ws.conn.execute(
+        "SELECT path, versions FROM parts WHERE kind = 'predictions' AND day = ?",
+        (day.isoformat(),),
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row["versions"] is not None:
+            found: dict[str, int] = json.loads(row["versions"])
+        else:
+            path = ws.root / row["path"]
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # a part being restored: the next reader sees it
+            found = _file_versions(path, stat.st_mtime_ns, stat.st_size)
+        for version, n in found.items():
+            counts[version] = counts.get(version, 0) + n
+    return counts
+
+
+@functools.lru_cache(maxsize=256)
+def _file_versions(path: Path, _mtime_ns: int, _size: int) -> dict[str, int]:
+    """Rows per model version in one part file (the file's time and size in the key keep
+    a restored part from being answered from the cache)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if MODEL_VERSION not in pq.read_schema(path).names:
+        return {}
+    column = pq.read_table(path, columns=[MODEL_VERSION]).column(0)
+    return {
+        str(entry["values"]): int(entry["counts"])
+        for entry in pc.value_counts(column.drop_null()).to_pylist()
+    }
 
 
 def read(

@@ -25,9 +25,12 @@ integer counts divided the same way); the Wasserstein distance equals
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from console.core.drift import buffers
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -73,26 +76,41 @@ class Grid:
     t_max: float
     ref_idx: npt.NDArray[np.int32]  # each reference value's bucket, in its order
 
-    def index(self, x: FloatArray, scratch: FloatArray | None = None) -> npt.NDArray[np.intp]:
+    def index(
+        self,
+        x: FloatArray,
+        scratch: FloatArray | None = None,
+        out: npt.NDArray[np.intp] | None = None,
+    ) -> npt.NDArray[np.intp]:
         """The bucket of each value: monotone in x, so every bucket is an interval.
 
-        ``scratch`` (as large as ``x``) is used for the arithmetic, and is garbage after.
+        ``scratch`` (as large as ``x``) is used for the arithmetic, and is garbage after;
+        ``out`` (as large as ``x``) receives the buckets.
         """
         u = _key(x) if self.keyed else x
         scaled = np.subtract(u, self.u_lo, out=scratch, dtype=np.float64)
         scaled *= self.scale
         np.floor(scaled, out=scaled)
         np.clip(scaled, -1, self.buckets, out=scaled)
-        out = scaled.astype(np.intp)
+        if out is None:
+            out = scaled.astype(np.intp)
+        else:
+            np.copyto(out, scaled, casting="unsafe")  # whole numbers: exact, as astype
         out += 1
         return out
 
     def starts(self) -> FloatArray:
         """Where each bucket starts, as x - lo (bucket 0: minus infinity)."""
-        u = (np.arange(self.buckets + 2, dtype=np.float64) - 1.0) / self.scale + self.u_lo
-        x = _unkey(np.round(u).astype(np.int64)) if self.keyed else u
-        x[0] = -np.inf
-        return x - self.lo
+        u = np.arange(self.buckets + 2, dtype=np.float64)
+        u -= 1.0
+        u /= self.scale
+        u += self.u_lo
+        if self.keyed:
+            np.round(u, out=u)
+            u = _unkey(u.astype(np.int64))
+        u[0] = -np.inf
+        u -= self.lo
+        return u
 
 
 def _key(x: FloatArray) -> npt.NDArray[np.int64]:
@@ -155,7 +173,9 @@ def _crowds(grid: Grid, sample: FloatArray) -> bool:
 
 
 def _fullest(grid: Grid) -> int:
-    return int(np.diff(grid.ref_before).max())
+    before = grid.ref_before
+    counts = buffers.take("counts1", before.size - 1, np.int64)
+    return int(np.subtract(before[1:], before[:-1], out=counts).max())
 
 
 def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> Grid:
@@ -167,7 +187,7 @@ def _empty(lo: float, u_lo: float, scale: float, buckets: int, keyed: bool) -> G
 def _build(reference: FloatArray, empty: Grid, scratch: FloatArray) -> Grid:
     """The grid of geometry ``empty`` with the reference's counts and sums."""
     lo, u_lo, scale, buckets, keyed = empty.lo, empty.u_lo, empty.scale, empty.buckets, empty.keyed
-    idx = empty.index(reference, scratch)
+    idx = empty.index(reference, scratch, buffers.take("index", reference.size, np.intp))
     t = np.subtract(reference, lo, out=scratch)  # one buffer for both: fewer fresh pages
     before = np.zeros(buckets + 3, dtype=np.int64)
     np.cumsum(np.bincount(idx, minlength=buckets + 2), out=before[1:])
@@ -184,11 +204,13 @@ def order_statistics(reference: FloatArray, grid: Grid, ranks: npt.NDArray[np.in
     where = np.searchsorted(grid.ref_before, ranks, side="right") - 1
     wanted = np.zeros(grid.buckets + 2, dtype=bool)
     wanted[where] = True
-    chosen = wanted[grid.ref_idx]
-    values = np.sort(reference[chosen])  # buckets are intervals: sorted by bucket too
-    sizes = np.where(wanted, np.diff(grid.ref_before), 0)
-    chosen_before = np.cumsum(sizes) - sizes  # chosen values in the buckets before
-    out: FloatArray = values[chosen_before[where] + ranks - grid.ref_before[where]]
+    # buckets are intervals: the chosen values sorted are sorted by bucket too
+    values = np.sort(reference[mark(wanted, grid.ref_idx)])
+    buckets = np.flatnonzero(wanted)  # the few chosen buckets, in order
+    sizes = grid.ref_before[buckets + 1] - grid.ref_before[buckets]
+    chosen_before = np.cumsum(sizes) - sizes  # chosen values in the chosen buckets before
+    at = np.searchsorted(buckets, where)
+    out: FloatArray = values[chosen_before[at] + ranks - grid.ref_before[where]]
     return out
 
 
@@ -218,12 +240,25 @@ class Counted:
 
 
 def count(grid: Grid, values: FloatArray) -> Counted:
-    idx = grid.index(values, scratch := np.empty_like(values))
+    scratch = buffers.take("scratch", values.size, np.float64)
+    idx = grid.index(values, scratch, buffers.take("index", values.size, np.intp))
     t = np.subtract(values, grid.lo, out=scratch)  # one buffer for both
     counts = np.bincount(idx, minlength=grid.buckets + 2)
-    before = np.zeros(grid.buckets + 3, dtype=np.int64)
+    before = buffers.take("before", grid.buckets + 3, np.int64)
+    before[0] = 0
     np.cumsum(counts, out=before[1:])
     return Counted(idx, counts, before, t)
+
+
+def mark(chosen: npt.NDArray[np.bool_], idx: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+    """``chosen[idx]``: whether each value's bucket is chosen (in the thread's "mask"
+    buffer: valid until the next call)."""
+    out = buffers.take("mask", idx.size, np.bool_)
+    if idx.dtype != np.intp:  # numpy would widen it into a fresh array each time
+        wide = buffers.take("wide_index", idx.size, np.intp)
+        np.copyto(wide, idx)
+        idx = wide
+    return np.take(chosen, idx, out=out, mode="clip")  # idx is in range: clip changes nothing
 
 
 def ks_wasserstein(
@@ -238,14 +273,20 @@ def ks_wasserstein(
     idx, counts2, before2, t = counted.idx, counted.counts, counted.before, counted.t
     tsum2 = np.bincount(idx, weights=t, minlength=b + 2)
     before1 = grid.ref_before
+    # bucket-sized arrays come from the thread's buffers (see buffers): fresh ones would
+    # cost more in page faults than their arithmetic
+    f1, f2, f3, f4, f5 = (buffers.take(f"bucket{i}", b + 3, np.float64) for i in range(1, 6))
+    share1 = np.divide(before1, n1, out=f1)
+    share2 = np.divide(before2, n2, out=f2)
     # the CDF difference entering bucket k (= after the last value of the buckets before)
-    d_in = before1 / n1 - before2 / n2
-    ks_low = float(np.max(np.abs(d_in)))
-    upper = before1[1:] / n1 - before2[:-1] / n2  # the largest difference inside bucket k
-    lower = before1[:-1] / n1 - before2[1:] / n2  # the smallest
+    d_in = np.subtract(share1, share2, out=f3)
+    ks_low = max(float(d_in.max()), -float(d_in.min()))  # the largest |d_in|
+    # the largest difference inside bucket k, and the smallest
+    upper = np.subtract(share1[1:], share2[:-1], out=f4[: b + 2])
+    lower = np.subtract(share1[:-1], share2[1:], out=f5[: b + 2])
     one_sign = (lower >= 0) | (upper <= 0)
-    refine = (upper > ks_low) | (-lower > ks_low) | ~one_sign
-    counts1 = np.diff(before1)
+    refine = (upper > ks_low) | (lower < -ks_low) | ~one_sign
+    counts1 = np.subtract(before1[1:], before1[:-1], out=buffers.take("counts1", b + 2, np.int64))
     if (
         counts1[refine].sum() > MAX_REFINED_SHARE * n1
         or counts2[refine].sum() > MAX_REFINED_SHARE * n2
@@ -254,15 +295,22 @@ def ks_wasserstein(
     # bucket k spans [start_k, start_{k+1}) in t = x - lo; the open buckets end at the data
     starts = grid.starts()
     starts[0] = min(grid.t_min, float(t.min()))
-    ends = np.empty(b + 2)
+    ends = f1[: b + 2]
     ends[:-1] = starts[1:]
     ends[-1] = max(grid.t_max, float(t.max()))
     # one-sign buckets: the integral of F1 - F2 from counts and sums
-    width = ends - starts
-    integral = width * d_in[:-1]
-    integral += (counts1 * ends - grid.ref_tsum) / n1
-    integral -= (counts2 * ends - tsum2) / n2
-    wasserstein = float(np.abs(integral[~refine]).sum())
+    integral = np.subtract(ends, starts, out=f4[: b + 2])  # the width first
+    integral *= d_in[:-1]
+    term = np.multiply(counts1, ends, out=f2[: b + 2])
+    term -= grid.ref_tsum
+    term /= n1
+    integral += term
+    np.multiply(counts2, ends, out=term)
+    term -= tsum2
+    term /= n2
+    integral -= term
+    kept = np.compress(~refine, integral, out=f5[: b + 2 - int(np.count_nonzero(refine))])
+    wasserstein = float(np.abs(kept, out=kept).sum())
     ks = ks_low
     if refine.any():
         ks_ref, w_ref = _refined(
@@ -293,9 +341,9 @@ def _refined(  # noqa: PLR0917
     n1, n2 = reference.size, current.size
     before1 = grid.ref_before
     # the few refined values by position: one pass over each side, then small gathers
-    cur_at = np.flatnonzero(refine[idx])
+    cur_at = np.flatnonzero(mark(refine, idx))
     ref_idx = grid.ref_idx
-    ref_at = np.flatnonzero(refine[ref_idx])
+    ref_at = np.flatnonzero(mark(refine, ref_idx))
     ref_x = reference[ref_at]
     x = np.concatenate([ref_x, current[cur_at]])
     # buckets are intervals of x, so sorting by value also sorts by bucket. The order

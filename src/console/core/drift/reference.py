@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from console.core.base.jobs import JobContext
-from console.core.drift import ecdf, stats
+from console.core.drift import buffers, ecdf, stats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,7 +95,7 @@ def numeric_side(series: pd.Series, *, sort: bool = True) -> NumericSide:
         wrong = int(converted.isna().sum() - series.isna().sum())
         series = converted
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    finite = np.isfinite(values)
+    finite = np.isfinite(values, out=buffers.take("mask", values.size, np.bool_))
     n_finite = int(np.count_nonzero(finite))
     if n_finite == values.size:  # the common case: nothing to count
         return NumericSide(np.sort(values) if sort else values, 0, 0, 0, wrong, sort)
@@ -125,10 +125,10 @@ def profile_column(name: str, kind: str, series: pd.Series, bins: int) -> Column
     side = numeric_side(series, sort=False)
     values = side.values
     column = ColumnProfile(name, kind, numeric=side)
-    scratch = np.empty_like(values)  # one temporary buffer for the grid and the std
+    scratch = buffers.take("scratch", values.size, np.float64)  # for the grid and the std
     grid = ecdf.make_grid(values, scratch) if values.size > stats.EXACT_KS_MAX_N else None
     if grid is None:  # small or tie-heavy: compared by sorting, so sort once, here
-        side.values = values = np.sort(values)
+        side.values = values = stats.sorted_copy(values)
         side.is_sorted = True
     column.grid = grid
     if values.size:
@@ -179,12 +179,15 @@ def run_columns(
     progress every 50 ms, and a cancel stops between columns."""
     results: dict[str, T] = {}
     if threads <= 1 or len(names) < 2:
-        for i, name in enumerate(names):
-            if ctx is not None:
-                ctx.progress(i / len(names), f"{what} {name}")
-            results[name] = work(name)
+        with buffers.reuse():
+            for i, name in enumerate(names):
+                if ctx is not None:
+                    ctx.progress(i / len(names), f"{what} {name}")
+                results[name] = work(name)
         return results
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="drift") as pool:
+    with ThreadPoolExecutor(
+        max_workers=threads, thread_name_prefix="drift", initializer=buffers.enter_for_thread
+    ) as pool:
         futures = {name: pool.submit(work, name) for name in names}
         try:
             for i, name in enumerate(names):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from console.core.drift import ecdf, kolmogorov
+from console.core.drift import buffers, ecdf, kolmogorov
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -133,9 +133,43 @@ def ks_and_wasserstein_unsorted(
             d, w = found
             return KsWasserstein(d, ks_asymptotic_p(d, n1, n2), w)
     return ks_and_wasserstein(
-        reference if ref_sorted else np.sort(reference),
-        current if cur_sorted else np.sort(current),
+        reference if ref_sorted else sorted_copy(reference),
+        current if cur_sorted else sorted_copy(current),
     )
+
+
+#: whole numbers spanning fewer values than this are sorted by counting them
+COUNT_SORT_SPAN = 1 << 16
+#: below this many values a plain sort is as quick
+COUNT_SORT_MIN = 1 << 15
+
+
+def sorted_copy(values: FloatArray) -> FloatArray:
+    """``np.sort(values)`` of finite values, the same array bit for bit. Whole numbers
+    over a short span (counts, ages, codes: the tie-heavy columns) are counted instead of
+    sorted, three times quicker: the sorted array is each whole number repeated its count.
+    A -0.0 among them (which a sort keeps) sends them to the plain sort."""
+    n = values.size
+    sample = values[:: max(1, n // 4096)]
+    if n < COUNT_SORT_MIN or not np.array_equal(sample, np.rint(sample)):
+        return np.sort(values)
+    lo, hi = float(values.min()), float(values.max())
+    if not (hi - lo < COUNT_SORT_SPAN and lo > -(2.0**52) and hi < 2.0**52):
+        return np.sort(values)
+    whole = np.rint(values, out=buffers.take("sort_keys", n, np.float64))
+    mask = buffers.take("mask", n, np.bool_)
+    if not np.equal(whole, values, out=mask).all():
+        return np.sort(values)
+    whole -= lo  # exact: whole numbers below 2**52
+    keys = buffers.take("sort_index", n, np.intp)
+    np.copyto(keys, whole, casting="unsafe")
+    counts = np.bincount(keys, minlength=int(hi - lo) + 1)
+    if lo <= 0 <= hi:  # every zero must be +0.0 (its bits all clear)
+        plus_zeros = np.count_nonzero(np.equal(values.view(np.int64), 0, out=mask))
+        if plus_zeros != counts[int(-lo)]:
+            return np.sort(values)
+    out: FloatArray = np.repeat(lo + np.arange(counts.size, dtype=np.float64), counts)
+    return out
 
 
 def ks_asymptotic_p(d: float, n1: int, n2: int) -> float:
@@ -174,7 +208,7 @@ def sorted_quantiles(sorted_values: FloatArray, qs: FloatArray) -> FloatArray:
 def bin_counts(values: FloatArray, edges: FloatArray) -> IntArray:
     """Counts in the bins (-inf, e0], (e0, e1], ..., (ek, inf) of finite values in any
     order (one comparison pass per edge)."""
-    below = np.empty(values.shape, dtype=bool)  # one buffer for every edge
+    below = buffers.take("mask", values.size, np.bool_)  # one buffer for every edge
     at_most = [0]
     at_most += [int(np.count_nonzero(np.less_equal(values, e, out=below))) for e in edges]
     at_most.append(values.size)

@@ -155,7 +155,7 @@ def _compare_numeric(
     # the current side counted into the reference's grid, or sorted: once, for the test
     # and the display histogram alike
     counted = ecdf.count(grid, cur.values) if grid is not None else None
-    cur_sorted = np.sort(cur.values) if grid is None else None
+    cur_sorted = stats.sorted_copy(cur.values) if grid is None else None
     kw = stats.ks_and_wasserstein_unsorted(
         r.values, grid, cur.values if cur_sorted is None else cur_sorted,
         ref_sorted=r.is_sorted, cur_sorted=cur_sorted is not None, counted=counted,

@@ -9,6 +9,7 @@ imports the rest when they are first shown.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -43,14 +44,20 @@ def page_classes() -> list[type[Page]]:
 
 
 def page_entries() -> list[PageEntry]:
-    """The pages to show, in their ``order``, read from the modules' source."""
+    """The pages to show, in their ``order``, read from the modules' source (once a
+    process: the Overview's tiles ask again when built)."""
+    return list(_entries())
+
+
+@functools.cache
+def _entries() -> tuple[PageEntry, ...]:
     found: list[PageEntry] = []
     for info in pkgutil.iter_modules(__path__):
         if info.name == "base":
             continue
         name = f"{__name__}.{info.name}"
         found += _read_entries(name, Path(__path__[0]) / f"{info.name}.py")
-    return sorted(found, key=lambda e: (e.order, e.title))
+    return tuple(sorted(found, key=lambda e: (e.order, e.title)))
 
 
 def _read_entries(module: str, source: Path) -> list[PageEntry]:

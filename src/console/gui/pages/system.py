@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QWidget
 
 from console.core.base.workspace import Workspace
@@ -75,11 +75,19 @@ class SystemPage(Page):
         super().showEvent(event)
         self.start_sampling()
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden: no redraws (the sampler keeps collecting; the plots catch up when the
+        page is shown again), so four live plots do not cost the other pages."""
+        self.timer.stop()
+        super().hideEvent(event)
+
     def start_sampling(self) -> None:
         if not self._history_loaded:
             self.reload_history()
         if not self.sampler.running:
             self.sampler.start()
+        elif not self.timer.isActive():
+            self.update_live()  # back from another page: what was sampled meanwhile
         self.timer.start()
 
     def stop_sampling(self) -> None:

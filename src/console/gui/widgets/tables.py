@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
 
 #: a column sized to its content is at most this wide; longer text is elided
 MAX_COLUMN_WIDTH = 320
+#: rows measured per column and fit (Qt always adds the visible ones): 100 rows cost a
+#: few ms on the GUI thread where 1,000 (Qt's default) cost ~90 ms on a 5,000-row table
+FIT_ROWS = 100
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -183,6 +186,7 @@ def fit_columns(view: QTableView, max_width: int = MAX_COLUMN_WIDTH) -> ColumnFi
     header = view.horizontalHeader()
     header.setStretchLastSection(True)
     header.setTextElideMode(Qt.TextElideMode.ElideNone)
+    header.setResizeContentsPrecision(FIT_ROWS)
     fitter = ColumnFitter(view, max_width)
     fitter.schedule()
     return fitter
