@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
@@ -35,6 +35,7 @@ class MetricPlot(QWidget):
         *,
         y_format: str = ".3f",
         y_unit: str = "",
+        empty: str = "No data to plot yet.",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -66,7 +67,18 @@ class MetricPlot(QWidget):
         layout.setSpacing(4)
         if title:
             layout.addWidget(self.title)
-        layout.addWidget(self.widget, 1)
+        # until a series has a value to draw, a sentence instead of bare axes
+        self.placeholder = QLabel(empty)
+        self.placeholder.setObjectName("plot-placeholder")
+        self.placeholder.setProperty("role", "muted")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet(f"background: {THEME.surface}; padding: 12px;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.widget)
+        self.stack.addWidget(self.placeholder)
+        self.stack.setCurrentWidget(self.placeholder)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.readout)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.labels: dict[str, str] = {}
@@ -129,10 +141,7 @@ class MetricPlot(QWidget):
 
     @qthrottled(timeout=50)
     def _redraw(self) -> None:
-        for key in list(self._pending):
-            x, y = self.data[key]
-            self.curves[key].setData(x, y)
-        self._pending.clear()
+        self.flush()
 
     def flush(self) -> None:
         """Draw pending data now (tests, screenshots)."""
@@ -140,6 +149,12 @@ class MetricPlot(QWidget):
             x, y = self.data[key]
             self.curves[key].setData(x, y)
         self._pending.clear()
+        drawn = any(bool(np.isfinite(y).any()) for _x, y in self.data.values())
+        self.stack.setCurrentWidget(self.widget if drawn else self.placeholder)
+
+    def is_empty(self) -> bool:
+        """True while the placeholder stands in for the plot (nothing to draw)."""
+        return self.stack.currentWidget() is self.placeholder
 
     def points(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         return self.data[key]
