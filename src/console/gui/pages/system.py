@@ -120,9 +120,11 @@ class SystemPage(Page):
         start = live["ts"][0] if len(live["ts"]) else math.inf
         keep = self.history["ts"] < start
         x = np.concatenate([self.history["ts"][keep], live["ts"]])
+        gap = 3 * settings(self.ws).sample_seconds  # longer: nothing sampled (window closed)
         for plot, (_title, _fmt, series, _unit, _empty) in zip(self.plots, PLOTS, strict=True):
             for key, _label in series:
-                plot.set_data(key, x, np.concatenate([self.history[key][keep], live[key]]))
+                y = np.concatenate([self.history[key][keep], live[key]])
+                plot.set_data(key, x, y, gap=gap)
         if len(live["ts"]):
             last = {k: v[-1] for k, v in live.items()}
             parts = [
