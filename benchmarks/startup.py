@@ -94,6 +94,8 @@ def window_child(kind: str, root: Path) -> None:
         window.show()
     while not painted:
         app.processEvents()
+    # the parent times the process until this line: print it at once, the rest after
+    print(json.dumps({"painted": painted[0]}), flush=True)
     heavy_at_paint = sorted({m.split(".")[0] for m in sys.modules} & set(HEAVY))
     warm = ready = None
     if kind == "console":
@@ -112,11 +114,7 @@ def window_child(kind: str, root: Path) -> None:
         second.show()
         app.processEvents()
         warm = time.perf_counter() - start  # windows left open: closing saves settings
-    print(
-        json.dumps(
-            {"painted": painted[0], "ready": ready, "warm": warm, "heavy_at_paint": heavy_at_paint}
-        )
-    )
+    print(json.dumps({"ready": ready, "warm": warm, "heavy_at_paint": heavy_at_paint}))
 
 
 def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> float:
@@ -131,10 +129,10 @@ def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> flo
     assert proc.stdout is not None
     line = proc.stdout.readline()
     seconds = time.perf_counter() - start
-    _out, err = proc.communicate(timeout=120)
-    if not line:
+    rest, err = proc.communicate(timeout=120)
+    if not line or not rest.strip():
         raise SystemExit(f"{kind} window child failed: {err.strip()[-400:]}")
-    data = json.loads(line)
+    data = {**json.loads(line), **json.loads(rest.strip().splitlines()[-1])}
     # the child's own figure excludes interpreter start-up; the parent's includes it
     notes.setdefault(f"{kind}-in-process", []).append(data["painted"])
     if data["warm"] is not None:

@@ -33,7 +33,8 @@ def page(qtbot: QtBot, window: MainWindow, ws: Workspace) -> Iterator[LogsPage]:
 
 
 def messages(page: LogsPage) -> list[str]:
-    return [page.table.item(r, 4).text() for r in range(page.table.rowCount())]
+    model = page.table.model()
+    return [model.index(r, 4).data() for r in range(model.rowCount())]
 
 
 def test_filters_by_level_source_and_text(qtbot: QtBot, page: LogsPage) -> None:
@@ -54,12 +55,12 @@ def test_follow_appends_new_records_and_export_writes_them(
     qtbot: QtBot, page: LogsPage, tmp_path: Path
 ) -> None:
     page.follow.setChecked(True)
-    before = page.table.rowCount()
+    before = page.table.model().rowCount()
     logging.getLogger("console.test").error("fresh failure")
     for handler in logging.getLogger("console").handlers:
         handler.flush()
     qtbot.waitUntil(lambda: "fresh failure" in messages(page), timeout=10_000)
-    assert page.table.rowCount() == before + 1
+    assert page.table.model().rowCount() == before + 1
     page.follow.setChecked(False)
     qtbot.waitUntil(lambda: page.polling is None, timeout=5_000)
     out = page.export(tmp_path / "shown.txt")

@@ -83,3 +83,12 @@ def test_may_change_lets_a_config_edit_explain_it() -> None:
 def test_reading_the_config_items_survives_a_broken_file(workspace: Workspace) -> None:
     Path(workspace.config_path).write_text("[service\n")
     assert workspace.security_config()["service.open_on_loopback"] == "False"
+
+
+def test_security_status_names_an_open_loopback_service(workspace: Workspace) -> None:
+    from console.core.security import policy
+
+    assert not any("open_on_loopback" in c for c in policy.status(workspace).caveats())
+    access.set_open_on_loopback(workspace, "alice", True, reason="a kiosk")
+    [caveat] = [c for c in policy.status(workspace).caveats() if "open_on_loopback" in c]
+    assert caveat.startswith("the scoring service answers any program on this machine")

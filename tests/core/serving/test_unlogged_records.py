@@ -97,3 +97,15 @@ def test_the_window_bounds_what_is_counted(workspace: Workspace) -> None:
         )
     assert prediction_log.unlogged_since(workspace, clock.iso()) == (0, [])
     assert prediction_log.unlogged_since(workspace, "2025-12-31") == (3, ["old-1"])
+
+
+def test_a_flush_that_stores_nothing_still_records_the_duplicates(workspace: Workspace) -> None:
+    ws = with_models(workspace)
+    model, schema = load_production(ws), ws.config.data_schema
+    log = PredictionLog(ws, "alice", "service:test", ServiceMetrics())
+    batch = score_records(model, [record(transaction_id="z-1")], schema, PredictionCache(0))
+    log.append(batch, 1.0)
+    assert log.flush() == 1
+    assert log.append(batch, 1.0) == {0: "duplicate id"}  # a client retrying only this
+    assert log.flush() == 0
+    assert prediction_log.unlogged_since(ws, "2000-01-01") == (1, ["z-1"])

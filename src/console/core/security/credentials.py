@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # keyring is imported where it is used: opening a workspace n
 
 #: credentials an admin sets through the console, and what each is for
 CREDENTIALS: Final[dict[str, str]] = {
-    "service-token": "bearer token the scoring service requires off loopback",
+    "service-token": "bearer token every caller of the scoring service sends",
     "smtp-password": "password of the SMTP account alert e-mails are sent with",
     "backup-passphrase": "passphrase backups are encrypted with",
 }

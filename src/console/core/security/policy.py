@@ -23,6 +23,7 @@ class SecurityStatus:
     audit_signing_key: bool
     unencrypted_datasets: int
     database_mode: str
+    service_open_on_loopback: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__) | {"caveats": self.caveats()}
@@ -41,6 +42,11 @@ class SecurityStatus:
             out.append(f"{n} dataset version{'s are' if n != 1 else ' is'} stored unencrypted")
         if not self.audit_signing_key:
             out.append("audit checkpoints are not signed (no signing key yet)")
+        if self.service_open_on_loopback:
+            out.append(
+                "the scoring service answers any program on this machine without the "
+                "service-token ([service] open_on_loopback)"
+            )
         return out
 
 
@@ -83,4 +89,5 @@ def status(ws: Workspace) -> SecurityStatus:
         audit_signing_key=bool(settings.get(conn, "audit_public_key")),
         unencrypted_datasets=int(plain),
         database_mode=mode,
+        service_open_on_loopback=ws.config.service.open_on_loopback,
     )

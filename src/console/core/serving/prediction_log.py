@@ -103,9 +103,10 @@ class PredictionLog:
                 rows, self._rows = self._rows, []
                 self._flushing, self._ids = self._ids, set()
             self.metrics.log_pending = 0
-            if not rows:
-                return 0
             stored = 0
+            if not rows:  # duplicates alone are recorded all the same
+                self._record_duplicates()
+                return 0
             try:
                 table = self._table(rows)
                 table, late = self._without_stored_ids(table)

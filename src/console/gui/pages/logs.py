@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QWidget,
 )
 
@@ -30,8 +29,8 @@ from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.gui import workers
 from console.gui.pages.base import Page
-from console.gui.style import THEME
-from console.gui.widgets.tables import table_with_headers
+from console.gui.widgets.log_table import LogTableModel
+from console.gui.widgets.tables import style_table
 
 SHOWN = 5000
 FOLLOW_MS = 1000
@@ -41,7 +40,6 @@ PERIODS: list[tuple[str, dt.timedelta | None]] = [
     ("Last 7 days", dt.timedelta(days=7)),
     ("All time", None),
 ]
-LEVEL_COLOURS = {"WARNING": THEME.warning, "ERROR": THEME.danger, "CRITICAL": THEME.danger}
 
 
 def _read(ws: Workspace, flt: log_files.LogFilter, ctx: JobContext) -> list[log_files.LogRecord]:
@@ -61,7 +59,6 @@ class LogsPage(Page):
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, user, parent)
-        self.records: list[log_files.LogRecord] = []
         self.follower: log_files.Follower | None = None
         self.reading: workers.RunningJob | None = None
         self.polling: workers.RunningJob | None = None
@@ -110,10 +107,11 @@ class LogsPage(Page):
         return row
 
     def _records(self) -> QSplitter:
-        self.table = table_with_headers(
-            QTableWidget(), ["Time", "Level", "Source", "Logger", "Message"]
-        )
-        self.table.itemSelectionChanged.connect(self._show_current)
+        self.model = LogTableModel(SHOWN)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        style_table(self.table)
+        self.table.selectionModel().selectionChanged.connect(self._show_current)
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText("Select a record to read all of it.")
@@ -142,41 +140,31 @@ class LogsPage(Page):
             self.follower = log_files.Follower(self.ws, flt)
             self.follower.start_at_end()
 
+    @property
+    def records(self) -> list[log_files.LogRecord]:
+        """The records shown, oldest first."""
+        return self.model.records
+
     def _loaded(self, records: list[log_files.LogRecord]) -> None:
         self.reading = None
-        self.records = records
-        self.table.setRowCount(0)
-        self._append(records)
+        self.model.set_records(records)
+        self.table.scrollToBottom()
+        self._count()
 
     def _append(self, records: list[log_files.LogRecord]) -> None:
-        if not records:
-            self._count()
-            return
-        at_end = self.table.verticalScrollBar().value() >= self.table.verticalScrollBar().maximum()
-        start = self.table.rowCount()
-        self.table.setRowCount(start + len(records))
-        for offset, r in enumerate(records):
-            cells = [r.ts[:19].replace("T", " "), r.level, r.source, r.logger,
-                     r.message.splitlines()[0] if r.message else ""]  # fmt: skip
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if r.level in LEVEL_COLOURS:
-                    item.setForeground(THEME.color("danger" if r.level != "WARNING" else "warning"))
-                self.table.setItem(start + offset, column, item)
-        overflow = self.table.rowCount() - SHOWN
-        if overflow > 0:
-            for _ in range(overflow):
-                self.table.removeRow(0)
-            self.records = self.records[overflow:]
-        if at_end:
+        bar = self.table.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum()
+        self.model.append(records)
+        if records and at_end:
             self.table.scrollToBottom()
         self._count()
 
     def _count(self) -> None:
-        self.count.setText(f"{self.table.rowCount():,} records")
+        self.count.setText(f"{self.model.rowCount():,} records")
 
-    def _show_current(self) -> None:
-        row = self.table.currentRow()
+    def _show_current(self, *_args: object) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else -1
         if 0 <= row < len(self.records):
             r = self.records[row]
             self.detail.setPlainText(f"{r.ts} {r.level} {r.source} {r.logger}\n"
@@ -203,7 +191,6 @@ class LogsPage(Page):
 
     def _polled(self, records: list[log_files.LogRecord]) -> None:
         self.polling = None
-        self.records += records
         self._append(records)
 
     # ------------------------------------------------------------------ export

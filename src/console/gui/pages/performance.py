@@ -112,7 +112,7 @@ class PerformancePage(Page):
         self.png_button.clicked.connect(lambda: self.export("png"))
         self.csv_button.clicked.connect(lambda: self.export("csv"))
 
-        self.plot = MetricPlot()
+        self.plot = MetricPlot(empty="No window with enough labels to plot yet.")
         self.plot.add_series("realised", "realised")
         self.plot.add_series("estimated", "estimated", dashed=True)
         self.plot.setToolTip(

@@ -27,11 +27,12 @@ SERVICE = (
 )
 LATENCY = (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))
 TRAFFIC = (("request_rate", "requests/s"), ("service_mb", "service MB"))
+NO_SERVICE = "No samples: the scoring service has not run (or had no requests) meanwhile."
 PLOTS = (
-    ("Machine use (CPU, memory, disk)", ".0%", MACHINE, "share"),
-    ("Scoring service (share)", ".1%", SERVICE, "share"),
-    ("Response time (ms)", ".1f", LATENCY, "ms"),
-    ("Traffic", ".1f", TRAFFIC, "requests/s · MB"),
+    ("Machine use (CPU, memory, disk)", ".0%", MACHINE, "share", "No samples yet."),
+    ("Scoring service (share)", ".1%", SERVICE, "share", NO_SERVICE),
+    ("Response time (ms)", ".1f", LATENCY, "ms", NO_SERVICE),
+    ("Traffic", ".1f", TRAFFIC, "requests/s · MB", NO_SERVICE),
 )
 
 
@@ -49,8 +50,8 @@ class SystemPage(Page):
         self.plots: list[MetricPlot] = []
         grid = QGridLayout()
         grid.setSpacing(12)
-        for n, (title, y_format, series, unit) in enumerate(PLOTS):
-            plot = MetricPlot(y_format=y_format, y_unit=unit)
+        for n, (title, y_format, series, unit, empty) in enumerate(PLOTS):
+            plot = MetricPlot(y_format=y_format, y_unit=unit, empty=empty)
             for key, label in series:
                 plot.add_series(key, label)
             self.plots.append(plot)
@@ -119,9 +120,11 @@ class SystemPage(Page):
         start = live["ts"][0] if len(live["ts"]) else math.inf
         keep = self.history["ts"] < start
         x = np.concatenate([self.history["ts"][keep], live["ts"]])
-        for plot, (_title, _fmt, series, _unit) in zip(self.plots, PLOTS, strict=True):
+        gap = 3 * settings(self.ws).sample_seconds  # longer: nothing sampled (window closed)
+        for plot, (_title, _fmt, series, _unit, _empty) in zip(self.plots, PLOTS, strict=True):
             for key, _label in series:
-                plot.set_data(key, x, np.concatenate([self.history[key][keep], live[key]]))
+                y = np.concatenate([self.history[key][keep], live[key]])
+                plot.set_data(key, x, y, gap=gap)
         if len(live["ts"]):
             last = {k: v[-1] for k, v in live.items()}
             parts = [

@@ -17,11 +17,31 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
+
+
+def _placeholder(text: str) -> QLabel:
+    """Until a series has a value to draw: a sentence instead of bare axes."""
+    label = QLabel(text)
+    label.setObjectName("plot-placeholder")
+    label.setProperty("role", "muted")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet(f"background: {THEME.surface}; padding: 12px;")
+    return label
+
+
+class PercentAxis(pg.AxisItem):
+    """Ticks of a share (0–1) as percentages: "20 %", not "200" under "(x0.001)"."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        decimals = max(0, -math.floor(math.log10(spacing * 100))) if spacing > 0 else 0
+        return [f"{v * 100:.{decimals}f} %" for v in values]
+
 
 PALETTE = ("#2f5fb3", "#e08a2c", "#7a4fb3", "#2e7d4f", "#b3261e", "#5d6677")
 
@@ -35,15 +55,21 @@ class MetricPlot(QWidget):
         *,
         y_format: str = ".3f",
         y_unit: str = "",
+        empty: str = "No data to plot yet.",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.y_format = y_format
-        self.widget = pg.PlotWidget(background=THEME.surface, axisItems={"bottom": DayAxisItem()})
+        axes: dict[str, pg.AxisItem] = {"bottom": DayAxisItem()}
+        if y_format.endswith("%"):
+            axes["left"] = PercentAxis("left")
+        self.widget = pg.PlotWidget(background=THEME.surface, axisItems=axes)
+        # never "(x0.001)" beside the unit: values are shown as they are
+        self.widget.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         # units on every axis: dates and times are UTC; the value's unit when it has one
         self.widget.getPlotItem().setLabel("bottom", "UTC")
         if y_unit or y_format.endswith("%"):
-            self.widget.getPlotItem().setLabel("left", y_unit or "%")
+            self.widget.getPlotItem().setLabel("left", y_unit or "share")
         self.widget.setMinimumHeight(180)
         self.plot = self.widget.getPlotItem()
         self.plot.hideButtons()
@@ -66,7 +92,12 @@ class MetricPlot(QWidget):
         layout.setSpacing(4)
         if title:
             layout.addWidget(self.title)
-        layout.addWidget(self.widget, 1)
+        self.placeholder = _placeholder(empty)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.widget)
+        self.stack.addWidget(self.placeholder)
+        self.stack.setCurrentWidget(self.placeholder)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.readout)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.labels: dict[str, str] = {}
@@ -121,18 +152,20 @@ class MetricPlot(QWidget):
         if value is not None:
             line.setValue(value)
 
-    def set_data(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
-        """New arrays for a series; the redraw is throttled."""
-        self.data[key] = (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    def set_data(self, key: str, x: np.ndarray, y: np.ndarray, *, gap: float | None = None) -> None:
+        """New arrays for a series; the redraw is throttled. With ``gap`` (seconds), the
+        line breaks where consecutive points are further apart (nothing was sampled)."""
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if gap is not None and len(xs) > 1:
+            at = np.nonzero(np.diff(xs) > gap)[0] + 1
+            xs, ys = np.insert(xs, at, xs[at - 1]), np.insert(ys, at, np.nan)
+        self.data[key] = (xs, ys)
         self._pending.add(key)
         self._redraw()
 
     @qthrottled(timeout=50)
     def _redraw(self) -> None:
-        for key in list(self._pending):
-            x, y = self.data[key]
-            self.curves[key].setData(x, y)
-        self._pending.clear()
+        self.flush()
 
     def flush(self) -> None:
         """Draw pending data now (tests, screenshots)."""
@@ -140,6 +173,12 @@ class MetricPlot(QWidget):
             x, y = self.data[key]
             self.curves[key].setData(x, y)
         self._pending.clear()
+        drawn = any(bool(np.isfinite(y).any()) for _x, y in self.data.values())
+        self.stack.setCurrentWidget(self.widget if drawn else self.placeholder)
+
+    def is_empty(self) -> bool:
+        """True while the placeholder stands in for the plot (nothing to draw)."""
+        return self.stack.currentWidget() is self.placeholder
 
     def points(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         return self.data[key]
