@@ -114,7 +114,8 @@ def window_child(kind: str, root: Path) -> None:
         second.show()
         app.processEvents()
         warm = time.perf_counter() - start  # windows left open: closing saves settings
-    print(json.dumps({"ready": ready, "warm": warm, "heavy_at_paint": heavy_at_paint}))
+    # flushed: PySide may crash while the interpreter tears the application down
+    print(json.dumps({"ready": ready, "warm": warm, "heavy_at_paint": heavy_at_paint}), flush=True)
 
 
 def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> float:
