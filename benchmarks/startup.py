@@ -130,7 +130,11 @@ def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> flo
     assert proc.stdout is not None
     line = proc.stdout.readline()
     seconds = time.perf_counter() - start
-    rest, err = proc.communicate(timeout=120)
+    # the rest through the same reader: readline() may already hold it in its buffer,
+    # where communicate() would not look
+    assert proc.stderr is not None
+    rest, err = proc.stdout.read(), proc.stderr.read()
+    proc.wait(timeout=120)
     if not line or not rest.strip():
         raise SystemExit(f"{kind} window child failed: {err.strip()[-400:]}")
     data = {**json.loads(line), **json.loads(rest.strip().splitlines()[-1])}
