@@ -114,7 +114,8 @@ def window_child(kind: str, root: Path) -> None:
         second.show()
         app.processEvents()
         warm = time.perf_counter() - start  # windows left open: closing saves settings
-    print(json.dumps({"ready": ready, "warm": warm, "heavy_at_paint": heavy_at_paint}))
+    # flushed: PySide may crash while the interpreter tears the application down
+    print(json.dumps({"ready": ready, "warm": warm, "heavy_at_paint": heavy_at_paint}), flush=True)
 
 
 def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> float:
@@ -129,7 +130,11 @@ def window_seconds(kind: str, root: Path, notes: dict[str, list[object]]) -> flo
     assert proc.stdout is not None
     line = proc.stdout.readline()
     seconds = time.perf_counter() - start
-    rest, err = proc.communicate(timeout=120)
+    # the rest through the same reader: readline() may already hold it in its buffer,
+    # where communicate() would not look
+    assert proc.stderr is not None
+    rest, err = proc.stdout.read(), proc.stderr.read()
+    proc.wait(timeout=120)
     if not line or not rest.strip():
         raise SystemExit(f"{kind} window child failed: {err.strip()[-400:]}")
     data = {**json.loads(line), **json.loads(rest.strip().splitlines()[-1])}

@@ -105,7 +105,13 @@ def apply_style(app: QApplication, theme: Theme = THEME) -> None:
 
 
 def icon(name: str, color: str | None = None) -> QIcon:
-    """An icon from qtawesome's bundled fonts, e.g. ``icon("mdi6.refresh")``."""
+    """An icon from qtawesome's bundled fonts, e.g. ``icon("mdi6.refresh")``: drawn from
+    the font directly (see :mod:`console.gui.icons`), through qtawesome otherwise."""
+    from console.gui.icons import glyph_icon
+
+    drawn = glyph_icon(name, color or THEME.muted, THEME.accent)
+    if drawn is not None:
+        return drawn
     import qtawesome
 
     return qtawesome.icon(name, color=color or THEME.muted, color_active=THEME.accent)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from console.core.base.audit import AuditEntry
 from console.gui import formatting as fmt
 from console.gui.style import THEME
+from console.gui.widgets.record_model import RecordTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,7 +36,12 @@ def details_text(entry: AuditEntry) -> str:
     )
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RecordTableModel):
+    headers = tuple(c[0] for c in COLUMNS)
+
+    def records_shown(self) -> list[AuditEntry]:
+        return self._entries
+
     def __init__(self) -> None:
         super().__init__()
         self._entries: list[AuditEntry] = []
@@ -63,19 +69,6 @@ class AuditTableModel(QAbstractTableModel):
         for row, entry in enumerate(self._entries):
             if entry.seq == seq:
                 return row
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:

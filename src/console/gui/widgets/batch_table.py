@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from console.core.data.ingest import Batch
 from console.gui import formatting as fmt
 from console.gui.style import THEME
+from console.gui.widgets.record_model import RecordTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,9 +36,14 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 NUMERIC = frozenset({"id", "rows"})
 
 
-class BatchTableModel(QAbstractTableModel):
+class BatchTableModel(RecordTableModel):
     """Rows are the :class:`~console.core.data.ingest.Batch` records; ``SORT_ROLE`` gives
     raw values to sort."""
+
+    headers = tuple(c[0] for c in COLUMNS)
+
+    def records_shown(self) -> list[Batch]:
+        return self._batches
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,19 +62,6 @@ class BatchTableModel(QAbstractTableModel):
         for row, batch in enumerate(self._batches):
             if batch.id == batch_id:
                 return row
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._batches)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][0]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

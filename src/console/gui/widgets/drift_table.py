@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from console.gui.style import THEME
+from console.gui.widgets.record_model import RecordTableModel
 
 COLUMNS = ("Feature", "Status", "Method", "Statistic", "p corrected", "PSI")
 Index = QModelIndex | QPersistentModelIndex
@@ -40,7 +41,12 @@ def sort_key(col: dict[str, Any]) -> tuple[int, float]:
     return rank, -(col.get("score") or 0.0)
 
 
-class DriftTableModel(QAbstractTableModel):
+class DriftTableModel(RecordTableModel):
+    headers = COLUMNS
+
+    def records_shown(self) -> list[dict[str, Any]]:
+        return self._rows
+
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[dict[str, Any]] = []
@@ -57,19 +63,6 @@ class DriftTableModel(QAbstractTableModel):
         for i, col in enumerate(self._rows):
             if col["name"] == name:
                 return i
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

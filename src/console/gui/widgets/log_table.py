@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from console.core.base.log_files import LogRecord
 from console.gui.style import THEME
+from console.gui.widgets.record_model import RecordTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -23,13 +24,18 @@ def cells(record: LogRecord) -> tuple[str, str, str, str, str]:
     return (record.ts[:19].replace("T", " "), record.level, record.source, record.logger, first)
 
 
-class LogTableModel(QAbstractTableModel):
+class LogTableModel(RecordTableModel):
     """The last ``limit`` records, oldest first."""
+
+    headers = HEADERS
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
         self.records: list[LogRecord] = []
+
+    def records_shown(self) -> list[LogRecord]:
+        return self.records
 
     def set_records(self, records: list[LogRecord]) -> None:
         self.beginResetModel()
@@ -50,19 +56,6 @@ class LogTableModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), start, start + len(records) - 1)
         self.records.extend(records)
         self.endInsertRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

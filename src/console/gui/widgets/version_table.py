@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from console.core.models.registry import ModelVersion
 from console.gui import formatting
 from console.gui.style import THEME
+from console.gui.widgets.record_model import RecordTableModel
 
 KEY_METRICS = ("roc_auc", "f1", "precision", "recall", "fpr")
 COLUMNS: list[tuple[str, str]] = [
@@ -29,7 +30,12 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class VersionTableModel(QAbstractTableModel):
+class VersionTableModel(RecordTableModel):
+    headers = tuple(c[0] for c in COLUMNS)
+
+    def records_shown(self) -> list[ModelVersion]:
+        return self._versions
+
     def __init__(self) -> None:
         super().__init__()
         self._versions: list[ModelVersion] = []
@@ -44,19 +50,6 @@ class VersionTableModel(QAbstractTableModel):
 
     def row_of(self, version: str) -> int | None:
         return next((i for i, v in enumerate(self._versions) if v.version == version), None)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._versions)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         model = self.version_at(index.row())
