@@ -68,3 +68,16 @@ def test_follow_appends_new_records_and_export_writes_them(
     text = out.read_text()
     assert "fresh failure" in text
     assert "model failed" in text
+
+
+def test_a_replaced_read_is_not_shown(qtbot: QtBot, page: LogsPage) -> None:
+    """A read that a newer one replaced can still answer (it finished before the cancel
+    reached it): its records must not overwrite the newer read's."""
+    record = page.records[0]
+    page.level.setCurrentText("ERROR")  # a new read (number n)
+    qtbot.waitUntil(lambda: page.reading is None, timeout=10_000)
+    shown = list(page.records)
+    page._loaded([record] * 3, page._reads - 1)  # the late answer of read n - 1
+    assert page.records == shown
+    page._loaded([record], page._reads)  # the newest read's answer is shown
+    assert page.records == [record]

@@ -61,6 +61,7 @@ class LogsPage(Page):
         super().__init__(ws, user, parent)
         self.follower: log_files.Follower | None = None
         self.reading: workers.RunningJob | None = None
+        self._reads = 0  # reads started: only the newest one's records are shown
         self.polling: workers.RunningJob | None = None
         self.export_action = self.header_action(
             "Export…", "mdi6.file-export-outline", "Ctrl+E", self.export
@@ -133,9 +134,14 @@ class LogsPage(Page):
         flt = self.filter()
         if self.reading is not None:
             self.reading.cancel()
+        # a read that a newer one replaced may still answer (it finished before the
+        # cancel): only the newest read's records are shown
+        self._reads += 1
+        this_read = self._reads
         self.reading = workers.run_job(
-            self, "Reading the logs", _read, self.ws, flt, on_done=self._loaded, quiet=True
-        )
+            self, "Reading the logs", _read, self.ws, flt, quiet=True,
+            on_done=lambda records: self._loaded(records, this_read),
+        )  # fmt: skip
         if self.follow.isChecked():
             self.follower = log_files.Follower(self.ws, flt)
             self.follower.start_at_end()
@@ -145,7 +151,9 @@ class LogsPage(Page):
         """The records shown, oldest first."""
         return self.model.records
 
-    def _loaded(self, records: list[log_files.LogRecord]) -> None:
+    def _loaded(self, records: list[log_files.LogRecord], read: int | None = None) -> None:
+        if read is not None and read != self._reads:
+            return  # a replaced read
         self.reading = None
         self.model.set_records(records)
         self.table.scrollToBottom()
