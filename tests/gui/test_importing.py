@@ -93,7 +93,8 @@ def test_bad_file_reaches_show_error_and_changes_nothing(
     assert isinstance(exc, BadInput)
     assert f"line {import_files.bad_line}, column 'amount'" in str(exc)
     assert "abc" in str(exc)
-    assert predictions_shown(window) == f"{import_files.initial_rows:,}"
+    # the Overview reads in the background once built (after the window's first paint)
+    qtbot.waitUntil(lambda: predictions_shown(window) == f"{import_files.initial_rows:,}")
     assert store.summary(window.ws.conn).predictions == import_files.initial_rows
     tile = window.overview_page.last_ingest_tile
     window.show_page("overview")
@@ -121,7 +122,7 @@ def test_cancel_during_import_leaves_counts_unchanged(
     qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=3000)
     assert job.outcome == "cancelled"
     assert not errors
-    assert predictions_shown(window) == f"{import_files.initial_rows:,}"
+    qtbot.waitUntil(lambda: predictions_shown(window) == f"{import_files.initial_rows:,}")
     assert store.summary(window.ws.conn).predictions == import_files.initial_rows
     assert ingest.batches(window.ws, 1)[0].outcome == "cancelled"
     assert "cancelled" in window.statusBar().currentMessage()
