@@ -18,7 +18,8 @@ class RecordTableModel(QAbstractTableModel):
     headers: Sequence[str] = ()
 
     def records_shown(self) -> Sequence[Any]:
-        raise NotImplementedError
+        """The records, one a row (a subclass returns its own; none here)."""
+        return ()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.records_shown())
