@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.formatting import day_start_seconds
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
+from console.gui.widgets.metric_plot import placeholder_label
 
 DAY = 86_400.0
 NO_ANALYSIS = "No drift analysis yet: choose a window and press Analyse drift."
@@ -64,13 +65,7 @@ class _Panel(QWidget):
         self.readout.setWordWrap(wrap)
         if not wrap:  # one line, clipped: it must not widen the panel
             self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.placeholder = QLabel(empty)
-        self.placeholder.setObjectName("plot-placeholder")
-        self.placeholder.setProperty("role", "muted")
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet(f"background: {THEME.surface}; padding: 12px;")
-        self.placeholder.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.placeholder = placeholder_label(empty)
         self.stack = QStackedWidget()
         self.stack.addWidget(plot)
         self.stack.addWidget(self.placeholder)

@@ -17,21 +17,23 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
 
 
-def _placeholder(text: str) -> QLabel:
-    """Until a series has a value to draw: a sentence instead of bare axes."""
+def placeholder_label(text: str) -> QLabel:
+    """What a plot's place shows until it has something to draw: a sentence, not bare
+    axes (the metric plots and the Drift page's plots)."""
     label = QLabel(text)
     label.setObjectName("plot-placeholder")
     label.setProperty("role", "muted")
     label.setWordWrap(True)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setStyleSheet(f"background: {THEME.surface}; padding: 12px;")
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
     return label
 
 
@@ -92,7 +94,7 @@ class MetricPlot(QWidget):
         layout.setSpacing(4)
         if title:
             layout.addWidget(self.title)
-        self.placeholder = _placeholder(empty)
+        self.placeholder = placeholder_label(empty)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.widget)
         self.stack.addWidget(self.placeholder)
