@@ -317,12 +317,9 @@ def _write_part(day: str, path: Path, table: pa.Table, options: dict[str, Any]) 
 
 def _version_counts(table: pa.Table) -> str | None:
     """Rows per model version (JSON) of a predictions part; None for labels."""
-    import pyarrow.compute as pc
-
     if store.MODEL_VERSION not in table.column_names:
         return None
-    counts = pc.value_counts(table.column(store.MODEL_VERSION).drop_null()).to_pylist()
-    return json.dumps({str(c["values"]): int(c["counts"]) for c in counts}, sort_keys=True)
+    return json.dumps(store.version_counts(table), sort_keys=True)
 
 
 def _commit(

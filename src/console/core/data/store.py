@@ -77,16 +77,19 @@ def versions_of_day(ws: Workspace, day: date) -> dict[str, int]:
 def _file_versions(path: Path, _mtime_ns: int, _size: int) -> dict[str, int]:
     """Rows per model version in one part file (the file's time and size in the key keep
     a restored part from being answered from the cache)."""
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     if MODEL_VERSION not in pq.read_schema(path).names:
         return {}
-    column = pq.read_table(path, columns=[MODEL_VERSION]).column(0)
-    return {
-        str(entry["values"]): int(entry["counts"])
-        for entry in pc.value_counts(column.drop_null()).to_pylist()
-    }
+    return version_counts(pq.read_table(path, columns=[MODEL_VERSION]))
+
+
+def version_counts(table: pa.Table) -> dict[str, int]:
+    """Rows per model version in ``table`` (its ``model_version`` column)."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(table.column(MODEL_VERSION).drop_null()).to_pylist()
+    return {str(entry["values"]): int(entry["counts"]) for entry in counts}
 
 
 def read(
