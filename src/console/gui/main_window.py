@@ -28,6 +28,7 @@ from console.gui.due_jobs import DueJobsTimer
 from console.gui.events import bridge_for
 from console.gui.pages import PageEntry, page_entries
 from console.gui.pages.base import Page
+from console.gui.pages_ahead import PagesAhead
 from console.gui.rollback_readiness import RollbackReadiness
 from console.gui.settings import app_settings
 from console.gui.style import icon
@@ -80,6 +81,9 @@ class MainWindow(QMainWindow):
         # building one page, not all of them; the rest cost nothing until visited.
         self.page_entries = page_entries()
         self._built: dict[int, Page] = {}
+        # after the first paint: the page modules imported off the GUI thread, the shown
+        # page built once its module is in, then the others ahead of their first visit
+        self.ahead = PagesAhead(self)
         for entry in self.page_entries:
             self._add_page(entry)
         self._make_menus()
@@ -202,7 +206,15 @@ class MainWindow(QMainWindow):
     def page_keys(self) -> list[str]:
         return [entry.key for entry in self.page_entries]
 
-    def _page_at(self, number: int) -> Page:
+    def is_built(self, number: int) -> bool:
+        return number in self._built
+
+    def build_page(self, number: int, *, refresh: bool = True) -> Page:
+        """The page at ``number``, built now if it is not yet (shown or not); without
+        ``refresh`` a new page reads nothing yet (its caller refreshes it later)."""
+        return self._page_at(number, refresh=refresh)
+
+    def _page_at(self, number: int, *, refresh: bool = True) -> Page:
         built = self._built.get(number)
         if built is not None:
             return built
@@ -222,12 +234,16 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(number)
         self._built[number] = page
         self.page_built.emit(page)
+        if refresh:
+            self.refresh_new_page(page)
+        return page
+
+    def refresh_new_page(self, page: Page) -> None:
         try:
             page.refresh()
         except Exception as exc:
             log.exception("refresh of a new page failed")
             workers.show_error(self, "Refresh failed", exc)
-        return page
 
     @property
     def overview_page(self) -> OverviewPage:
@@ -354,11 +370,8 @@ class MainWindow(QMainWindow):
         self.page_actions.actions()[number].setChecked(True)
 
     def _build_shown_page_soon(self) -> None:
-        QTimer.singleShot(0, self._build_shown_page)
-
-    def _build_shown_page(self) -> None:
-        if self.isVisible() and self.stack.currentIndex() not in self._built:
-            self.current_page()
+        if not self.ahead.timer.isActive():
+            self.ahead.start()
 
     def _on_screen(self) -> bool:
         """True when a usable part of the window (title bar included) is on a screen."""
@@ -387,6 +400,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if workers.running_jobs():
             self.statusBar().showMessage("Cancelling running jobs…")
+        self.ahead.stop()
         self.tray.stop()
         self.readiness.stop()
         self.events.close()
