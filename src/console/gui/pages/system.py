@@ -51,7 +51,7 @@ class SystemPage(Page):
         grid = QGridLayout()
         grid.setSpacing(12)
         for n, (title, y_format, series, unit, empty) in enumerate(PLOTS):
-            plot = MetricPlot(y_format=y_format, y_unit=unit, empty=empty)
+            plot = MetricPlot(y_format=y_format, y_unit=unit, empty=empty, live=True)
             for key, label in series:
                 plot.add_series(key, label)
             self.plots.append(plot)
@@ -96,7 +96,9 @@ class SystemPage(Page):
         self.sampler.stop()
 
     def refresh(self) -> None:
-        if self.isVisible():
+        """Shown, or not read yet (a page built ahead of its first visit): the stored
+        history, so that the first visit only adds what was sampled since."""
+        if self.isVisible() or not self._history_loaded:
             self.reload_history()
 
     def reload_history(self) -> None:
