@@ -111,3 +111,47 @@ def test_a_page_built_ahead_but_not_read_yet_reads_when_shown(
     main.ahead._first_read(number)
     assert reads == [True]
     main.close()
+
+
+def test_a_page_built_ahead_makes_its_plots_in_slices_of_their_own(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    """The System page's four plots: one slice each; anything that asks for the page
+    meanwhile gets it whole."""
+    from console.gui.pages.system import SystemPage
+
+    main = MainWindow(ws, "alice")
+    qtbot.addWidget(main)
+    main.show()
+    settle(qtbot, main)
+    number = main.page_keys().index("system")
+    main.ahead._build(number)
+    page = main._built[number]  # as built: main.page() would make its parts
+    assert isinstance(page, SystemPage)
+    assert page.plots == []
+    assert page.parts_left() == 4
+    assert [what for what, _step in main.ahead._steps] == [f"system part {n}" for n in range(1, 5)]
+    main.ahead._steps.popleft()[1]()
+    assert len(page.plots) == 1
+    assert main.page("system") is page
+    assert page.parts_left() == 0
+    assert len(page.plots) == 4
+    main.close()
+
+
+def test_a_page_built_ahead_is_frozen_out_of_the_collectors_passes(
+    qtbot: QtBot, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    frozen: list[bool] = []
+    main = MainWindow(ws, "alice")
+    qtbot.addWidget(main)
+    main.show()
+    settle(qtbot, main)
+    number = main.page_keys().index("jobs")
+    main.ahead._build(number)
+    main.ahead._lay_out(number)
+    assert frozen == [True]
+    main.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QRect, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -43,8 +43,6 @@ log = logging.getLogger("console.gui")
 
 APP_TITLE = "Model Operations Console"
 DEFAULT_SIZE = QSize(1280, 800)
-#: how long after the window is built its job modules are imported
-WARM_UP_AFTER_MS = 300
 #: Explicit, so the layout never changes the window's minimum size after it is shown
 #: (each change is a round trip to the window system).
 MINIMUM_SIZE = QSize(760, 520)
@@ -110,9 +108,9 @@ class MainWindow(QMainWindow):
         for page in self.built_pages():
             page.changed.connect(self.readiness.prepare)
         self.page_built.connect(lambda page: page.changed.connect(self.readiness.prepare))
-        # once the window is up: import what jobs need and freeze the start-up objects,
-        # so neither stalls the GUI later while a job runs
-        QTimer.singleShot(WARM_UP_AFTER_MS, warmup.start_warm_up)
+        # once the first page is up: import what jobs need and freeze the start-up
+        # objects, so neither stalls the GUI later while a job runs
+        self.ahead.first_page_built.connect(warmup.start_warm_up)
         self.events.start_polling()
         self.due_jobs = DueJobsTimer(ws, user, self)  # scheduled maintenance while open
 
@@ -217,6 +215,7 @@ class MainWindow(QMainWindow):
     def _page_at(self, number: int, *, refresh: bool = True) -> Page:
         built = self._built.get(number)
         if built is not None:
+            built.build_rest()  # the parts of a page built ahead not made yet
             return built
         page = self.page_entries[number].load().create(self)
         page.changed.connect(self.refresh_soon)
@@ -259,7 +258,7 @@ class MainWindow(QMainWindow):
 
     def built_pages(self) -> list[Page]:
         """The pages built so far (shown at least once, or asked for)."""
-        return [self._built[n] for n in sorted(self._built)]
+        return [self._page_at(n) for n in sorted(self._built)]
 
     def current_key(self) -> str:
         """The key of the page shown (without building it)."""
@@ -404,7 +403,7 @@ class MainWindow(QMainWindow):
         self.tray.stop()
         self.readiness.stop()
         self.events.close()
-        for page in self.built_pages():
+        for page in self._built.values():
             page.shut_down()
         # background refreshes too: none may outlive the window's workspace connections
         if not workers.cancel_running_jobs(CLOSE_WAIT_MS):

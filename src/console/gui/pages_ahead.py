@@ -16,16 +16,20 @@ for a tenth of a second or more. Instead, after the window's first paint:
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsView
 
+from console.gui import warmup
+from console.gui.pages.base import parts_later
 from console.gui.workers import lower_thread_priority
 
 if TYPE_CHECKING:
@@ -72,6 +76,11 @@ class BackgroundImports:
         with self._lock:
             return name in self._done
 
+    def busy(self) -> bool:
+        """True while the thread imports."""
+        with self._lock:
+            return self._thread is not None
+
     def pending(self) -> list[str]:
         with self._lock:
             return list(self._queue)
@@ -106,6 +115,9 @@ class PagesAhead(QObject):
     drawing of each of its plots.
     """
 
+    #: the page shown first is built: the window starts its other start-up work
+    first_page_built = Signal()
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
@@ -113,17 +125,26 @@ class PagesAhead(QObject):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._tick)
         self._waited = 0
-        self._steps: deque[Callable[[], None]] = deque()
+        self._first_done = False
+        self._steps: deque[tuple[str, Callable[[], None]]] = deque()
         #: pages built here ahead of their first visit (keys), for tests and the benchmark
         self.built_ahead: list[str] = []
+        #: each slice of work done here: ("<page key> <what>", milliseconds)
+        self.slices: list[tuple[str, float]] = []
 
     def start(self) -> None:
-        """After the first paint: import the shown page's module first, then the rest."""
+        """After the first paint: import the shown page's module; the others once that
+        page is built (imports on another thread slow the GUI thread's build down)."""
         entries = self.window.page_entries
-        shown = entries[self.window.stack.currentIndex()].module
-        IMPORTS.request([shown], first=True)
-        IMPORTS.request(e.module for e in entries)
+        IMPORTS.request([entries[self.window.stack.currentIndex()].module], first=True)
         self.timer.start()
+
+    def _first_page_built(self) -> None:
+        self._first_done = True
+        IMPORTS.request(e.module for e in self.window.page_entries)
+        if BUILD_AHEAD:
+            gc.freeze()  # see _lay_out
+        self.first_page_built.emit()
 
     def stop(self) -> None:
         self.timer.stop()
@@ -138,16 +159,30 @@ class PagesAhead(QObject):
             if IMPORTS.imported(window.page_entries[current].module):
                 window.current_page()
             return
+        if not self._first_done:
+            self._first_done = True
+            self._first_page_built()
         if not BUILD_AHEAD:
             self.stop()
             return
         self._waited += POLL_MS
-        if self._waited < STEP_EVERY_MS:
+        if self._waited < STEP_EVERY_MS or self._start_up_busy():
             return
         if not self._steps and not self._plan_next():
             return
         self._waited = 0
-        self._steps.popleft()()
+        what, step = self._steps.popleft()
+        started = time.perf_counter()
+        step()
+        self.slices.append((what, (time.perf_counter() - started) * 1000))
+
+    def _start_up_busy(self) -> bool:
+        """True while the window's start-up work runs on other threads (the page and
+        job imports, the rollback's preparation): a slice run meanwhile takes longer,
+        as the threads take turns with the GUI thread."""
+        readiness = getattr(self.window, "readiness", None)
+        preparing = readiness is not None and readiness.job is not None
+        return IMPORTS.busy() or not warmup.finished() or preparing
 
     def _plan_next(self) -> bool:
         """Queue the slices of the next page to build ahead; False if there is none
@@ -159,11 +194,12 @@ class PagesAhead(QObject):
             return False
         if not IMPORTS.imported(window.page_entries[number].module):
             return False
+        key = window.page_entries[number].key
         self._steps.extend(
             [
-                lambda: self._build(number),
-                lambda: self._first_read(number),
-                lambda: self._lay_out(number),
+                (f"{key} build", lambda: self._build(number)),
+                (f"{key} read", lambda: self._first_read(number)),
+                (f"{key} layout", lambda: self._lay_out(number)),
             ]
         )
         return True
@@ -172,8 +208,10 @@ class PagesAhead(QObject):
         """Queue one step per plot of ``page``: drawn once into a picture nobody sees,
         so that its first paint on screen finds its axes' text laid out and its glyphs
         cached (the first paint of a page's plots was its costliest moment)."""
-        for view in page.findChildren(QGraphicsView):
-            self._steps.append(functools.partial(self._paint, page, view))
+        for n, view in enumerate(page.findChildren(QGraphicsView)):
+            self._steps.append(
+                (f"{page.key} plot {n + 1}", functools.partial(self._paint, page, view))
+            )
 
     @staticmethod
     def _paint(page: Page, view: QGraphicsView) -> None:
@@ -184,9 +222,12 @@ class PagesAhead(QObject):
         if self.window.is_built(number):  # shown meanwhile: built and read then
             self._steps.clear()
             return
-        page = self.window.build_page(number, refresh=False)
+        with parts_later():  # its costly parts (plots) each in a slice of their own
+            page = self.window.build_page(number, refresh=False)
         page.stale = True  # read when shown, if that comes before its first read here
         self.built_ahead.append(page.key)
+        for n in reversed(range(page.parts_left())):
+            self._steps.appendleft((f"{page.key} part {n + 1}", lambda: page.build_rest(1)))
 
     def _first_read(self, number: int) -> None:
         page = self.window.build_page(number)
@@ -206,3 +247,8 @@ class PagesAhead(QObject):
         if layout is not None:
             layout.activate()
         self._paint_ahead(page)
+        # The page lives as long as the window: its objects are left out of the garbage
+        # collector's passes from now on. A full pass walked every object of every page
+        # built so far, keeping the GUI thread 40-100 ms late each time; as for the
+        # start-up objects (warmup.warm_up), only later objects are collected.
+        gc.freeze()
