@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QRect, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QRect, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -369,6 +369,10 @@ class MainWindow(QMainWindow):
         self.page_actions.actions()[number].setChecked(True)
 
     def _build_shown_page_soon(self) -> None:
+        # once the painted frame is on the screen (the imports would slow its flush)
+        QTimer.singleShot(0, self, self._start_building)
+
+    def _start_building(self) -> None:
         if not self.ahead.timer.isActive():
             self.ahead.start()
 
