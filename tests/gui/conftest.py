@@ -89,6 +89,15 @@ def no_jobs_left() -> Iterator[None]:
     assert not still, f"jobs left running: {still}"
 
 
+@pytest.fixture(autouse=True)
+def _pages_built_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test's window builds the pages it shows or asks for, not the others ahead
+    (tests/gui/test_pages_ahead.py turns building ahead back on)."""
+    from console.gui import pages_ahead
+
+    monkeypatch.setattr(pages_ahead, "BUILD_AHEAD", False)
+
+
 @pytest.fixture
 def ws(tmp_path: Path, import_files: ImportFiles) -> Iterator[Workspace]:
     """A workspace (alice is admin) holding the predictions of ``import_files.initial``."""

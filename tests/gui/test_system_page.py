@@ -74,3 +74,18 @@ def test_a_hidden_page_does_not_redraw_and_catches_up_when_shown(
     page.show()
     assert page.timer.isActive()
     assert page.points() > before  # what was sampled meanwhile, at once
+
+
+def test_a_page_built_ahead_reads_its_history_before_it_is_shown(page: SystemPage) -> None:
+    """Built while hidden (ahead of its first visit), the page reads the stored week at
+    once, so the first visit only adds the live samples; hidden, it reads it once."""
+    assert not page.isVisible()
+    page.refresh()
+    assert "120 stored samples" in page.subtitle.text()
+    page.plots[2].flush()
+    assert page.plots[2].points("p99_ms")[1][0] == 12.0
+    assert not page.sampler.running  # sampling starts when the page is shown
+    reads: list[float] = []
+    page.reload_history = lambda: reads.append(1.0)  # type: ignore[method-assign]
+    page.refresh()
+    assert reads == []

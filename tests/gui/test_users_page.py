@@ -79,6 +79,8 @@ def test_set_role_and_password_then_require_sign_in(
     page.refresh()
     assert page.accounts_action.isChecked()
     assert "sign-in required" in page.subtitle.text()
+    # each change made the window evaluate the alerts in the background: let it end
+    qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=15_000)
 
 
 def test_non_admin_cannot_manage(qtbot: QtBot, ws: Workspace) -> None:

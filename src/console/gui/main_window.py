@@ -28,6 +28,7 @@ from console.gui.due_jobs import DueJobsTimer
 from console.gui.events import bridge_for
 from console.gui.pages import PageEntry, page_entries
 from console.gui.pages.base import Page
+from console.gui.pages_ahead import PagesAhead
 from console.gui.rollback_readiness import RollbackReadiness
 from console.gui.settings import app_settings
 from console.gui.style import icon
@@ -42,8 +43,6 @@ log = logging.getLogger("console.gui")
 
 APP_TITLE = "Model Operations Console"
 DEFAULT_SIZE = QSize(1280, 800)
-#: how long after the window is built its job modules are imported
-WARM_UP_AFTER_MS = 300
 #: Explicit, so the layout never changes the window's minimum size after it is shown
 #: (each change is a round trip to the window system).
 MINIMUM_SIZE = QSize(760, 520)
@@ -80,6 +79,9 @@ class MainWindow(QMainWindow):
         # building one page, not all of them; the rest cost nothing until visited.
         self.page_entries = page_entries()
         self._built: dict[int, Page] = {}
+        # after the first paint: the page modules imported off the GUI thread, the shown
+        # page built once its module is in, then the others ahead of their first visit
+        self.ahead = PagesAhead(self)
         for entry in self.page_entries:
             self._add_page(entry)
         self._make_menus()
@@ -106,9 +108,9 @@ class MainWindow(QMainWindow):
         for page in self.built_pages():
             page.changed.connect(self.readiness.prepare)
         self.page_built.connect(lambda page: page.changed.connect(self.readiness.prepare))
-        # once the window is up: import what jobs need and freeze the start-up objects,
-        # so neither stalls the GUI later while a job runs
-        QTimer.singleShot(WARM_UP_AFTER_MS, warmup.start_warm_up)
+        # once the first page is up: import what jobs need and freeze the start-up
+        # objects, so neither stalls the GUI later while a job runs
+        self.ahead.first_page_built.connect(warmup.start_warm_up)
         self.events.start_polling()
         self.due_jobs = DueJobsTimer(ws, user, self)  # scheduled maintenance while open
 
@@ -202,9 +204,18 @@ class MainWindow(QMainWindow):
     def page_keys(self) -> list[str]:
         return [entry.key for entry in self.page_entries]
 
-    def _page_at(self, number: int) -> Page:
+    def is_built(self, number: int) -> bool:
+        return number in self._built
+
+    def build_page(self, number: int, *, refresh: bool = True) -> Page:
+        """The page at ``number``, built now if it is not yet (shown or not); without
+        ``refresh`` a new page reads nothing yet (its caller refreshes it later)."""
+        return self._page_at(number, refresh=refresh)
+
+    def _page_at(self, number: int, *, refresh: bool = True) -> Page:
         built = self._built.get(number)
         if built is not None:
+            built.build_rest()  # the parts of a page built ahead not made yet
             return built
         page = self.page_entries[number].load().create(self)
         page.changed.connect(self.refresh_soon)
@@ -222,12 +233,16 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(number)
         self._built[number] = page
         self.page_built.emit(page)
+        if refresh:
+            self.refresh_new_page(page)
+        return page
+
+    def refresh_new_page(self, page: Page) -> None:
         try:
             page.refresh()
         except Exception as exc:
             log.exception("refresh of a new page failed")
             workers.show_error(self, "Refresh failed", exc)
-        return page
 
     @property
     def overview_page(self) -> OverviewPage:
@@ -243,7 +258,7 @@ class MainWindow(QMainWindow):
 
     def built_pages(self) -> list[Page]:
         """The pages built so far (shown at least once, or asked for)."""
-        return [self._built[n] for n in sorted(self._built)]
+        return [self._page_at(n) for n in sorted(self._built)]
 
     def current_key(self) -> str:
         """The key of the page shown (without building it)."""
@@ -354,11 +369,12 @@ class MainWindow(QMainWindow):
         self.page_actions.actions()[number].setChecked(True)
 
     def _build_shown_page_soon(self) -> None:
-        QTimer.singleShot(0, self._build_shown_page)
+        # once the painted frame is on the screen (the imports would slow its flush)
+        QTimer.singleShot(0, self, self._start_building)
 
-    def _build_shown_page(self) -> None:
-        if self.isVisible() and self.stack.currentIndex() not in self._built:
-            self.current_page()
+    def _start_building(self) -> None:
+        if not self.ahead.timer.isActive():
+            self.ahead.start()
 
     def _on_screen(self) -> bool:
         """True when a usable part of the window (title bar included) is on a screen."""
@@ -387,10 +403,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if workers.running_jobs():
             self.statusBar().showMessage("Cancelling running jobs…")
+        self.ahead.stop()
         self.tray.stop()
         self.readiness.stop()
         self.events.close()
-        for page in self.built_pages():
+        for page in self._built.values():
             page.shut_down()
         # background refreshes too: none may outlive the window's workspace connections
         if not workers.cancel_running_jobs(CLOSE_WAIT_MS):

@@ -1,7 +1,7 @@
 """Start-up warm-up: import what jobs need and freeze start-up objects, once per process.
 
-The main window schedules :func:`start_warm_up` shortly after it is shown: the imports
-run on a background thread, so the first paint never waits for the data libraries and
+The main window starts :func:`start_warm_up` once the page it shows first is built: the
+imports run on a background thread, so the first paint never waits for the data libraries and
 the operator's first job does not pay for them on the GUI thread.
 """
 
@@ -30,6 +30,12 @@ JOB_MODULES = (
 
 
 _warmed = threading.Event()
+_finished = threading.Event()
+
+
+def finished() -> bool:
+    """True once the warm-up has run to its end in this process."""
+    return _finished.is_set()
 
 
 def warm_up() -> None:
@@ -45,13 +51,16 @@ def warm_up() -> None:
     if _warmed.is_set():
         return
     _warmed.set()
-    for name in JOB_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # an optional part missing: its job will say so
-            log.debug("warm-up: %s not importable", name)
-    gc.collect()
-    gc.freeze()
+    try:
+        for name in JOB_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # an optional part missing: its job will say so
+                log.debug("warm-up: %s not importable", name)
+        gc.collect()
+        gc.freeze()
+    finally:
+        _finished.set()
 
 
 def start_warm_up() -> None:

@@ -10,7 +10,8 @@ already shown stay on screen. Nothing of this opens a dialog.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -36,6 +37,19 @@ from console.gui.widgets.stat_tile import ElidedLabel
 
 #: how long a page waits after an event before it refreshes (bursts become one refresh)
 REFRESH_DELAY_MS = 250
+
+_parts_later: list[bool] = []  # non-empty within parts_later()
+
+
+@contextmanager
+def parts_later() -> Iterator[None]:
+    """Pages made within leave their :meth:`Page.build_later` parts for
+    :meth:`Page.build_rest` (a page built ahead of its visit, one slice at a time)."""
+    _parts_later.append(True)
+    try:
+        yield
+    finally:
+        _parts_later.pop()
 
 
 class Page(QWidget):
@@ -82,6 +96,7 @@ class Page(QWidget):
         busy_row.addWidget(self.busy, 1)
         busy_row.addStretch(2)
         titles.addLayout(busy_row)
+        self._unbuilt: list[Callable[[], None]] = []
         self._loads: dict[str, workers.RunningJob] = {}
         self._again: dict[str, tuple[Any, ...]] = {}
         self._busy_keys: set[str] = set()
@@ -194,6 +209,25 @@ class Page(QWidget):
         """The header button that shows ``action`` (for tests and focus)."""
         return self._header_buttons[action]
 
+    def build_later(self, part: Callable[[], None]) -> None:
+        """A costly part of the page's making (a plot, say): made at once, or, while the
+        window builds the page ahead of its visit (:func:`parts_later`), in a slice of
+        work of its own by :meth:`build_rest`, before anything reads or shows the page."""
+        if _parts_later:
+            self._unbuilt.append(part)
+        else:
+            part()
+
+    def build_rest(self, parts: int | None = None) -> None:
+        """Make the parts left for later: all of them, or the next ``parts``."""
+        for _ in range(len(self._unbuilt) if parts is None else parts):
+            if not self._unbuilt:
+                return
+            self._unbuilt.pop(0)()
+
+    def parts_left(self) -> int:
+        return len(self._unbuilt)
+
     def refresh(self) -> None:
         """Re-read what the page shows from the workspace (keep it fast: metadata, or
         :meth:`load_in_background`). The window calls it on F5."""
@@ -214,6 +248,7 @@ class Page(QWidget):
             self.stale = True
 
     def showEvent(self, event: QShowEvent) -> None:
+        self.build_rest()  # (the window does this before it shows a page)
         super().showEvent(event)
         if self.stale:
             self.stale = False

@@ -3,6 +3,7 @@ stored week of samples, with the backup status."""
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -50,12 +51,8 @@ class SystemPage(Page):
         self.plots: list[MetricPlot] = []
         grid = QGridLayout()
         grid.setSpacing(12)
-        for n, (title, y_format, series, unit, empty) in enumerate(PLOTS):
-            plot = MetricPlot(y_format=y_format, y_unit=unit, empty=empty)
-            for key, label in series:
-                plot.add_series(key, label)
-            self.plots.append(plot)
-            grid.addWidget(panel(title, plot), n // 2, n % 2)
+        for n in range(len(PLOTS)):  # each a slice of work of its own, built ahead
+            self.build_later(functools.partial(self._add_plot, grid, n))
         self.now_label = QLabel("Starting the sampler…")
         self.now_label.setProperty("role", "muted")
         self.backup_label = QLabel("")
@@ -71,6 +68,14 @@ class SystemPage(Page):
         if app is not None:
             app.aboutToQuit.connect(sampler.stop)
         self.destroyed.connect(lambda _obj=None, s=sampler: s.stop())
+
+    def _add_plot(self, grid: QGridLayout, n: int) -> None:
+        title, y_format, series, unit, empty = PLOTS[n]
+        plot = MetricPlot(y_format=y_format, y_unit=unit, empty=empty, live=True)
+        for key, label in series:
+            plot.add_series(key, label)
+        self.plots.append(plot)
+        grid.addWidget(panel(title, plot), n // 2, n % 2)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -96,7 +101,9 @@ class SystemPage(Page):
         self.sampler.stop()
 
     def refresh(self) -> None:
-        if self.isVisible():
+        """Shown, or not read yet (a page built ahead of its first visit): the stored
+        history, so that the first visit only adds what was sampled since."""
+        if self.isVisible() or not self._history_loaded:
             self.reload_history()
 
     def reload_history(self) -> None:

@@ -29,6 +29,7 @@ class MetricPlot(pg.PlotWidget):
             parent,
             background=THEME.surface,
             axisItems={"bottom": DayAxisItem()},
+            enableMenu=False,
         )
         self.setMinimumHeight(170)
         plot = self.getPlotItem()

@@ -54,7 +54,10 @@ class DailyCountsChart(pg.PlotWidget):
         count_axis.enableAutoSIPrefix(False)
         count_axis.setStyle(hideOverlappingLabels=False)  # keep the 0 at the bottom edge
         super().__init__(
-            parent, background=THEME.surface, axisItems={"bottom": date_axis, "left": count_axis}
+            parent,
+            background=THEME.surface,
+            axisItems={"bottom": date_axis, "left": count_axis},
+            enableMenu=False,
         )
         self.setMinimumHeight(220)
         plot = self.getPlotItem()

@@ -90,7 +90,7 @@ class DistributionPlot(_Panel):
     """Reference (blue) and current (orange) shares per bin or per category."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.widget = pg.PlotWidget(background=THEME.surface)
+        self.widget = pg.PlotWidget(background=THEME.surface, enableMenu=False)
         super().__init__("Reference vs current", self.widget, parent, empty=NO_ANALYSIS)
         self.widget.setMinimumHeight(180)
         self.plot = _plot(self.widget)
@@ -142,7 +142,7 @@ class DriftHeatmap(_Panel):
     """PSI per feature (rows) and window (columns); hover shows the cell."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.widget = pg.PlotWidget(background=THEME.surface)
+        self.widget = pg.PlotWidget(background=THEME.surface, enableMenu=False)
         super().__init__(
             "Drift score (PSI) by feature and day", self.widget, parent, empty=NO_ANALYSIS
         )
@@ -202,7 +202,9 @@ class PerformanceTimeline(_Panel):
     """Daily F1 and FPR with concept drift detections as vertical lines."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.widget = pg.PlotWidget(background=THEME.surface, axisItems={"bottom": DayAxisItem()})
+        self.widget = pg.PlotWidget(
+            background=THEME.surface, axisItems={"bottom": DayAxisItem()}, enableMenu=False
+        )
         super().__init__(
             "Performance and concept drift", self.widget, parent, wrap=False, empty=NO_CONCEPT
         )

@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
@@ -45,6 +52,26 @@ class PercentAxis(pg.AxisItem):
         return [f"{v * 100:.{decimals}f} %" for v in values]
 
 
+def cache_axes(plot: pg.PlotItem) -> None:
+    """Keep each axis of ``plot`` (its tick text, and the grid it draws) as a picture
+    that is drawn again only when the axis changes. Otherwise every new point of a
+    curve repaints the axes underneath it, text and all: the costliest part of a live
+    plot's redraw."""
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def round_up(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (> 0)."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value * (1 - 1e-12))
+
+
+#: the shortest time a live plot shows (its first seconds would otherwise fill it)
+LIVE_MIN_SPAN_S = 60.0
+
 PALETTE = ("#2f5fb3", "#e08a2c", "#7a4fb3", "#2e7d4f", "#b3261e", "#5d6677")
 
 
@@ -58,14 +85,19 @@ class MetricPlot(QWidget):
         y_format: str = ".3f",
         y_unit: str = "",
         empty: str = "No data to plot yet.",
+        live: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.y_format = y_format
+        #: live (fed every second): the view moves in steps, see :meth:`_steady_view`
+        self.live = live
+        self._view: list[list[float]] | None = None  # the range a live plot last set
         axes: dict[str, pg.AxisItem] = {"bottom": DayAxisItem()}
         if y_format.endswith("%"):
             axes["left"] = PercentAxis("left")
-        self.widget = pg.PlotWidget(background=THEME.surface, axisItems=axes)
+        # no context menu: made without one (making it and turning it off costs a build)
+        self.widget = pg.PlotWidget(background=THEME.surface, axisItems=axes, enableMenu=False)
         # never "(x0.001)" beside the unit: values are shown as they are
         self.widget.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         # units on every axis: dates and times are UTC; the value's unit when it has one
@@ -83,6 +115,7 @@ class MetricPlot(QWidget):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(THEME.muted))
             axis.setTextPen(pg.mkPen(THEME.text))
+        cache_axes(self.plot)
         self.title = QLabel(title)
         self.title.setProperty("role", "section")
         self.readout = QLabel(" ")
@@ -177,6 +210,39 @@ class MetricPlot(QWidget):
         self._pending.clear()
         drawn = any(bool(np.isfinite(y).any()) for _x, y in self.data.values())
         self.stack.setCurrentWidget(self.widget if drawn else self.placeholder)
+        if drawn and self.live:
+            self._steady_view()
+
+    def _steady_view(self) -> None:
+        """A live plot's view: from its first point to a little past its last, from 0
+        (or below, for negative values) to a round value above its highest, and kept
+        while the new points fit in it. Re-ranging every second re-laid-out the tick
+        text of both axes every second, the most costly part of a live plot's redraw;
+        now the axes redraw only when the view takes a step. Once the operator zooms
+        or pans, the view is theirs."""
+        box = self.plot.vb
+        if self._view is not None and not np.allclose(box.viewRange(), self._view, rtol=1e-9):
+            return  # zoomed or panned by the operator
+        xs = np.concatenate([x[np.isfinite(y)] for x, y in self.data.values()])
+        ys = np.concatenate([y[np.isfinite(y)] for _x, y in self.data.values()])
+        first, last = float(xs.min()), float(xs.max())
+        low, high = float(ys.min()), float(ys.max())
+        bottom = 0.0 if low >= 0 else -round_up(-low * 1.05)
+        top = round_up(high * 1.05) if high > 0 else 1.0
+        start = min(first, last - LIVE_MIN_SPAN_S)  # a few seconds read as a minute
+        span = last - start
+        if self._view is not None:
+            (x0, x1), (y0, y1) = self._view
+            fits = x0 <= start and last <= x1 and (start - x0) < 0.1 * span
+            if fits and (y0, y1) == (bottom, top):
+                return
+        room = span * 0.05  # new points fit for a while
+        box.setRange(xRange=(start, last + room), yRange=(bottom, top), padding=0)
+        self._view = [list(r) for r in box.viewRange()]
+
+    def view_range(self) -> list[list[float]]:
+        """The shown x and y ranges (for tests)."""
+        return [list(r) for r in self.plot.vb.viewRange()]
 
     def is_empty(self) -> bool:
         """True while the placeholder stands in for the plot (nothing to draw)."""

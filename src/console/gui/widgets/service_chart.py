@@ -17,6 +17,7 @@ from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.legend import legend_label
+from console.gui.widgets.metric_plot import cache_axes, round_up
 
 HISTORY = 600  # samples kept (one a second: ten minutes)
 
@@ -44,7 +45,7 @@ class RingBuffer:
 
 
 def _plot(title_left: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget(background=THEME.surface)
+    widget = pg.PlotWidget(background=THEME.surface, enableMenu=False)
     widget.setMinimumHeight(180)
     plot = widget.getPlotItem()
     plot.hideButtons()
@@ -60,6 +61,7 @@ def _plot(title_left: str) -> pg.PlotWidget:
         plot.getAxis(name).setPen(pen)
         plot.getAxis(name).setTextPen(pg.mkPen(THEME.text))
     plot.setXRange(-120, 0, padding=0)
+    cache_axes(plot)
     return widget
 
 
@@ -130,12 +132,10 @@ class ServiceLiveChart(QWidget):
         self.p99_curve.setData(ago, data[:, 3], connect="finite")
         self._show_placeholder(not len(data))
         if len(data):
-            top = np.nanmax(data[:, 1]) if np.isfinite(data[:, 1]).any() else 1.0
-            self.rate_plot.getPlotItem().setYRange(0, max(top, 1.0) * 1.15, padding=0)
+            rate = data[:, 1][np.isfinite(data[:, 1])]
             lat = data[:, 3][np.isfinite(data[:, 3])]
-            self.latency_plot.getPlotItem().setYRange(
-                0, max(float(lat.max()) if lat.size else 1.0, 1.0) * 1.15, padding=0
-            )
+            for widget, values in ((self.rate_plot, rate), (self.latency_plot, lat)):
+                _steady_top(widget, float(values.max()) if values.size else 1.0)
 
     def _show_placeholder(self, empty: bool) -> None:
         """Until the first sample: a sentence instead of made-up tick values."""
@@ -166,6 +166,15 @@ class ServiceLiveChart(QWidget):
         """The newest sample (rate, p50, p99), for tests."""
         data = self.samples.view()
         return None if not len(data) else (data[-1, 1], data[-1, 2], data[-1, 3])
+
+
+def _steady_top(widget: pg.PlotWidget, highest: float) -> None:
+    """The y axis from 0 to a round value above ``highest``, changed only when that
+    value changes: a new top every second re-laid-out the axis' tick text each time."""
+    top = round_up(max(highest, 1.0) * 1.15)
+    plot = widget.getPlotItem()
+    if plot.vb.viewRange()[1] != [0.0, top]:
+        plot.setYRange(0, top, padding=0)
 
 
 def _ms(value: float) -> str:
