@@ -150,3 +150,13 @@ def test_start_for_a_signed_in_user_the_workspace_will_not_let_run_is_refused(
     assert "would run as bob" in str(errors[0])
     assert state.recent_runs(ws) == []
     main.close()
+
+
+def test_a_rollback_target_loaded_ahead_is_shown(page: ServicePage, ws: Workspace) -> None:
+    with running(ws) as service:
+        page.poll()
+        assert page.model_tile.detail.text() == "0 hot swaps\nfollows production"
+        service.holder.rollback_ready = "0.9.0"  # what the helper's load ahead sets
+        page.poll()
+        assert page.model_tile.detail.text() == "0 hot swaps\nrollback to 0.9.0 ready"
+        assert "already loaded" in page.model_tile.toolTip()

@@ -116,7 +116,9 @@ def test_the_rollback_target_is_loaded_ahead_and_the_rollback_loads_nothing(
     assert deploy.promote(ws, "alice", "1.1.0", reason="test").outcome == "switched"
     holder = ModelHolder(ws, loader=ready(loader))
     assert holder.current.version == "1.1.0"
+    assert holder.rollback_ready is None
     assert holder.preload_rollback_target() == "1.0.0"
+    assert holder.rollback_ready == "1.0.0"
     assert loader.loads == 1
 
     def no_load(*_args):
@@ -127,6 +129,7 @@ def test_the_rollback_target_is_loaded_ahead_and_the_rollback_loads_nothing(
     assert deploy.rollback(ws, "alice", reason="test").outcome == "switched"
     assert holder.poll_once()
     assert holder.current.version == "1.0.0"
+    assert holder.rollback_ready is None  # production moved: so did the target
     assert holder.preload_rollback_target() is None  # 1.1.0 was rolled back from
 
 

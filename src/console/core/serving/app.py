@@ -180,6 +180,7 @@ def build_app(
     async def health(_request: Request) -> Response:
         cache = runtime.cache
         runtime.metrics.model_version = runtime.holder.current.version
+        runtime.metrics.rollback_ready = runtime.holder.rollback_ready
         return JSONResponse(runtime.metrics.health(cache.hits, cache.misses))
 
     async def metrics(request: Request) -> Response:
