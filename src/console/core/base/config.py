@@ -292,6 +292,8 @@ class Service(_Section):
     poll_seconds: float = Field(0.25, ge=0.05, le=10)
     # on loopback too the service wants the service-token credential, unless this is on
     open_on_loopback: bool = False
+    # load model versions in a helper process, so a switch never stalls requests
+    load_in_helper: bool = True
 
 
 class BackupRepository(_Section):

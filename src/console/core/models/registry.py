@@ -24,6 +24,7 @@ from console.core.data import derivations
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
 
     import pandas as pd
 
@@ -263,7 +264,13 @@ def latest_version(ws: Workspace) -> str | None:
 
 def read_artifact(ws: Workspace, model: ModelVersion) -> bytes:
     """The artifact's bytes after checking they hash to the recorded SHA-256."""
-    path = ws.root / model.path
+    return artifact_bytes(ws.root, model)
+
+
+def artifact_bytes(root: Path, model: ModelVersion) -> bytes:
+    """:func:`read_artifact` in the workspace at ``root`` without opening it (the
+    service's model loader process reads files only)."""
+    path = root / model.path
     if not path.is_file():
         raise WorkspaceError(f"{path}: model artifact is missing")
     data = path.read_bytes()
@@ -293,16 +300,26 @@ def load(ws: Workspace, version: str) -> Any:
 
 def load_golden(ws: Workspace, model: ModelVersion) -> pd.DataFrame:
     """The version's golden set (features + ``expected_score``), hash-checked."""
+    return golden_frame(ws.root, model)
+
+
+def golden_frame(root: Path, model: ModelVersion) -> pd.DataFrame:
+    """:func:`load_golden` in the workspace at ``root`` without opening it."""
     import pandas as pd
 
-    return pd.read_parquet(io.BytesIO(read_golden(ws, model)))
+    return pd.read_parquet(io.BytesIO(golden_bytes(root, model)))
 
 
 def read_golden(ws: Workspace, model: ModelVersion) -> bytes:
     """The golden set file's bytes after checking they hash to the recorded SHA-256."""
+    return golden_bytes(ws.root, model)
+
+
+def golden_bytes(root: Path, model: ModelVersion) -> bytes:
+    """:func:`read_golden` in the workspace at ``root`` without opening it."""
     if not model.golden_path or not model.golden_sha256:
         raise BadInput(f"model {model.version} has no golden set; register it with one")
-    path = ws.root / model.golden_path
+    path = root / model.golden_path
     if not path.is_file():
         raise WorkspaceError(f"{path}: golden set is missing")
     data = path.read_bytes()

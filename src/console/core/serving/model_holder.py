@@ -8,6 +8,10 @@ the one in production when the request arrived or the one before it (the poll la
 A version that fails to load is not retried until production changes again; the one
 already loaded keeps serving. The last few versions served stay loaded, so a rollback
 (or a promote back) swaps at once, without loading anything while requests run.
+
+With a :class:`~console.core.serving.model_loader.ModelLoader` (the service's default)
+versions are loaded in a helper process, and the version a rollback would restore is
+loaded ahead as soon as the helper is ready.
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from console.core.base.errors import ConsoleError, WorkspaceError
 from console.core.models import registry
 from console.core.serving import fast_path
 from console.core.serving.fast_path import CompiledPipeline
+from console.core.serving.model_loader import LoaderUnavailable, ModelLoader
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from console.core.base.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -57,15 +64,21 @@ def load_production(ws: Workspace) -> LoadedModel:
 
 
 def load_version(ws: Workspace, model: registry.ModelVersion) -> LoadedModel:
-    pipeline = registry.load(ws, model.version)
-    compiled, note = _compile_checked(ws, model, pipeline)
+    return load_at(ws.root, model)
+
+
+def load_at(root: Path, model: registry.ModelVersion) -> LoadedModel:
+    """Load ``model`` from the workspace at ``root``: its artifact's hash and trusted
+    types checked, and the fast path compiled if it reproduces the golden set."""
+    pipeline = registry.load_bytes(model, registry.artifact_bytes(root, model))
+    compiled, note = _compile_checked(root, model, pipeline)
     return LoadedModel(
         model.version, model.sha256, pipeline, model.threshold, model.features, compiled, note
     )
 
 
 def _compile_checked(
-    ws: Workspace, model: registry.ModelVersion, pipeline: Any
+    root: Path, model: registry.ModelVersion, pipeline: Any
 ) -> tuple[CompiledPipeline | None, str]:
     """The compiled path if it scores the golden set as scikit-learn does."""
     from console.core.serving.scoring import golden_columns
@@ -76,7 +89,7 @@ def _compile_checked(
     if not model.golden_path:
         return None, "scikit-learn: no golden set to check the fast path against"
     try:
-        columns = golden_columns(registry.load_golden(ws, model), model.features)
+        columns = golden_columns(registry.golden_frame(root, model), model.features)
         same, worst = fast_path.verified(compiled, pipeline, columns)
     except (ConsoleError, OSError, ValueError, KeyError, IndexError) as exc:
         return None, f"scikit-learn: the fast path could not be checked ({exc})"
@@ -95,9 +108,13 @@ class ModelHolder:
         *,
         poll_seconds: float = 0.25,
         on_swap: Callable[[LoadedModel | None, str], None] | None = None,
+        loader: ModelLoader | None = None,
     ) -> None:
         self.ws = ws
         self.poll_seconds = poll_seconds
+        #: loads versions in a helper process (see :mod:`console.core.serving.model_loader`);
+        #: None: in this process
+        self.loader = loader
         self.current = load_production(ws)
         #: recently served versions stay loaded, so switching back (a rollback, or the
         #: next promote) is one reference assignment: no load competes with requests
@@ -105,6 +122,7 @@ class ModelHolder:
         self._remember(self.current)
         self._on_swap = on_swap
         self._failed: tuple[str, str] | None = None  # (version, sha) that would not load
+        self._failed_preload: tuple[str, str] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -116,7 +134,7 @@ class ModelHolder:
         if self._failed == (model.version, model.sha256):
             return False
         try:
-            loaded = self._recent.get((model.version, model.sha256)) or load_version(self.ws, model)
+            loaded = self._recent.get((model.version, model.sha256)) or self._load(model)
         except (ConsoleError, OSError, ValueError) as exc:
             self._failed = (model.version, model.sha256)
             log.error("cannot load production version %s: %s", model.version, exc)
@@ -131,6 +149,46 @@ class ModelHolder:
             self._on_swap(loaded, "")
         return True
 
+    def _load(self, model: registry.ModelVersion) -> LoadedModel:
+        if self.loader is not None:
+            try:
+                return self.loader.load(self.ws.root, model)
+            except LoaderUnavailable as exc:
+                log.warning("%s: loading model %s in the service", exc, model.version)
+        return load_version(self.ws, model)
+
+    def preload_rollback_target(self) -> str | None:
+        """Load the version a rollback would restore, in the helper process, so the
+        rollback swaps at once. Only with a helper: loading here would stall requests.
+
+        Returns the version now held ready (None: nothing to load, or not yet possible).
+        """
+        from console.core.models import deploy
+
+        if self.loader is None or not self.loader.ready():
+            return None
+        version = deploy.previous_production(self.ws)
+        model = registry.get(self.ws, version) if version else None
+        if model is None:
+            return None
+        key = (model.version, model.sha256)
+        if key in self._recent or key == self._failed_preload:
+            return model.version
+        try:
+            loaded = self.loader.load(self.ws.root, model)
+        except LoaderUnavailable:
+            return None
+        except (ConsoleError, OSError, ValueError) as exc:
+            self._failed_preload = key  # the rollback's own checks will say why
+            log.warning("cannot preload rollback target %s: %s", model.version, exc)
+            return None
+        self._recent[key] = loaded
+        self._recent.move_to_end(key, last=False)  # evicted first: it is not serving
+        while len(self._recent) > KEEP_LOADED:
+            self._recent.popitem(last=False)
+        log.info("rollback target %s loaded ahead", model.version)
+        return model.version
+
     def _remember(self, model: LoadedModel) -> None:
         key = (model.version, model.sha256)
         self._recent[key] = model
@@ -139,6 +197,8 @@ class ModelHolder:
             self._recent.popitem(last=False)
 
     def start(self) -> None:
+        if self.loader is not None:
+            self.loader.start()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="service-model-poll")
         self._thread.start()
@@ -148,10 +208,17 @@ class ModelHolder:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self.loader is not None:
+            self.loader.close()
 
     def _run(self) -> None:
+        target_ready = False  # the rollback target is loaded (or there is none)
         while not self._stop.wait(self.poll_seconds):
             try:
-                self.poll_once()
+                if self.poll_once():
+                    target_ready = False  # production moved: so did the rollback target
+                if not target_ready and self.loader is not None and self.loader.ready():
+                    self.preload_rollback_target()
+                    target_ready = True
             except Exception:  # a bad poll must not end the service's swaps
                 log.exception("polling the production model failed")

@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from console.core.serving.scoring import ScoredBatch
 
 log = logging.getLogger(__name__)
-#: id, timestamp, feature values by name, score, decision, model version, latency (ms)
-_Row = tuple[str, datetime, dict[str, Any], float, int, str, float]
 DUPLICATE: Final = "duplicate id"
 FIRST_IDS: Final = 10  # ids recorded per flush with the count
 
@@ -58,7 +56,11 @@ class PredictionLog:
         self.flush_rows = flush_rows
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
-        self._rows: list[_Row] = []
+        #: rows waiting, kept as columns (id, timestamp, features…, score, decision,
+        #: model version, latency): the flush then makes each Arrow column in one call,
+        #: where building them row by row held the interpreter lock requests wait for
+        self._features = tuple(ws.config.data_schema.features)
+        self._rows = _Columns(self._features)
         self._ids: set[str] = set()
         self._flushing: set[str] = set()  # ids being stored by the flush under way
         self._known = KnownIds()  # ids stored (at start, and by each flush)
@@ -79,9 +81,7 @@ class PredictionLog:
                     self._note_duplicates([row_id])
                     continue
                 self._ids.add(row_id)
-                values = {name: column[i] for name, column in batch.columns.items()}
-                row = (row_id, batch.ts[i], values, float(batch.scores[i]))
-                self._rows.append((*row, int(batch.decisions[i]), batch.version, latency_ms))
+                self._rows.add(batch, i, latency_ms)
             pending = len(self._rows)
         self.metrics.log_pending = pending
         if pending >= self.flush_rows:
@@ -100,7 +100,7 @@ class PredictionLog:
         """Ingest what is waiting; returns the rows stored (errors are counted, not raised)."""
         with self._flush_lock:
             with self._lock:
-                rows, self._rows = self._rows, []
+                rows, self._rows = self._rows, _Columns(self._features)
                 self._flushing, self._ids = self._ids, set()
             self.metrics.log_pending = 0
             stored = 0
@@ -150,25 +150,28 @@ class PredictionLog:
         except Exception as exc:  # counted in /health either way
             log.warning("could not record %d unlogged records: %s", count, exc)
 
-    def _table(self, rows: list[_Row]) -> pa.Table:
+    def _table(self, rows: _Columns) -> pa.Table:
         import pyarrow as pa
 
         schema = self.ws.config.data_schema
         target = store.stored_schema(schema, "predictions")
         columns: dict[str, list[Any]] = {
-            schema.id: [r[0] for r in rows],
-            schema.timestamp: [r[1] for r in rows],
+            schema.id: rows.ids,
+            schema.timestamp: rows.ts,
+            schema.score: rows.scores,
+            schema.decision: rows.decisions,
+            store.MODEL_VERSION: rows.versions,
+            store.LATENCY_MS: rows.latencies,
         }
-        for name, kind in schema.features.items():
-            values = [r[2].get(name) for r in rows]
-            if kind == "integer":
-                values = [None if v is None else int(v) for v in values]
-            columns[name] = values
-        columns[schema.score] = [r[3] for r in rows]
-        columns[schema.decision] = [r[4] for r in rows]
-        columns[store.MODEL_VERSION] = [r[5] for r in rows]
-        columns[store.LATENCY_MS] = [r[6] for r in rows]
-        arrays = {name: pa.array(columns[name], target.field(name).type) for name in target.names}
+        arrays = {}
+        for name in target.names:
+            kind = schema.features.get(name)
+            if kind is None:
+                arrays[name] = pa.array(columns[name], target.field(name).type)
+            elif kind == "integer":  # JSON may send 13.0: a safe cast refuses 13.5
+                arrays[name] = pa.array(rows.features[name], pa.float64()).cast(pa.int64())
+            else:
+                arrays[name] = pa.array(rows.features[name], target.field(name).type)
         return pa.table(arrays)
 
     def _without_stored_ids(self, table: pa.Table) -> tuple[pa.Table, list[str]]:
@@ -223,3 +226,39 @@ def unlogged_since(ws: Workspace, since: str, until: str | None = None) -> tuple
     for row in rows:
         first += [str(i) for i in json.loads(row["first_ids"])]
     return sum(int(r["records"]) for r in rows), first[:FIRST_IDS]
+
+
+class _Columns:
+    """Scored rows waiting for the flush, column by column."""
+
+    def __init__(self, features: tuple[str, ...]) -> None:
+        self.ids: list[str] = []
+        self.ts: list[datetime] = []
+        self.features: dict[str, list[Any]] = {name: [] for name in features}
+        self.scores: list[float] = []
+        self.decisions: list[int] = []
+        self.versions: list[str] = []
+        self.latencies: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, batch: ScoredBatch, i: int, latency_ms: float) -> None:
+        self.ids.append(batch.ids[i])
+        self.ts.append(batch.ts[i])
+        for name, values in self.features.items():
+            column = batch.columns.get(name)
+            values.append(None if column is None else column[i])
+        self.scores.append(float(batch.scores[i]))
+        self.decisions.append(int(batch.decisions[i]))
+        self.versions.append(batch.version)
+        self.latencies.append(latency_ms)
+
+    def head(self, n: int) -> _Columns:
+        """The first ``n`` rows (tests)."""
+        out = _Columns(tuple(self.features))
+        out.ids, out.ts = self.ids[:n], self.ts[:n]
+        out.features = {name: values[:n] for name, values in self.features.items()}
+        out.scores, out.decisions = self.scores[:n], self.decisions[:n]
+        out.versions, out.latencies = self.versions[:n], self.latencies[:n]
+        return out

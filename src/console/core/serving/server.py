@@ -26,6 +26,7 @@ from console.core.serving.app import Runtime, build_app
 from console.core.serving.cache import PredictionCache
 from console.core.serving.metrics import ServiceMetrics
 from console.core.serving.model_holder import LoadedModel, ModelHolder
+from console.core.serving.model_loader import ModelLoader
 from console.core.serving.prediction_log import PredictionLog
 from console.core.serving.settings import ServiceSettings
 
@@ -65,7 +66,10 @@ class ScoringService:
         self.metrics = ServiceMetrics()
         request_log.configure(ws)
         self.holder = ModelHolder(
-            ws, poll_seconds=self.settings.poll_seconds, on_swap=self._swapped
+            ws,
+            poll_seconds=self.settings.poll_seconds,
+            on_swap=self._swapped,
+            loader=ModelLoader() if self.settings.load_in_helper else None,
         )
         self.metrics.model_version = self.holder.current.version
         self.cache = PredictionCache(self.settings.cache_size)

@@ -24,6 +24,8 @@ class ServiceSettings:
     prediction cache (0 turns it off); the prediction log is flushed to the store every
     ``flush_seconds`` or ``flush_rows`` rows; production is polled every ``poll_seconds``.
     ``open_on_loopback`` lets clients on this machine score without the bearer token.
+    ``load_in_helper`` loads model versions in a helper process (see
+    :mod:`console.core.serving.model_loader`).
     """
 
     host: str = DEFAULT_HOST
@@ -36,6 +38,7 @@ class ServiceSettings:
     flush_rows: int = _DEFAULTS.flush_rows
     poll_seconds: float = _DEFAULTS.poll_seconds
     open_on_loopback: bool = _DEFAULTS.open_on_loopback
+    load_in_helper: bool = _DEFAULTS.load_in_helper
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
