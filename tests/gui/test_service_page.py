@@ -111,7 +111,7 @@ def test_live_traffic_toggle_starts_and_stops_the_generator(
 
 
 def test_records_not_logged_for_a_duplicate_id_are_shown(page: ServicePage, ws: Workspace) -> None:
-    with running(ws) as service:
+    with running(ws, flush_seconds=600) as service:  # the row stays waiting while we look
         page.poll()
         assert page.cache_tile.state == ""
         with httpx.Client(headers=AUTH) as client:
