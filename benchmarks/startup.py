@@ -82,16 +82,17 @@ def window_child(kind: str, root: Path) -> None:
         window.show()
     else:
         from console.core.base.workspace import Workspace
-        from console.gui.app import _application
+        from console.gui.app import _application, after_first_paint, check_at_open
         from console.gui.main_window import MainWindow
 
         app = _application()
         spy = FirstPaint()
         app.installEventFilter(spy)
-        ws = Workspace.open(root)
+        ws = Workspace.open(root, check_head=False)  # as the console opens it
         window = MainWindow(ws, "bench")
         window.resize(1280, 800)
         window.show()
+        after_first_paint(window, lambda: check_at_open(ws, "bench"))
     while not painted:
         app.processEvents()
     # the parent times the process until this line: print it at once, the rest after

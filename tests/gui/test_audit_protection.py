@@ -68,3 +68,29 @@ def test_without_a_keyring_not_tamper_evident(qtbot: QtBot, tmp_path: Path) -> N
         assert "NOT tamper-evident" in audit_page.banner.text()
         assert "intact" not in audit_page.banner.text()
         window.close()
+
+
+def test_tampering_found_after_the_first_paint_raises_the_access_alert(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    from console.core.alerts import engine
+    from console.gui import app as gui_app
+
+    ws.set_role("alice", "bob", "viewer")
+    conn = sqlite3.connect(ws.root / "console.db", isolation_level=None)
+    conn.execute("UPDATE users SET role = 'admin' WHERE name = 'bob'")
+    conn.close()
+    root = ws.root
+    ws.close()
+    opened = gui_app.open_workspace(root, "alice")
+    assert isinstance(opened, Workspace)
+    with opened as again:
+        assert again.integrity.ok  # not checked yet: the window paints first
+        window = gui_app.show_window(again, "alice")
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: not again.integrity.ok, timeout=10_000)
+        assert "users.bob: viewer -> admin" in again.integrity.described()
+        access = [a for a in engine.open_alerts(again) if a.metric == "access"]
+        assert access
+        assert "critical" in {a.severity for a in access}
+        window.close()

@@ -72,3 +72,16 @@ def test_run_checks_button_stores_a_report(qtbot: QtBot, window: MainWindow) -> 
     qtbot.waitUntil(lambda: window.overview_page.check_job is None, timeout=5000)
     qtbot.waitUntil(lambda: window.overview_page.status.system.value.text() != "–")
     assert window.statusBar().currentMessage().startswith("Ran the daily checks; report 1")
+
+
+def test_plot_and_table_stack_on_a_narrow_window(qtbot: QtBot, window: MainWindow) -> None:
+    window.show_page("quality")
+    page = window.page("quality")
+    assert isinstance(page, QualityPage)
+    window.resize(1400, 800)
+    qtbot.waitUntil(page.row.side_by_side)
+    window.resize(760, 520)  # the minimum size: one above the other, no sideways scroll
+    qtbot.waitUntil(lambda: not page.row.side_by_side())
+    settle(qtbot, window)
+    assert not page.scroll.horizontalScrollBar().isVisible()
+    assert page.features.width() >= page.row.width() - 40  # the table has the full width

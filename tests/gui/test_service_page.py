@@ -111,7 +111,7 @@ def test_live_traffic_toggle_starts_and_stops_the_generator(
 
 
 def test_records_not_logged_for_a_duplicate_id_are_shown(page: ServicePage, ws: Workspace) -> None:
-    with running(ws) as service:
+    with running(ws, flush_seconds=600) as service:  # the row stays waiting while we look
         page.poll()
         assert page.cache_tile.state == ""
         with httpx.Client(headers=AUTH) as client:
@@ -150,3 +150,13 @@ def test_start_for_a_signed_in_user_the_workspace_will_not_let_run_is_refused(
     assert "would run as bob" in str(errors[0])
     assert state.recent_runs(ws) == []
     main.close()
+
+
+def test_a_rollback_target_loaded_ahead_is_shown(page: ServicePage, ws: Workspace) -> None:
+    with running(ws) as service:
+        page.poll()
+        assert page.model_tile.detail.text() == "0 hot swaps\nfollows production"
+        service.holder.rollback_ready = "0.9.0"  # what the helper's load ahead sets
+        page.poll()
+        assert page.model_tile.detail.text() == "0 hot swaps\nrollback to 0.9.0 ready"
+        assert "already loaded" in page.model_tile.toolTip()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from console import __version__
 from console.core.base import access
@@ -48,10 +49,47 @@ def run_gui(root: Path) -> int:
         signed_in = sign_in(ws, user)
         if signed_in is None:
             return EXIT_OK
-        raise_tamper_alert(ws, signed_in)
-        window = MainWindow(ws, signed_in)
-        window.show()
+        show_window(ws, signed_in)
         return app.exec()
+
+
+def show_window(ws: Workspace, user: str) -> MainWindow:
+    """The main window, shown. The audit log's head is checked right after its first
+    paint (the workspace is opened without it: the keyring's backend search alone takes
+    about 0.1 s), and a tampering found raises the critical access alert then."""
+    window = MainWindow(ws, user)
+    window.show()
+    after_first_paint(window, lambda: check_at_open(ws, user))
+    return window
+
+
+def check_at_open(ws: Workspace, user: str) -> None:
+    ws.check_audit_head()
+    raise_tamper_alert(ws, user)
+
+
+class _FirstPaint(QObject):
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window, self._then = window, then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        painted = event.type() == QEvent.Type.Paint
+        if painted and isinstance(watched, QWidget) and watched.window() is self._window:
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+            QTimer.singleShot(0, self._window, self._then)  # once the frame is out
+        return False
+
+
+def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
+    """Call ``then`` on the GUI thread once ``window`` has painted for the first time."""
+    app = QApplication.instance()
+    if app is None:
+        then()
+        return
+    app.installEventFilter(_FirstPaint(window, then))
 
 
 def raise_tamper_alert(ws: Workspace, user: str) -> None:
@@ -106,7 +144,7 @@ def open_workspace(root: Path, user: str) -> Workspace | int:
             return EXIT_OK
         create_with_progress(root, user, demo=choice == DEMO)
     try:
-        return Workspace.open(root)
+        return Workspace.open(root, check_head=False)  # checked once the window is painted
     except ConsoleError as exc:
         workers.show_error(None, "Cannot open the workspace", exc)
         return EXIT_CANNOT_OPEN

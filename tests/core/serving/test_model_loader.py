@@ -116,7 +116,9 @@ def test_the_rollback_target_is_loaded_ahead_and_the_rollback_loads_nothing(
     assert deploy.promote(ws, "alice", "1.1.0", reason="test").outcome == "switched"
     holder = ModelHolder(ws, loader=ready(loader))
     assert holder.current.version == "1.1.0"
+    assert holder.rollback_ready is None
     assert holder.preload_rollback_target() == "1.0.0"
+    assert holder.rollback_ready == "1.0.0"
     assert loader.loads == 1
 
     def no_load(*_args):
@@ -127,6 +129,7 @@ def test_the_rollback_target_is_loaded_ahead_and_the_rollback_loads_nothing(
     assert deploy.rollback(ws, "alice", reason="test").outcome == "switched"
     assert holder.poll_once()
     assert holder.current.version == "1.0.0"
+    assert holder.rollback_ready is None  # production moved: so did the target
     assert holder.preload_rollback_target() is None  # 1.1.0 was rolled back from
 
 
@@ -158,3 +161,29 @@ def test_the_service_swaps_with_models_from_its_helper(workspace: Workspace) -> 
         pid = loader.pid
     with pytest.raises(ProcessLookupError):  # stopped with the service
         os.kill(pid, 0)
+
+
+def test_a_helper_too_slow_is_stopped_and_the_load_falls_back(workspace: Workspace) -> None:
+    ws = with_models(workspace)
+    slow = ModelLoader(load_timeout=0.001)
+    slow.start()
+    try:
+        pid = ready(slow).pid
+        with pytest.raises(LoaderUnavailable, match="took over"):
+            slow.load(ws.root, registry.require(ws, "1.1.0"))
+        assert slow.pid is None  # stopped; started again for the next load
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        slow.close()
+
+
+def test_load_in_helper_false_keeps_every_load_in_the_service(workspace: Workspace) -> None:
+    ws = with_models(workspace)
+    with running(ws, load_in_helper=False) as service:
+        assert service.holder.loader is None
+        switch_production(ws, "1.1.0")
+        deadline = time.monotonic() + 30
+        while service.holder.current.version != "1.1.0":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)

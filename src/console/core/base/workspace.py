@@ -70,7 +70,10 @@ class Workspace:
 
     # ------------------------------------------------------------------ open/create
     @classmethod
-    def open(cls, root: Path) -> Workspace:
+    def open(cls, root: Path, *, check_head: bool = True) -> Workspace:
+        """Open the workspace at ``root``. ``check_head=False`` leaves the audit log's
+        head check (:meth:`check_audit_head`) to the caller, who runs it soon after: the
+        window does, once painted, as the keyring's backend search takes ~0.1 s."""
         root = root.expanduser().resolve()
         if not (root / CONFIG_FILE).is_file():
             raise WorkspaceError(
@@ -81,7 +84,8 @@ class Workspace:
         ws = cls(root, config)
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
         ws.sweep_orphans()
-        ws.check_audit_head()
+        if check_head:
+            ws.check_audit_head()
         ws.note_config_edit()
         return ws
 

@@ -103,6 +103,12 @@ class Runtime:
     scorer: BatchScorer = field(default_factory=BatchScorer)
     refusals: RefusalLog = field(default_factory=RefusalLog)
 
+    def health(self) -> dict[str, Any]:
+        """What /health answers: the counters, the version serving, the one loaded ahead."""
+        self.metrics.model_version = self.holder.current.version
+        self.metrics.rollback_ready = self.holder.rollback_ready
+        return self.metrics.health(self.cache.hits, self.cache.misses)
+
     def authorized(self, request: Request) -> bool:
         """The token matches, or none is required; a refusal is logged."""
         if self.token is None or token_matches(request.headers.get("authorization"), self.token):
@@ -178,9 +184,7 @@ def build_app(
         return JSONResponse(batch.response(latency_ms, unlogged))
 
     async def health(_request: Request) -> Response:
-        cache = runtime.cache
-        runtime.metrics.model_version = runtime.holder.current.version
-        return JSONResponse(runtime.metrics.health(cache.hits, cache.misses))
+        return JSONResponse(runtime.health())
 
     async def metrics(request: Request) -> Response:
         if not runtime.authorized(request):

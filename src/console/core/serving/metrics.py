@@ -34,6 +34,8 @@ class ServiceMetrics:
         self.swaps = 0
         self.swap_errors = 0
         self.last_swap_error = ""
+        #: the version a rollback would restore, when it is loaded ahead (else None)
+        self.rollback_ready: str | None = None
         self.logged_rows = 0
         self.log_dropped = 0  # records not logged, for any reason
         self.log_duplicates = 0  # ... of which because their id was stored or waiting
@@ -81,6 +83,7 @@ class ServiceMetrics:
             "swaps": self.swaps,
             "swap_errors": self.swap_errors,
             "last_swap_error": self.last_swap_error,
+            "rollback_ready": self.rollback_ready,
             "logged_rows": self.logged_rows,
             "log_pending": self.log_pending,
             "log_dropped": self.log_dropped,

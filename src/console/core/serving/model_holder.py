@@ -123,6 +123,8 @@ class ModelHolder:
         self._on_swap = on_swap
         self._failed: tuple[str, str] | None = None  # (version, sha) that would not load
         self._failed_preload: tuple[str, str] | None = None
+        #: the version a rollback would restore, when it is loaded ahead (else None)
+        self.rollback_ready: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -142,6 +144,7 @@ class ModelHolder:
                 self._on_swap(None, f"{model.version}: {exc}")
             return False
         self.current = loaded  # one reference assignment: atomic for readers
+        self.rollback_ready = None  # production moved: so did the rollback target
         self._remember(loaded)
         self._failed = None
         log.info("now serving model %s", loaded.version)
@@ -172,7 +175,10 @@ class ModelHolder:
         if model is None:
             return None
         key = (model.version, model.sha256)
-        if key in self._recent or key == self._failed_preload:
+        if key == self._failed_preload:
+            return None
+        if key in self._recent:
+            self.rollback_ready = model.version
             return model.version
         try:
             loaded = self.loader.load(self.ws.root, model)
@@ -186,6 +192,7 @@ class ModelHolder:
         self._recent.move_to_end(key, last=False)  # evicted first: it is not serving
         while len(self._recent) > KEEP_LOADED:
             self._recent.popitem(last=False)
+        self.rollback_ready = model.version
         log.info("rollback target %s loaded ahead", model.version)
         return model.version
 

@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QTableWidget,
     QWidget,
@@ -28,7 +27,11 @@ from console.gui.pages.base import Page
 from console.gui.widgets.confusion_table import table_item
 from console.gui.widgets.metric_plot import MetricPlot
 from console.gui.widgets.panel import panel
+from console.gui.widgets.side_by_side import SideBySide
 from console.gui.widgets.tables import style_grid
+
+#: narrower than this, the plot and the per-feature table stack (the page scrolls)
+SIDE_BY_SIDE_WIDTH = 820
 
 SHARES = (
     ("missing", "missing"),
@@ -71,11 +74,8 @@ class QualityPage(Page):
         left = panel("Share of bad values per day (worst feature)", self.plot)
         right = panel("", self.features_title, self.features)
         pipe = panel("Pipeline health", self.pipeline)
-        row = QHBoxLayout()
-        row.setSpacing(12)
-        row.addWidget(left, 5)
-        row.addWidget(right, 4)
-        self.body.addLayout(row, 1)
+        self.row = SideBySide(left, right, stretch=(5, 4), min_width=SIDE_BY_SIDE_WIDTH)
+        self.body.addWidget(self.row, 1)
         self.body.addWidget(pipe)
 
     def refresh(self) -> None:

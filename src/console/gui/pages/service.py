@@ -200,11 +200,24 @@ class ServicePage(Page):
         )
         swaps = int(health.get("swaps", 0))
         errors = int(health.get("swap_errors", 0))
+        ready = health.get("rollback_ready")
         self.model_tile.show_value(
             str(health["model_version"]),
             f"{swaps} hot swap{'s' if swaps != 1 else ''}"
-            + (f"\n{errors} version(s) failed to load" if errors else "\nfollows production"),
+            + (
+                f"\n{errors} version(s) failed to load"
+                if errors
+                else f"\nrollback to {ready} ready"
+                if ready
+                else "\nfollows production"
+            ),
             state="warning" if errors else "",
+        )
+        self.model_tile.setToolTip(
+            f"Version {ready}, which a rollback would restore, is already loaded in the "
+            "service: the switch loads nothing."
+            if ready
+            else ""
         )
         latest = self.chart.latest()
         rate = f"{latest[0]:.1f}/s" if latest else "–"
