@@ -89,3 +89,29 @@ def test_a_page_built_ahead_reads_its_history_before_it_is_shown(page: SystemPag
     page.reload_history = lambda: reads.append(1.0)  # type: ignore[method-assign]
     page.refresh()
     assert reads == []
+
+
+def test_back_from_another_page_the_plots_catch_up_one_after_the_other(
+    qtbot: QtBot, page: SystemPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page.show()
+    page.hide()
+    assert not page.timer.isActive()
+    turns: list[int | None] = []
+    monkeypatch.setattr(page, "update_live", lambda only=None: turns.append(only))
+    page.show()
+    qtbot.waitUntil(lambda: len(turns) == 4, timeout=5000)
+    assert turns == [0, 1, 2, 3]
+    assert page.timer.isActive()
+
+
+def test_live_plots_keep_the_width_of_their_value_axis(qtbot: QtBot, page: SystemPage) -> None:
+    """Their tick text changes as they go; the axis' width, and so the plot's layout, not."""
+    page.show()
+    widths = [plot.plot.getAxis("left").width() for plot in page.plots]
+    page.update_live()
+    for plot in page.plots:
+        plot.flush()
+    qtbot.wait(50)
+    assert [plot.plot.getAxis("left").width() for plot in page.plots] == widths
+    assert all(plot.plot.getAxis("left").fixedWidth is not None for plot in page.plots)

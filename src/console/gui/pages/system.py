@@ -20,6 +20,8 @@ from console.gui.widgets.metric_plot import MetricPlot
 from console.gui.widgets.panel import panel
 
 HISTORY_DAYS = 7
+#: back from another page, the plots catch up one after the other, this far apart
+CATCH_UP_STEP_MS = 60
 MACHINE = (("cpu", "CPU"), ("memory", "memory"), ("disk", "disk"))
 SERVICE = (
     ("service_cpu", "process CPU"),
@@ -93,8 +95,18 @@ class SystemPage(Page):
         if not self.sampler.running:
             self.sampler.start()
         elif not self.timer.isActive():
-            self.update_live()  # back from another page: what was sampled meanwhile
+            self.catch_up()  # back from another page: what was sampled meanwhile
         self.timer.start()
+
+    def catch_up(self) -> None:
+        """What was sampled while the page was hidden, one plot per slice of work: each
+        plot's view moves then and its axes are drawn again, and all four at once kept
+        the window from answering for 140 ms."""
+        self.update_live(only=0)
+        for n in range(1, len(self.plots)):
+            QTimer.singleShot(
+                n * CATCH_UP_STEP_MS, self, functools.partial(self.update_live, only=n)
+            )
 
     def stop_sampling(self) -> None:
         self.timer.stop()
@@ -122,17 +134,20 @@ class SystemPage(Page):
         )
         self.update_live()
 
-    def update_live(self) -> None:
+    def update_live(self, only: int | None = None) -> None:
+        """The stored history and the live samples into every plot (or the ``only``th)."""
         live = self.sampler.recent()
         start = live["ts"][0] if len(live["ts"]) else math.inf
         keep = self.history["ts"] < start
         x = np.concatenate([self.history["ts"][keep], live["ts"]])
         gap = 3 * settings(self.ws).sample_seconds  # longer: nothing sampled (window closed)
-        for plot, (_title, _fmt, series, _unit, _empty) in zip(self.plots, PLOTS, strict=True):
-            for key, _label in series:
+        for n, (plot, spec) in enumerate(zip(self.plots, PLOTS, strict=True)):
+            if only is not None and n != only:
+                continue
+            for key, _label in spec[2]:
                 y = np.concatenate([self.history[key][keep], live[key]])
                 plot.set_data(key, x, y, gap=gap)
-        if len(live["ts"]):
+        if len(live["ts"]) and not only:
             last = {k: v[-1] for k, v in live.items()}
             parts = [
                 f"CPU {last['cpu']:.0%}",

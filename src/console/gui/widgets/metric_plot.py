@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QLabel,
@@ -59,6 +60,19 @@ def cache_axes(plot: pg.PlotItem) -> None:
     plot's redraw."""
     for name in ("left", "bottom"):
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def fix_axis_width(plot: pg.PlotItem, widest: str) -> None:
+    """Give ``plot``'s left axis the width of its label and of tick text as wide as
+    ``widest``, for good: otherwise the axis widens or narrows with its tick text (or
+    when it starts showing values), and the whole plot is laid out and drawn again."""
+    axis = plot.getAxis("left")
+    metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
+    # as pyqtgraph measures it (AxisItem._updateWidth), for the widest text
+    label = axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0
+    axis.setWidth(
+        int(metrics.horizontalAdvance(widest) + axis.style["tickTextOffset"][0] + label + 2)
+    )
 
 
 def round_up(value: float) -> float:
@@ -111,11 +125,7 @@ class MetricPlot(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setClipToView(True)
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(THEME.muted))
-            axis.setTextPen(pg.mkPen(THEME.text))
-        cache_axes(self.plot)
+        self._style_axes()
         self.title = QLabel(title)
         self.title.setProperty("role", "section")
         self.readout = QLabel(" ")
@@ -145,6 +155,15 @@ class MetricPlot(QWidget):
             self.widget.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved
         )
         self._pending: set[str] = set()
+
+    def _style_axes(self) -> None:
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(THEME.muted))
+            axis.setTextPen(pg.mkPen(THEME.text))
+        cache_axes(self.plot)
+        if self.live:  # its tick text changes as it goes
+            fix_axis_width(self.plot, "100.0 %" if self.y_format.endswith("%") else "10000.0")
 
     def add_series(self, key: str, label: str, *, dashed: bool = False) -> pg.PlotDataItem:
         colour = PALETTE[len(self.curves) % len(PALETTE)]

@@ -17,7 +17,7 @@ from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.legend import legend_label
-from console.gui.widgets.metric_plot import cache_axes, round_up
+from console.gui.widgets.metric_plot import cache_axes, fix_axis_width, round_up
 
 HISTORY = 600  # samples kept (one a second: ten minutes)
 
@@ -62,6 +62,8 @@ def _plot(title_left: str) -> pg.PlotWidget:
         plot.getAxis(name).setTextPen(pg.mkPen(THEME.text))
     plot.setXRange(-120, 0, padding=0)
     cache_axes(plot)
+    # the values appear with the first sample and change as it goes: the width stays
+    fix_axis_width(plot, "10000")
     return widget
 
 
