@@ -97,6 +97,8 @@ def test_every_table_fits_at_the_minimum_size(qtbot: QtBot, busy: Workspace) -> 
         elided = 0
         for view in views:
             owner = f"{type(view.window()).__name__}/{type(view).__name__}"
+            if not view.isVisible():  # a table fits once shown (test_building_blocks)
+                tables.fit_columns(view).fit()
             assert not header_cuts(view), f"{owner}: header text cut {header_cuts(view)}"
             header = view.horizontalHeader()
             last = header.logicalIndex(header.count() - 1)

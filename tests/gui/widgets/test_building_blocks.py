@@ -86,3 +86,20 @@ def test_header_action_needing_a_role_is_disabled_with_the_reason(
     action = page.header_action("Promote…", "mdi6.rocket", "", lambda: None, needs="model.promote")
     assert not action.isEnabled()
     assert "Needs the" in action.toolTip()
+
+
+def test_a_hidden_table_is_fitted_when_shown_not_while_hidden(qtbot: QtBot, monkeypatch) -> None:
+    table = QTableWidget(0, 2)
+    qtbot.addWidget(table)
+    fitter = fit_columns(table)
+    measured: list[int] = []
+    width_for = fitter.width_for
+    monkeypatch.setattr(fitter, "width_for", lambda c: measured.append(c) or width_for(c))
+    table.setRowCount(3)  # filled while hidden (a page built ahead): nothing is measured
+    for row in range(3):
+        table.setItem(row, 0, QTableWidgetItem("a cell wider than its header " * 2))
+    qtbot.wait(20)
+    assert measured == []
+    table.show()
+    qtbot.waitUntil(lambda: measured != [])
+    assert table.horizontalHeader().sectionSize(0) == MAX_COLUMN_WIDTH

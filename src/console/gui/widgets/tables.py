@@ -96,7 +96,7 @@ class ColumnFitter(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self.fit)
+        self._timer.timeout.connect(self._fit_if_shown)
         view.horizontalHeader().sectionResized.connect(self._resized)
         view.installEventFilter(self)
         self._watch()
@@ -135,8 +135,15 @@ class ColumnFitter(QObject):
         ):
             self.user_sized.add(column)  # the operator's width stays
 
+    def _fit_if_shown(self) -> None:
+        # A hidden table (a page built ahead, or not shown) is fitted when it is shown:
+        # Qt measures every row of a hidden view (a visible one: the rows in view plus
+        # FIT_ROWS), which took 140 ms on a page filled while hidden.
+        if self.view.isVisible():
+            self.fit()
+
     def fit(self) -> None:
-        """Size every column now (the scheduled fits call this)."""
+        """Size every column now (the scheduled fits call this once the table shows)."""
         self._watch()
         model = self.view.model()
         if model is None:
