@@ -16,7 +16,7 @@ from console.core.base.workspace import Workspace
 from console.core.models import deploy, deploy_checks, registry
 from console.core.serving import model_holder
 from console.core.serving.model_holder import ModelHolder
-from console.core.serving.model_loader import LoaderUnavailable, ModelLoader
+from console.core.serving.model_loader import NICE, LoaderUnavailable, ModelLoader
 from tests.core.registry_helpers import copy_of, shared_template
 from tests.core.serving_models import (
     AUTH,
@@ -54,6 +54,9 @@ def test_the_helper_loads_the_version_the_service_would(workspace: Workspace, lo
     np.testing.assert_array_equal(there.pipeline.predict_proba(x), here.pipeline.predict_proba(x))
     assert loader.loads == 1
     assert loader.pid != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, loader.pid) == os.getpriority(os.PRIO_PROCESS, 0) + min(
+        NICE, 19 - os.getpriority(os.PRIO_PROCESS, 0)
+    )  # requests get the CPU first
 
 
 def test_a_corrupt_artifact_fails_in_the_helper_as_it_would_here(
