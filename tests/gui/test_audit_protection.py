@@ -41,13 +41,18 @@ def test_anchored_log(qtbot: QtBot, ws: Workspace) -> None:
     window.close()
 
 
-def test_tampered_state_says_what_changed(qtbot: QtBot, ws: Workspace) -> None:
+def promote_bob_behind_the_consoles_back(ws: Workspace) -> Path:
+    """bob made admin by a direct database edit; the workspace closed (its root)."""
     ws.set_role("alice", "bob", "viewer")
     conn = sqlite3.connect(ws.root / "console.db", isolation_level=None)
     conn.execute("UPDATE users SET role = 'admin' WHERE name = 'bob'")
     conn.close()
-    root = ws.root
     ws.close()
+    return ws.root
+
+
+def test_tampered_state_says_what_changed(qtbot: QtBot, ws: Workspace) -> None:
+    root = promote_bob_behind_the_consoles_back(ws)
     with Workspace.open(root) as again:
         window = open_window(qtbot, again)
         overview, audit_page = pages(qtbot, window)
@@ -76,12 +81,7 @@ def test_tampering_found_after_the_first_paint_raises_the_access_alert(
     from console.core.alerts import engine
     from console.gui import app as gui_app
 
-    ws.set_role("alice", "bob", "viewer")
-    conn = sqlite3.connect(ws.root / "console.db", isolation_level=None)
-    conn.execute("UPDATE users SET role = 'admin' WHERE name = 'bob'")
-    conn.close()
-    root = ws.root
-    ws.close()
+    root = promote_bob_behind_the_consoles_back(ws)
     opened = gui_app.open_workspace(root, "alice")
     assert isinstance(opened, Workspace)
     with opened as again:

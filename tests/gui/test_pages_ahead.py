@@ -17,6 +17,16 @@ from console.gui.pages_ahead import BackgroundImports
 from tests.gui.conftest import settle
 
 
+def shown(qtbot: QtBot, ws: Workspace, *, settled: bool = False) -> MainWindow:
+    """The main window, shown (and its start-up work done, when ``settled``)."""
+    main = MainWindow(ws, "alice")
+    qtbot.addWidget(main)
+    main.show()
+    if settled:
+        settle(qtbot, main)
+    return main
+
+
 def test_modules_are_imported_on_a_background_thread(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,9 +63,7 @@ def test_a_module_that_fails_to_import_is_reported_done(
 
 
 def test_every_page_module_is_imported_after_the_first_paint(qtbot: QtBot, ws: Workspace) -> None:
-    main = MainWindow(ws, "alice")
-    qtbot.addWidget(main)
-    main.show()
+    main = shown(qtbot, ws)
     modules = [entry.module for entry in main.page_entries]
     qtbot.waitUntil(lambda: all(pages_ahead.IMPORTS.imported(m) for m in modules), timeout=20_000)
     settle(qtbot, main)
@@ -68,9 +76,7 @@ def test_pages_are_built_ahead_and_a_visit_does_not_build_them_again(
 ) -> None:
     monkeypatch.setattr(pages_ahead, "BUILD_AHEAD", True)
     monkeypatch.setattr(pages_ahead, "STEP_EVERY_MS", 20)
-    main = MainWindow(ws, "alice")
-    qtbot.addWidget(main)
-    main.show()
+    main = shown(qtbot, ws)
     keys = main.page_keys()
     qtbot.waitUntil(lambda: len(main.built_pages()) == len(keys), timeout=60_000)
     qtbot.waitUntil(lambda: not main.ahead.timer.isActive(), timeout=60_000)
@@ -96,10 +102,7 @@ def test_a_page_built_ahead_but_not_read_yet_reads_when_shown(
 ) -> None:
     """Its widgets come in one slice and its first read in the next: shown between
     the two, the page reads then (and the later slice does not read it again)."""
-    main = MainWindow(ws, "alice")
-    qtbot.addWidget(main)
-    main.show()
-    settle(qtbot, main)
+    main = shown(qtbot, ws, settled=True)
     number = main.page_keys().index("data")
     main.ahead._build(number)
     page = main.page("data")
@@ -120,10 +123,7 @@ def test_a_page_built_ahead_makes_its_plots_in_slices_of_their_own(
     meanwhile gets it whole."""
     from console.gui.pages.system import SystemPage
 
-    main = MainWindow(ws, "alice")
-    qtbot.addWidget(main)
-    main.show()
-    settle(qtbot, main)
+    main = shown(qtbot, ws, settled=True)
     number = main.page_keys().index("system")
     main.ahead._build(number)
     page = main._built[number]  # as built: main.page() would make its parts
@@ -146,10 +146,7 @@ def test_a_page_built_ahead_is_frozen_out_of_the_collectors_passes(
 
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     frozen: list[bool] = []
-    main = MainWindow(ws, "alice")
-    qtbot.addWidget(main)
-    main.show()
-    settle(qtbot, main)
+    main = shown(qtbot, ws, settled=True)
     number = main.page_keys().index("jobs")
     main.ahead._build(number)
     main.ahead._lay_out(number)
