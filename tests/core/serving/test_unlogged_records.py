@@ -76,7 +76,11 @@ def test_an_id_stored_by_another_ingest_meanwhile_is_counted_at_the_flush(
         model, [record(transaction_id=i) for i in ("x-1", "x-2")], schema, PredictionCache(0)
     )
     assert log.append(batch, 1.0) == {}  # neither is stored yet
-    other = log._table(log._rows.head(1))  # x-1 arrives by a file ingest before the flush
+    first = PredictionLog(ws, "alice", "feed", ServiceMetrics())
+    first.append(
+        score_records(model, [record(transaction_id="x-1")], schema, PredictionCache(0)), 1.0
+    )
+    other = first._table(first._rows)  # x-1 arrives by a file ingest before the flush
     ingest.ingest_table(ws, "alice", "predictions", other, source="feed.csv")
     assert log.flush() == 1
     assert (metrics.logged_rows, metrics.log_duplicates) == (1, 1)

@@ -188,18 +188,16 @@ class ModelHolder:
             self._failed_preload = key  # the rollback's own checks will say why
             log.warning("cannot preload rollback target %s: %s", model.version, exc)
             return None
-        self._recent[key] = loaded
-        self._recent.move_to_end(key, last=False)  # evicted first: it is not serving
-        while len(self._recent) > KEEP_LOADED:
-            self._recent.popitem(last=False)
+        self._remember(loaded, serving=False)
         self.rollback_ready = model.version
         log.info("rollback target %s loaded ahead", model.version)
         return model.version
 
-    def _remember(self, model: LoadedModel) -> None:
+    def _remember(self, model: LoadedModel, *, serving: bool = True) -> None:
+        """Keep ``model`` loaded; one loaded ahead (not ``serving``) is evicted first."""
         key = (model.version, model.sha256)
         self._recent[key] = model
-        self._recent.move_to_end(key)
+        self._recent.move_to_end(key, last=serving)
         while len(self._recent) > KEEP_LOADED:
             self._recent.popitem(last=False)
 

@@ -253,12 +253,3 @@ class _Columns:
         self.decisions.append(int(batch.decisions[i]))
         self.versions.append(batch.version)
         self.latencies.append(latency_ms)
-
-    def head(self, n: int) -> _Columns:
-        """The first ``n`` rows (tests)."""
-        out = _Columns(tuple(self.features))
-        out.ids, out.ts = self.ids[:n], self.ts[:n]
-        out.features = {name: values[:n] for name, values in self.features.items()}
-        out.scores, out.decisions = self.scores[:n], self.decisions[:n]
-        out.versions, out.latencies = self.versions[:n], self.latencies[:n]
-        return out
