@@ -160,3 +160,38 @@ def test_a_rollback_target_loaded_ahead_is_shown(page: ServicePage, ws: Workspac
         page.poll()
         assert page.model_tile.detail.text() == "0 hot swaps\nrollback to 0.9.0 ready"
         assert "already loaded" in page.model_tile.toolTip()
+
+
+def test_a_page_built_ahead_reads_the_service_once_while_hidden(
+    qtbot: QtBot, window: MainWindow, ws: Workspace
+) -> None:
+    """Its first visit then finds the tiles filled: they no longer change the layout
+    (and redraw both plots) under the operator's eyes."""
+    with_models(ws)
+    with running(ws):
+        page = window.build_page(window.page_keys().index("service"))
+        assert isinstance(page, ServicePage)
+        assert not page.isVisible()
+        page.refresh()
+        qtbot.waitUntil(lambda: page.status_tile.value.text() == "running", timeout=5000)
+        assert page.stale  # and read again when shown
+        reads: list[int] = []
+        page.load_in_background = lambda *a, **k: reads.append(1)  # type: ignore[method-assign]
+        page.refresh()  # hidden again: not a second time
+        assert reads == []
+
+
+def test_the_live_plots_fit_a_1280_by_800_window_without_scrolling(
+    qtbot: QtBot, window: MainWindow, page: ServicePage
+) -> None:
+    """They ask for little height and take what is left: the page once scrolled their
+    time axis out of sight."""
+    window.resize(1280, 800)
+    page.poll()
+    qtbot.waitUntil(page.chart.isVisible)
+    qtbot.wait(50)
+    assert not page.scroll.verticalScrollBar().isVisible()
+    plot = page.chart.rate_plot
+    axis = plot.getPlotItem().getAxis("bottom")
+    bottom = axis.mapRectToScene(axis.boundingRect()).bottom()
+    assert plot.mapTo(page, plot.rect().topLeft()).y() + bottom <= page.height()

@@ -103,3 +103,17 @@ def test_a_hidden_table_is_fitted_when_shown_not_while_hidden(qtbot: QtBot, monk
     table.show()
     qtbot.waitUntil(lambda: measured != [])
     assert table.horizontalHeader().sectionSize(0) == MAX_COLUMN_WIDTH
+
+
+def test_a_tile_keeps_its_height_whatever_its_detail(qtbot: QtBot) -> None:
+    """ "–" before the first reading, two lines after it: the tile (and the page's layout
+    under it, plots and all) stays put when the values come."""
+    from console.gui.widgets.stat_tile import StatTile
+
+    tile = StatTile("Requests", "mdi6.speedometer")
+    qtbot.addWidget(tile)
+    heights = set()
+    for detail in ("", "one line", "two\nlines"):
+        tile.show_value("12", detail)
+        heights.add(tile.sizeHint().height())
+    assert len(heights) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from pytestqt.qtbot import QtBot
 
 from console.gui.widgets.metric_plot import MetricPlot
@@ -111,3 +112,65 @@ def test_the_service_chart_changes_its_y_axis_only_in_round_steps(qtbot: QtBot) 
     chart._redraw.flush()
     assert chart.latency_plot.getPlotItem().vb.viewRange()[1] == [0.0, 50.0]
     assert chart.rate_plot.getPlotItem().vb.viewRange()[1] == [0.0, 25.0]
+
+
+def test_the_service_chart_sets_the_axis_style_only_when_the_placeholder_changes(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set again with each sample, the style drew the axis again each second."""
+    from console.gui.widgets.service_chart import ServiceLiveChart
+
+    chart = ServiceLiveChart()
+    qtbot.addWidget(chart)
+    axis = chart.rate_plot.getPlotItem().getAxis("left")
+    styles: list[dict[str, object]] = []
+    original = axis.setStyle
+    monkeypatch.setattr(axis, "setStyle", lambda **kw: (styles.append(kw), original(**kw)))
+    for _ in range(3):
+        chart.add_sample(20.0, 5.0, 9.0)
+        chart._redraw.flush()
+    assert styles == [{"showValues": True}]
+    chart.clear()
+    chart._redraw.flush()
+    assert styles[-1] == {"showValues": False}
+    assert chart.placeholders[0].isVisible()
+
+
+def test_grid_lines_are_drawn_opaque_under_the_data(qtbot: QtBot) -> None:
+    """Faint lines drawn with transparency took Qt's slow path (8-12 ms an axis); the
+    same colour laid on the plot's background beforehand looks the same under the data."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from console.gui.style import THEME
+
+    plot = MetricPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.add_series("f1", "F1")
+    plot.set_data("f1", np.array([0.0, 86400.0]), np.array([0.2, 0.8]))
+    plot.flush()
+    axis = plot.plot.getAxis("left")
+    assert axis.zValue() < plot.plot.vb.zValue()
+    bounds = axis.boundingRect()
+    image = QImage(
+        int(bounds.right()) + 2, int(bounds.bottom()) + 2, QImage.Format.Format_ARGB32_Premultiplied
+    )
+    image.fill(0)
+    painter = QPainter(image)
+    specs = axis.generateDrawSpecs(painter)
+    assert specs is not None
+    axis.drawPicture(painter, *specs)
+    painter.end()
+    faint = [(pen.color(), a, b) for pen, a, b in specs[1] if pen.color().alpha() < 255]
+    assert faint  # the grid's lines are faint as pyqtgraph makes them
+    background = QColor(THEME.surface)
+    for colour, start, end in faint:
+        x, y = int((start.x() + end.x()) / 2), int(start.y())
+        drawn = image.pixelColor(x, y)
+        assert drawn.alpha() == 255
+        alpha = colour.alphaF()
+        for channel in ("redF", "greenF", "blueF"):
+            expected = (
+                alpha * getattr(colour, channel)() + (1 - alpha) * getattr(background, channel)()
+            )
+            assert abs(getattr(drawn, channel)() - expected) <= 1.5 / 255

@@ -64,6 +64,7 @@ class ServicePage(Page):
         self.health: dict[str, Any] | None = None
         self.traffic: subprocess.Popen[bytes] | None = None
         self.stale = True  # read when first shown
+        self._read_once = False
         self._last: tuple[float, int] | None = None  # (monotonic time, requests) of last poll
 
         self.start_action = self.header_action(
@@ -124,7 +125,9 @@ class ServicePage(Page):
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
         if not self.isVisible():
-            self.stale = True  # read when shown
+            self.stale = True  # read again when shown
+            if not self._read_once:  # built ahead: its tiles filled before the visit
+                self._read()
             return
         self._tick()
 
@@ -132,10 +135,14 @@ class ServicePage(Page):
         """The timer: ask in the background (never on the GUI thread: /health may take
         its whole timeout); one question at a time."""
         if self.isVisible():
-            self.load_in_background(
-                "Asking the scoring service", read_status, self.ws, on_done=self.show_status,
-                key="health", show_busy=False,
-            )  # fmt: skip
+            self._read()
+
+    def _read(self) -> None:
+        self._read_once = True
+        self.load_in_background(
+            "Asking the scoring service", read_status, self.ws, on_done=self.show_status,
+            key="health", show_busy=False,
+        )  # fmt: skip
 
     def poll(self) -> None:
         """Read and show at once (tests; the timer reads in the background)."""

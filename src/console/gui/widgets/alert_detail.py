@@ -19,6 +19,7 @@ from console.gui import formatting as fmt
 from console.gui.style import THEME, icon
 from console.gui.widgets.alert_tables import SEVERITY_COLOURS, STATE_TEXT
 from console.gui.widgets.daily_chart import DayAxisItem
+from console.gui.widgets.plot_axes import cache_axes
 
 
 class MetricPlot(pg.PlotWidget):
@@ -36,6 +37,7 @@ class MetricPlot(pg.PlotWidget):
         plot.hideButtons()
         plot.setMenuEnabled(False)
         plot.showGrid(x=False, y=True, alpha=0.18)
+        cache_axes(plot)
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
         for name in ("left", "bottom"):

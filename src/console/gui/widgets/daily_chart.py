@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from console.gui.formatting import day_start_seconds
 from console.gui.style import THEME
 from console.gui.widgets.legend import legend_label
+from console.gui.widgets.plot_axes import cache_axes
 
 DAY = 86_400.0
 BAR_WIDTH = 0.38 * DAY
@@ -65,6 +66,7 @@ class DailyCountsChart(pg.PlotWidget):
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=True, y=False)
         plot.showGrid(x=False, y=True, alpha=0.18)
+        cache_axes(plot)
         pen = pg.mkPen(THEME.muted)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)

@@ -19,6 +19,7 @@ from console.gui.formatting import day_start_seconds
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
 from console.gui.widgets.metric_plot import placeholder_label
+from console.gui.widgets.plot_axes import cache_axes
 
 DAY = 86_400.0
 NO_ANALYSIS = "No drift analysis yet: choose a window and press Analyse drift."
@@ -31,6 +32,7 @@ def _plot(widget: pg.PlotWidget) -> pg.PlotItem:
     plot.hideButtons()
     plot.setMenuEnabled(False)
     plot.showGrid(x=False, y=True, alpha=0.18)
+    cache_axes(plot)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(THEME.muted))

@@ -17,9 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QGraphicsItem,
     QLabel,
     QSizePolicy,
     QStackedWidget,
@@ -30,6 +28,7 @@ from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
+from console.gui.widgets.plot_axes import cache_axes, fix_axis_width
 
 
 def placeholder_label(text: str) -> QLabel:
@@ -51,28 +50,6 @@ class PercentAxis(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         decimals = max(0, -math.floor(math.log10(spacing * 100))) if spacing > 0 else 0
         return [f"{v * 100:.{decimals}f} %" for v in values]
-
-
-def cache_axes(plot: pg.PlotItem) -> None:
-    """Keep each axis of ``plot`` (its tick text, and the grid it draws) as a picture
-    that is drawn again only when the axis changes. Otherwise every new point of a
-    curve repaints the axes underneath it, text and all: the costliest part of a live
-    plot's redraw."""
-    for name in ("left", "bottom"):
-        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def fix_axis_width(plot: pg.PlotItem, widest: str) -> None:
-    """Give ``plot``'s left axis the width of its label and of tick text as wide as
-    ``widest``, for good: otherwise the axis widens or narrows with its tick text (or
-    when it starts showing values), and the whole plot is laid out and drawn again."""
-    axis = plot.getAxis("left")
-    metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
-    # as pyqtgraph measures it (AxisItem._updateWidth), for the widest text
-    label = axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0
-    axis.setWidth(
-        int(metrics.horizontalAdvance(widest) + axis.style["tickTextOffset"][0] + label + 2)
-    )
 
 
 def round_up(value: float) -> float:

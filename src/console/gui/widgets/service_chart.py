@@ -11,13 +11,14 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.legend import legend_label
-from console.gui.widgets.metric_plot import cache_axes, fix_axis_width, round_up
+from console.gui.widgets.metric_plot import round_up
+from console.gui.widgets.plot_axes import cache_axes, fix_axis_width
 
 HISTORY = 600  # samples kept (one a second: ten minutes)
 
@@ -44,8 +45,17 @@ class RingBuffer:
         self.n = 0
 
 
+class _LivePlotWidget(pg.PlotWidget):
+    """A plot that asks for little height and takes what the page has left: it sits in
+    a panel with wrapped text, and the page asked the plot's full preferred height
+    (480 px) for it, scrolling the plots' time axis out of a 1280 x 800 window."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 220)
+
+
 def _plot(title_left: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget(background=THEME.surface, enableMenu=False)
+    widget = _LivePlotWidget(background=THEME.surface, enableMenu=False)
     widget.setMinimumHeight(180)
     plot = widget.getPlotItem()
     plot.hideButtons()
@@ -86,6 +96,7 @@ class ServiceLiveChart(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
         self.placeholders: list[pg.TextItem] = []
+        self._empty: bool | None = None  # the placeholder shown (None: not yet set)
         for widget in (self.rate_plot, self.latency_plot):
             widget.scene().sigMouseMoved.connect(self._hover)
             text = pg.TextItem(PLACEHOLDER, color=THEME.muted, anchor=(0.5, 0.5))
@@ -140,7 +151,11 @@ class ServiceLiveChart(QWidget):
                 _steady_top(widget, float(values.max()) if values.size else 1.0)
 
     def _show_placeholder(self, empty: bool) -> None:
-        """Until the first sample: a sentence instead of made-up tick values."""
+        """Until the first sample: a sentence instead of made-up tick values. Changed
+        only when it changes: the axis style set again drew the axis again, each second."""
+        if empty == self._empty:
+            return
+        self._empty = empty
         for widget, text in zip((self.rate_plot, self.latency_plot), self.placeholders,
                                 strict=True):  # fmt: skip
             text.setVisible(empty)

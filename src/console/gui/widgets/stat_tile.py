@@ -35,6 +35,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        self.min_lines = 1  # the height kept however few lines are shown
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(40)
         self.setText(text)
@@ -62,7 +63,8 @@ class ElidedLabel(QLabel):
         margins = self.contentsMargins()
         return QSize(
             width + margins.left() + margins.right(),
-            metrics.lineSpacing() * len(lines) + metrics.descent() + margins.top()
+            metrics.lineSpacing() * max(len(lines), self.min_lines) + metrics.descent()
+            + margins.top()
             + margins.bottom(),
         )  # fmt: skip
 
@@ -95,8 +97,9 @@ class ElidedLabel(QLabel):
 class StatTile(QFrame):
     """``tile.show_value("298,191", "line 1\nline 2", state="warning")``.
 
-    The detail is at most two short lines (no wrapping, so every tile has the same
-    height); the state colours the value.
+    The detail is at most two short lines, and takes the room of two however many it
+    has (no wrapping: every tile has the same height, which stays the same when the
+    values come); the state colours the value.
     """
 
     def __init__(self, title: str, icon_name: str, parent: QWidget | None = None) -> None:
@@ -116,6 +119,7 @@ class StatTile(QFrame):
         self.value = ElidedLabel("–")
         self.value.setProperty("role", "tile-value")
         self.detail = ElidedLabel("")
+        self.detail.min_lines = 2
         self.detail.setProperty("role", "tile-detail")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.gui.style import THEME
+from console.gui.widgets.plot_axes import cache_axes
 
 COLOURS = {"precision": "#2f5fb3", "recall": "#2e7d4f", "fpr": "#b3261e"}
 MODEL_COLOURS = ("#5d6677", "#e08a2c")
@@ -27,6 +28,7 @@ class TradeoffPlot(QWidget):
         self.plot.setTitle(title, color=THEME.text, size="10pt")
         self.plot.setLabel("bottom", x_label)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        cache_axes(self.plot)
         self.plot.addLegend(offset=(-10, 10))
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.marks: dict[str, pg.InfiniteLine] = {}
