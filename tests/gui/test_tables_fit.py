@@ -93,6 +93,7 @@ def test_every_table_fits_at_the_minimum_size(qtbot: QtBot, busy: Workspace) -> 
         views = tables_of(window)
         settle(qtbot, window, timeout=30_000)
         QApplication.processEvents()  # the fits scheduled by the last refreshes
+        qtbot.waitUntil(lambda: not any(tables.fit_columns(v).busy() for v in views))
         assert len(views) >= 15, [type(v).__name__ for v in views]
         elided = 0
         for view in views:

@@ -47,6 +47,7 @@ def test_tables_get_headers_fitted_columns_and_read_only_look(qtbot: QtBot) -> N
     header = table.horizontalHeader()
     fitter = fit_columns(table)
     qtbot.waitUntil(lambda: header.sectionSize(0) == MAX_COLUMN_WIDTH)  # capped: elided
+    qtbot.waitUntil(lambda: not fitter.busy())  # the other columns: one per pass
     assert header.sectionSize(1) >= header.sectionSizeFromContents(1).width()  # header whole
     assert header.stretchLastSection()
     header.resizeSection(1, 400)  # the operator widens a column: the next fit keeps it
@@ -103,6 +104,31 @@ def test_a_hidden_table_is_fitted_when_shown_not_while_hidden(qtbot: QtBot, monk
     table.show()
     qtbot.waitUntil(lambda: measured != [])
     assert table.horizontalHeader().sectionSize(0) == MAX_COLUMN_WIDTH
+
+
+def test_a_shown_table_is_fitted_a_column_per_pass_of_the_event_loop(
+    qtbot: QtBot, monkeypatch
+) -> None:
+    """Rows arriving while a table is shown (Logs, Data, Audit) refit it: a column at a
+    time, so the GUI thread is never held for the whole table at once."""
+    from PySide6.QtWidgets import QApplication
+
+    table = QTableWidget(3, 4)
+    qtbot.addWidget(table)
+    table.show()
+    fitter = fit_columns(table)
+    qtbot.waitUntil(lambda: not fitter.busy())
+    measured: list[int] = []
+    width_for = fitter.width_for
+    monkeypatch.setattr(fitter, "width_for", lambda c: measured.append(c) or width_for(c))
+    table.setItem(0, 0, QTableWidgetItem("new"))  # a change schedules a fit
+    passes = 0
+    while not measured or fitter.busy():
+        QApplication.processEvents()
+        passes += 1
+        assert passes < 100
+    assert measured == [0, 1, 2, 3]
+    assert passes >= 4  # one column each time round
 
 
 def test_a_tile_keeps_its_height_whatever_its_detail(qtbot: QtBot) -> None:

@@ -97,6 +97,11 @@ class ColumnFitter(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._fit_if_shown)
+        self._columns: list[int] = []  # still to fit, one per pass of the event loop
+        self._step_timer = QTimer(self)
+        self._step_timer.setSingleShot(True)
+        self._step_timer.setInterval(0)
+        self._step_timer.timeout.connect(self._fit_next)
         view.horizontalHeader().sectionResized.connect(self._resized)
         view.installEventFilter(self)
         self._watch()
@@ -139,26 +144,56 @@ class ColumnFitter(QObject):
         # A hidden table (a page built ahead, or not shown) is fitted when it is shown:
         # Qt measures every row of a hidden view (a visible one: the rows in view plus
         # FIT_ROWS), which took 140 ms on a page filled while hidden.
+        # Shown, it is fitted a column at a time, one per pass of the event loop: the
+        # whole table at once kept the GUI thread 30-85 ms late on the Logs, Data and
+        # Audit pages, whose rows come while they are shown.
         if self.view.isVisible():
-            self.fit()
+            self._watch()
+            model = self.view.model()
+            self._columns = list(range(model.columnCount())) if model is not None else []
+            self._fit_next()
+
+    def _fit_next(self) -> None:
+        while self._columns:
+            if self._fit_column(self._columns.pop(0)):
+                break
+        if self._columns:
+            self._step_timer.start()
+
+    def busy(self) -> bool:
+        """True while a fit begun on show or on a change has columns left to size."""
+        return bool(self._columns)
 
     def fit(self) -> None:
-        """Size every column now (the scheduled fits call this once the table shows)."""
+        """Size every column now."""
         self._watch()
+        self._columns.clear()
         model = self.view.model()
         if model is None:
             return
+        for column in range(model.columnCount()):
+            self._fit_column(column)
+
+    def _fit_column(self, column: int) -> bool:
+        """Size ``column`` to its content; False if it is left alone (hidden, sized by
+        the operator, or gone)."""
+        model = self.view.model()
+        if (
+            model is None
+            or column >= model.columnCount()
+            or self.view.isColumnHidden(column)
+            or column in self.user_sized
+        ):
+            return False
         header = self.view.horizontalHeader()
         self._fitting = True
         try:
-            for column in range(model.columnCount()):
-                if self.view.isColumnHidden(column) or column in self.user_sized:
-                    continue
-                if header.sectionResizeMode(column) != QHeaderView.ResizeMode.Interactive:
-                    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(column, self.width_for(column))
+            if header.sectionResizeMode(column) != QHeaderView.ResizeMode.Interactive:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, self.width_for(column))
         finally:
             self._fitting = False
+        return True
 
     def width_for(self, column: int) -> int:
         """Content width up to the cap, and never less than the header text needs."""
