@@ -116,3 +116,70 @@ def _memory() -> dict[tuple[str, str], str]:
     """The secrets of the in-memory keyring tests/conftest.py installs."""
     secrets: dict[tuple[str, str], str] = keyring.get_keyring().secrets  # type: ignore[attr-defined]
     return secrets
+
+
+NO_KEYRING_PROBE = r"""
+import json, sys
+from console.core.security import credentials
+found = [credentials.no_keyring_here(), credentials.keyring_usable(), credentials.backend_path()]
+try:
+    credentials._backend()
+except credentials.KeyringUnavailable as exc:
+    found.append(str(exc)[:60])
+found.append("keyring" in sys.modules)
+print(json.dumps(found))
+"""
+
+
+def _probe_without_keyring(tmp_path, **env_extra: str) -> list[object]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "PYTHON_KEYRING_BACKEND",
+            "DBUS_SESSION_BUS_ADDRESS",
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+        )
+    }
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), **env_extra)
+    out = subprocess.run(
+        [sys.executable, "-c", NO_KEYRING_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.skipif(
+    not __import__("sys").platform.startswith("linux")
+    or __import__("pathlib").Path(f"/run/user/{__import__('os').getuid()}/bus").exists(),
+    reason="a Linux process with no D-Bus session bus",
+)
+def test_no_keyring_is_known_without_importing_keyring(tmp_path) -> None:
+    """Headless Linux, no D-Bus: every command knew it only after importing keyring and
+    trying each backend (about 0.2 s); the answer and the message are the same."""
+    found = _probe_without_keyring(tmp_path)
+    assert found[:3] == [True, False, "keyring.backends.fail.Keyring"]
+    assert str(found[3]).startswith("no usable OS keyring (backend fail.Keyring)")
+    assert found[4] is False  # keyring never imported
+    # a backend named in the environment (as the tests' subprocesses do) is asked as usual
+    named = _probe_without_keyring(tmp_path, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    assert named[0] is False
+    assert named[-1] is True
+    # so is one named in keyring's own configuration file
+    config = tmp_path / "config" / "python_keyring"
+    config.mkdir(parents=True)
+    (config / "keyringrc.cfg").write_text(
+        "[backend]\ndefault-keyring=keyring.backends.fail.Keyring\n"
+    )
+    assert _probe_without_keyring(tmp_path)[0] is False

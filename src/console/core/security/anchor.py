@@ -31,13 +31,11 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-
-import keyring
-import keyring.errors
 
 from console.core.base import clock, db
 from console.core.base.crash import crash_point
@@ -99,7 +97,12 @@ def try_update(conn: sqlite3.Connection, *, accept: bool = False) -> None:
     anchor (absent, locked, without this workspace's key) is logged, never raised."""
     try:
         update(conn, accept=accept)
-    except (credentials.KeyringUnavailable, keyring.errors.KeyringError, sqlite3.Error) as exc:
+    except (credentials.KeyringUnavailable, sqlite3.Error) as exc:
+        log.warning("audit head not anchored: %s", exc)
+    except Exception as exc:
+        errors = sys.modules.get("keyring.errors")  # (none raised where it was not imported)
+        if errors is None or not isinstance(exc, errors.KeyringError):
+            raise
         log.warning("audit head not anchored: %s", exc)
 
 
@@ -226,6 +229,9 @@ def _index(ctx: AnchorContext, conn: sqlite3.Connection) -> None:
     """Remember in the keyring which workspace this folder holds."""
     if ctx.root is None:
         return
+    import keyring  # (a usable keyring: imported already)
+    import keyring.errors
+
     name, wsid = _index_name(ctx.root), settings.workspace_id(conn)
     try:
         if keyring.get_password(settings.KEYRING_PREFIX, name) != wsid:
@@ -273,6 +279,8 @@ def check(conn: sqlite3.Connection) -> AnchorReport:
     if not credentials.keyring_usable():
         report.notes.append(UNPROTECTED)
         return report
+    import keyring  # (a usable keyring: imported already)
+
     ctx = context(conn)
     wsid = settings.workspace_id(conn)
     if ctx is not None and ctx.root is not None:

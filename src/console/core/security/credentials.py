@@ -9,9 +9,13 @@ fallback.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import secrets
 import sqlite3
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from console.core.base import clock
@@ -61,11 +65,45 @@ class KeyringUnavailable(ConsoleError):
         )
 
 
-def _backend_name() -> str:
+def no_keyring_here() -> bool:
+    """True when no keyring backend can work in this process, known without importing
+    keyring: its import and its search of every backend (the macOS one runs ldconfig)
+    took about 0.2 s of each command on a headless Linux machine.
+
+    That is: Linux with no D-Bus session bus (every Linux backend talks D-Bus), no
+    display (which may start one), no backend named by ``PYTHON_KEYRING_BACKEND`` or by
+    keyring's ``keyringrc.cfg``, no third-party backend (``keyrings.*``) installed, and
+    keyring not imported yet (a process that set its own backend is asked as usual)."""
+    if "keyring" in sys.modules or not sys.platform.startswith("linux"):
+        return False
+    env = os.environ
+    if any(
+        env.get(name)
+        for name in (
+            "PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"
+        )
+    ):  # fmt: skip
+        return False
+    config = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    if (config / "python_keyring" / "keyringrc.cfg").exists():
+        return False
+    if Path(f"/run/user/{os.getuid()}/bus").exists():
+        return False
+    return importlib.util.find_spec("keyrings") is None
+
+
+def backend_path() -> str:
+    """The keyring backend this process uses, e.g. ``keyring.backends.fail.Keyring``."""
+    if no_keyring_here():
+        return "keyring.backends.fail.Keyring"  # what keyring itself would choose
     import keyring
 
     backend = type(keyring.get_keyring())
-    return f"{backend.__module__.removeprefix('keyring.backends.')}.{backend.__name__}"
+    return f"{backend.__module__}.{backend.__name__}"
+
+
+def _backend_name() -> str:
+    return backend_path().removeprefix("keyring.backends.")
 
 
 @dataclass(frozen=True)
@@ -77,6 +115,8 @@ class CredentialInfo:
 
 
 def _backend() -> keyring.backend.KeyringBackend:
+    if no_keyring_here():
+        raise KeyringUnavailable()
     import keyring
     import keyring.backends.fail
 
@@ -88,24 +128,28 @@ def _backend() -> keyring.backend.KeyringBackend:
 
 def keyring_get(conn: sqlite3.Connection, name: str) -> str | None:
     """Read the workspace's secret ``name`` from the keyring (None when unset)."""
+    backend = _backend()
     import keyring.errors
 
     try:
-        return _backend().get_password(settings.keyring_service(conn), name)
+        return backend.get_password(settings.keyring_service(conn), name)
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(str(exc).splitlines()[0] if str(exc) else "") from None
 
 
 def keyring_set(conn: sqlite3.Connection, name: str, value: str) -> None:
+    backend = _backend()
     import keyring.errors
 
     try:
-        _backend().set_password(settings.keyring_service(conn), name, value)
+        backend.set_password(settings.keyring_service(conn), name, value)
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(str(exc).splitlines()[0] if str(exc) else "") from None
 
 
 def keyring_usable() -> bool:
+    if no_keyring_here():
+        return False
     import keyring
     import keyring.backends.fail
 

@@ -71,16 +71,13 @@ def set_console_user_override(ws: Workspace, user: str, on: bool) -> None:
 
 def status(ws: Workspace) -> SecurityStatus:
     """What protects this workspace now (read-only, any role)."""
-    import keyring
-
     conn = ws.conn
     plain = conn.execute("SELECT COUNT(*) FROM datasets WHERE path NOT LIKE '%.enc'").fetchone()[0]
     db_file = ws.root / "console.db"
     mode = oct(db_file.stat().st_mode & 0o777) if db_file.exists() else "-"
-    backend = type(keyring.get_keyring())
     return SecurityStatus(
         workspace_id=settings.workspace_id(conn),
-        keyring=f"{backend.__module__}.{backend.__name__}",
+        keyring=credentials.backend_path(),
         keyring_usable=credentials.keyring_usable(),
         accounts_enabled=settings.flag(conn, "accounts_enabled"),
         require_encryption=settings.flag(conn, "require_encryption"),
