@@ -23,7 +23,6 @@ from console.core.alerts.records import Alert
 from console.core.base import access
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
-from console.gui.dialogs.register_model import RegisterModelDialog
 from console.gui.due_jobs import DueJobsTimer
 from console.gui.events import bridge_for
 from console.gui.pages import PageEntry, page_entries
@@ -324,6 +323,9 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.refresh_action)
 
     def register_model(self, *_args: object) -> None:
+        # imported here: its model libraries' checks took 40 ms of the window's start-up
+        from console.gui.dialogs.register_model import RegisterModelDialog
+
         if RegisterModelDialog.ask(self, self.ws, self.user) is not None:
             self.refresh_pages()
 

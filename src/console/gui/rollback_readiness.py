@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.base import access
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
-from console.core.models import deploy
 from console.gui import workers
 
 if TYPE_CHECKING:
@@ -38,6 +37,8 @@ def prepare_rollback(ws: Workspace, user: str, ctx: JobContext) -> tuple[str | N
 
     Returns (target version or None, whether it passed every check).
     """
+    from console.core.models import deploy  # (20 ms: after the first paint, off the GUI thread)
+
     for n, name in enumerate(MODEL_MODULES):
         ctx.progress(0.4 * n / len(MODEL_MODULES), f"Loading {name}")
         importlib.import_module(name)

@@ -3,6 +3,7 @@ minute, inhibit, silence, acknowledge, survive a restart, report failed deliveri
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,7 +72,7 @@ class FakeSMTP:
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeSMTP]]:
     FakeSMTP.sent, FakeSMTP.logins = [], []
-    monkeypatch.setattr(notify.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     monkeypatch.setattr(notify, "smtp_password", lambda ws: "s3cret")
     return FakeSMTP
 
@@ -310,7 +311,7 @@ def test_smtp_failure_is_recorded_not_raised(
     def refuse(*args: object, **kwargs: object) -> None:
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(notify.smtplib, "SMTP", refuse)
+    monkeypatch.setattr(smtplib, "SMTP", refuse)
     s = make_settings(
         rules=only("f1_critical"),
         smtp={"host": "127.0.0.1", "port": 2525, "sender": "console@example.com"},

@@ -21,7 +21,6 @@ import functools
 import json
 import platform
 from dataclasses import dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from console.core.base import clock, db
@@ -37,6 +36,8 @@ LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "pandas", "pyarrow")
 @functools.cache
 def library_versions() -> str:
     """``python=3.11.9 scikit-learn=1.5.2 …``: read from metadata, nothing imported."""
+    from importlib import metadata  # (12 ms: not at the window's start-up)
+
     parts = [f"python={platform.python_version()}"]
     for name in LIBRARIES:
         try:
