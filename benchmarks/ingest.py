@@ -6,9 +6,9 @@ storage (Parquet in the workspace), with peak memory at most 2x that baseline's.
 
 Each measurement runs in a fresh child process (so peak RSS is its own), alternating
 console and baseline, ``--repeat`` times (order flipped each round); the machine, the
-medians, the median ratio and the worst round's ratio are printed. The CSV is synced to
-disk and each side runs once untimed before the rounds: the first round once paid for
-the file's write-back and the libraries' first reading. By default a daily
+medians, the median ratio and the worst round's ratio are printed. The disk is synced
+before each run (the console syncs its files; it paid for the baseline's unsynced
+writes of the run before) and each side runs once untimed before the rounds. By default a daily
 feed (1 day); ``--full`` adds a month's backfill (30 days, a part per day).
 
     python benchmarks/ingest.py [--rows 1000000] [--repeat 5] [--full]
@@ -82,6 +82,9 @@ def child(mode: str, csv_path: Path, folder: Path) -> None:
 
 
 def measure(mode: str, csv_path: Path) -> dict[str, float]:
+    # Nothing left to write back from the run before: the baseline's Parquet file is
+    # never synced, and the console's ingest, which syncs its own files, paid for it.
+    os.sync()
     with tempfile.TemporaryDirectory(dir=csv_path.parent) as folder:
         out = subprocess.run(
             [sys.executable, __file__, "--child", mode, str(csv_path), folder],
