@@ -9,6 +9,7 @@ flight and stores its waiting predictions, then waits for the process to end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,6 +25,8 @@ from console.core.serving.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import psutil
 
     from console.core.base.workspace import Workspace
 
@@ -155,23 +158,40 @@ def _answers(ws: Workspace, info: state.ServiceInfo) -> bool:
 
 
 def _terminate(pid: int) -> bool:
-    """SIGTERM, wait, SIGKILL as a last resort; True if it ended within the timeout."""
+    """SIGTERM, wait, SIGKILL as a last resort; True if it ended within the timeout.
+
+    A service that has exited but that its parent has not reaped yet (a zombie: one the
+    window started, stopped from the command line) has ended: waiting for its process
+    id to go away reported "did not stop" after the timeout, then killed a dead process.
+    """
     import psutil
 
     try:
         proc = psutil.Process(pid)
         os.kill(pid, signal.SIGTERM)
-        proc.wait(STOP_TIMEOUT)
-    except psutil.NoSuchProcess:
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while not _ended(proc):
+            if time.monotonic() >= deadline:
+                os.kill(pid, signal.SIGKILL)
+                return False
+            with contextlib.suppress(psutil.TimeoutExpired):
+                proc.wait(0.1)  # (reaps it if it is this process's child)
+    except (psutil.NoSuchProcess, ProcessLookupError):
         pass
-    except psutil.TimeoutExpired:
-        os.kill(pid, signal.SIGKILL)
-        return False
     finally:
         for child in list(_CHILDREN):
             if child.poll() is not None:
                 _CHILDREN.remove(child)
     return True
+
+
+def _ended(proc: psutil.Process) -> bool:
+    import psutil
+
+    try:
+        return bool(proc.status() == psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
 
 
 def _last_line(path: Path) -> str:
