@@ -152,3 +152,32 @@ def test_a_page_built_ahead_is_frozen_out_of_the_collectors_passes(
     main.ahead._lay_out(number)
     assert frozen == [True]
     main.close()
+
+
+def test_a_page_chosen_before_it_is_built_ahead_is_built_on_the_next_pass(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    """In the window's first seconds a click on a page not built yet shows its stand-in
+    at once; the window builds it on its next pass (building and first painting it in
+    one go held the GUI thread up to 55 ms)."""
+    from console.gui.widgets.stand_in import StandIn
+
+    main = shown(qtbot, ws)
+    number = main.page_keys().index("users")  # the last page built ahead
+    qtbot.waitUntil(main.ahead.timer.isActive)  # from the first paint on
+    assert not main.is_built(number)
+    main.show_page("users")
+    assert not main.is_built(number)
+    assert isinstance(main.stack.currentWidget(), StandIn)
+    qtbot.waitUntil(lambda: main.is_built(number), timeout=15_000)
+    assert main.current_key() == "users"
+    assert main.stack.currentWidget() is main.page("users")
+
+
+def test_a_page_chosen_to_focus_an_item_is_built_at_once(qtbot: QtBot, ws: Workspace) -> None:
+    main = shown(qtbot, ws)
+    number = main.page_keys().index("runbooks")
+    assert not main.is_built(number)
+    main.show_page("runbooks#model-rollback")  # an alert's runbook link
+    assert main.is_built(number)
+    assert main.page("runbooks").current_name() == "model-rollback"  # type: ignore[attr-defined]
