@@ -97,8 +97,6 @@ def deliver(
     for note in notes:
         groups[(note.channel, note.target)].append(note)
     outcomes: list[tuple[list[Notification], str]] = []
-    import smtplib
-
     for (channel, target), group in groups.items():
         try:
             if channel == "email":
@@ -110,7 +108,7 @@ def deliver(
             else:
                 run_command(settings.command, group)
             outcomes.append((group, ""))
-        except (OSError, smtplib.SMTPException, RuntimeError, KeyError, ImportError) as exc:
+        except (OSError, RuntimeError, KeyError, ImportError) as exc:  # SMTP errors are OSErrors
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
             log.warning("alert notification by %s to %r failed: %s", channel, target, reason)
             outcomes.append((group, reason))
