@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from console.core.base.workspace import Workspace
@@ -36,3 +38,49 @@ def test_a_flush_stores_each_record_as_it_was_scored(workspace: Workspace) -> No
     assert table.loc["a", store.MODEL_VERSION] == "1.0.0"
     for batch, row_id in zip(batches, ("a", "b"), strict=True):
         assert table.loc[row_id, schema.score] == pytest.approx(float(batch.scores[0]), 1e-12)
+
+
+def test_rows_made_arrow_columns_between_flushes_are_stored_in_order(
+    workspace: Workspace,
+) -> None:
+    ws = with_models(workspace)
+    model, schema = load_production(ws), ws.config.data_schema
+    metrics = ServiceMetrics()
+    log = PredictionLog(ws, "alice", "service:test", metrics)
+    log.load_stored_ids()
+    ids = [f"r-{n}" for n in range(7)]
+    for n, row_id in enumerate(ids):
+        batch = score_records(model, [record(transaction_id=row_id)], schema, PredictionCache(0))
+        log.append(batch, latency_ms=float(n))
+        if n in (1, 4):
+            assert log.convert() == (2 if n == 1 else 3)  # rows since the last one
+    assert log.convert() == 2
+    assert log.convert() == 0  # nothing new
+    assert metrics.log_pending == 7  # converted rows still wait for the flush
+    assert log.flush() == 7
+    table = store.read(ws, "predictions").to_pandas()
+    assert list(table[schema.id]) == ids
+    assert list(table[store.LATENCY_MS]) == [float(n) for n in range(7)]
+
+
+def test_the_flusher_thread_converts_between_flushes(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.core.serving import prediction_log
+
+    monkeypatch.setattr(prediction_log, "CONVERT_SECONDS", 0.05)
+    ws = with_models(workspace)
+    model, schema = load_production(ws), ws.config.data_schema
+    log = PredictionLog(ws, "alice", "service:test", ServiceMetrics(), flush_seconds=60.0)
+    log.start()
+    try:
+        batch = score_records(model, [record(transaction_id="t-1")], schema, PredictionCache(0))
+        log.append(batch, latency_ms=1.0)
+        deadline = time.monotonic() + 5.0
+        while not log._converted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [b.num_rows for b in log._converted] == [1]
+        assert store.read(ws, "predictions").num_rows == 0  # stored at the flush only
+    finally:
+        log.stop()
+    assert list(store.read(ws, "predictions").to_pandas()[schema.id]) == ["t-1"]

@@ -80,7 +80,7 @@ def test_an_id_stored_by_another_ingest_meanwhile_is_counted_at_the_flush(
     first.append(
         score_records(model, [record(transaction_id="x-1")], schema, PredictionCache(0)), 1.0
     )
-    other = first._table(first._rows)  # x-1 arrives by a file ingest before the flush
+    other = first._table([], first._rows)  # x-1 arrives by a file ingest before the flush
     ingest.ingest_table(ws, "alice", "predictions", other, source="feed.csv")
     assert log.flush() == 1
     assert (metrics.logged_rows, metrics.log_duplicates) == (1, 1)

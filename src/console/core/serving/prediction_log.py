@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DUPLICATE: Final = "duplicate id"
 FIRST_IDS: Final = 10  # ids recorded per flush with the count
+#: rows waiting are made Arrow columns this often, a few hundred at a time, by the
+#: flusher thread: making 7,500 at the flush held the interpreter lock in 10-22 ms runs
+#: that requests waited behind (on a busy machine the thread holding it is preempted)
+CONVERT_SECONDS: Final = 1.0
 
 
 class PredictionLog:
@@ -60,7 +65,9 @@ class PredictionLog:
         #: model version, latency): the flush then makes each Arrow column in one call,
         #: where building them row by row held the interpreter lock requests wait for
         self._features = tuple(ws.config.data_schema.features)
-        self._rows = _Columns(self._features)
+        self._rows = _Columns(self._features)  # not made Arrow columns yet
+        self._converted: list[pa.RecordBatch] = []  # waiting, already Arrow columns
+        self._pending = 0  # rows waiting in all
         self._ids: set[str] = set()
         self._flushing: set[str] = set()  # ids being stored by the flush under way
         self._known = KnownIds()  # ids stored (at start, and by each flush)
@@ -82,7 +89,8 @@ class PredictionLog:
                     continue
                 self._ids.add(row_id)
                 self._rows.add(batch, i, latency_ms)
-            pending = len(self._rows)
+                self._pending += 1
+            pending = self._pending
         self.metrics.log_pending = pending
         if pending >= self.flush_rows:
             self._wake.set()
@@ -101,14 +109,16 @@ class PredictionLog:
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, _Columns(self._features)
+                converted, self._converted = self._converted, []
+                count, self._pending = self._pending, 0
                 self._flushing, self._ids = self._ids, set()
             self.metrics.log_pending = 0
             stored = 0
-            if not rows:  # duplicates alone are recorded all the same
+            if not count:  # duplicates alone are recorded all the same
                 self._record_duplicates()
                 return 0
             try:
-                table = self._table(rows)
+                table = self._table(converted, rows)
                 table, late = self._without_stored_ids(table)
                 if late:  # stored by another ingest since they were answered
                     with self._lock:
@@ -121,8 +131,8 @@ class PredictionLog:
                 self.metrics.logged_rows += table.num_rows
                 stored = int(table.num_rows)
             except Exception as exc:  # the service keeps answering; the loss is reported
-                log.exception("could not store %d predictions", len(rows))
-                self.metrics.log_dropped += len(rows)
+                log.exception("could not store %d predictions", count)
+                self.metrics.log_dropped += count
                 self.metrics.last_log_error = str(exc)
             with self._lock:
                 self._flushing = set()
@@ -150,7 +160,32 @@ class PredictionLog:
         except Exception as exc:  # counted in /health either way
             log.warning("could not record %d unlogged records: %s", count, exc)
 
-    def _table(self, rows: _Columns) -> pa.Table:
+    def convert(self) -> int:
+        """Make the rows waiting Arrow columns now (the flusher thread does this every
+        ``CONVERT_SECONDS``); returns how many it made."""
+        with self._flush_lock:  # a flush under way takes the rows itself
+            with self._lock:
+                rows, self._rows = self._rows, _Columns(self._features)
+            if not rows:
+                return 0
+            try:
+                made = self._batch(rows)
+            except Exception:  # the flush converts again, and records why it failed
+                with self._lock:
+                    rows.extend(self._rows)
+                    self._rows = rows
+                return 0
+            with self._lock:
+                self._converted.append(made)
+            return made.num_rows
+
+    def _table(self, converted: list[pa.RecordBatch], rows: _Columns) -> pa.Table:
+        import pyarrow as pa
+
+        batches = [*converted, self._batch(rows)] if rows else converted
+        return pa.Table.from_batches(batches)
+
+    def _batch(self, rows: _Columns) -> pa.RecordBatch:
         import pyarrow as pa
 
         schema = self.ws.config.data_schema
@@ -172,7 +207,7 @@ class PredictionLog:
                 arrays[name] = pa.array(rows.features[name], pa.float64()).cast(pa.int64())
             else:
                 arrays[name] = pa.array(rows.features[name], target.field(name).type)
-        return pa.table(arrays)
+        return pa.RecordBatch.from_arrays(list(arrays.values()), names=list(arrays))
 
     def _without_stored_ids(self, table: pa.Table) -> tuple[pa.Table, list[str]]:
         """The rows whose id is not stored yet, and the ids of the others."""
@@ -207,11 +242,17 @@ class PredictionLog:
         self.flush()
 
     def _run(self) -> None:
+        due = time.monotonic() + self.flush_seconds
         while not self._stop.is_set():
-            self._wake.wait(self.flush_seconds)
+            woken = self._wake.wait(max(min(CONVERT_SECONDS, due - time.monotonic()), 0.0))
             self._wake.clear()
-            if not self._stop.is_set():
+            if self._stop.is_set():
+                break
+            if woken or time.monotonic() >= due:
                 self.flush()
+                due = time.monotonic() + self.flush_seconds
+            else:
+                self.convert()
 
 
 def unlogged_since(ws: Workspace, since: str, until: str | None = None) -> tuple[int, list[str]]:
@@ -242,6 +283,17 @@ class _Columns:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def extend(self, other: _Columns) -> None:
+        """Append ``other``'s rows (which came after these)."""
+        self.ids += other.ids
+        self.ts += other.ts
+        for name, values in self.features.items():
+            values.extend(other.features[name])
+        self.scores += other.scores
+        self.decisions += other.decisions
+        self.versions += other.versions
+        self.latencies += other.latencies
 
     def add(self, batch: ScoredBatch, i: int, latency_ms: float) -> None:
         self.ids.append(batch.ids[i])
