@@ -95,6 +95,9 @@ def test_remote_service_needs_token_and_serves_https(workspace: Workspace, remot
         with pytest.raises(httpx.HTTPError):
             httpx.get(info.url.replace("https", "http") + "/health")
         assert state.wait_for_version(ws, "1.0.0", timeout=2)
+        assert state.fetch_health(info, 2.0, verify)["model_version"] == "1.0.0"
+        with pytest.raises(OSError, match=r"https://127\.0\.0\.1:\d+/health: .*CERTIFICATE"):
+            state.fetch_health(info, 2.0, True)  # the system's authorities do not know it
 
 
 def test_remote_service_without_a_token_is_refused(workspace: Workspace, remote) -> None:
