@@ -268,10 +268,41 @@ def main() -> None:
             ws.close()
     wrong = check_versions(switching["answers"], timeline)
     report(figures, steady, calm, switching, wrong=wrong, args=args)
+    took = [end - began for began, end, _v in timeline[1:]]
+    if took:
+        print(
+            f"{'checked switches (s): first, median, slowest':44} {took[0]:>12.3f} "
+            f"{statistics.median(took):>12.3f} {max(took):>7.3f}"
+        )
+    slow_around_switch(switching["answers"], timeline)
     print_load()
 
 
 SERVICE_PID: list[int] = []
+
+
+def slow_around_switch(answers: list, timeline: list[tuple[float, float, str]]) -> None:
+    """Where the slowest 1 % of the switching phase's requests were sent: during the
+    first checked switch (the new version's first checks: safe load, known answers,
+    latency, in this process), during a later one (checks cached: the switch waits for
+    the service to pick it up), within 1 s after one returned, or elsewhere."""
+    if not answers or len(timeline) < 2:
+        return
+    slowest = sorted(answers, key=lambda a: a[1] - a[0])[-max(len(answers) // 100, 1) :]
+    spans = timeline[1:]
+    places = {"during the first": 0, "during a later one": 0, "within 1 s after one": 0,
+              "elsewhere": 0}  # fmt: skip
+    for sent, _got, _version in slowest:
+        if spans[0][0] <= sent <= spans[0][1]:
+            places["during the first"] += 1
+        elif any(b <= sent <= e for b, e, _v in spans):
+            places["during a later one"] += 1
+        elif any(e < sent <= e + 1.0 for _b, e, _v in spans):
+            places["within 1 s after one"] += 1
+        else:
+            places["elsewhere"] += 1
+    where = ", ".join(f"{n} {k}" for k, n in places.items())
+    print(f"{'the slowest 1 % of switching requests sent':44} {where}")
 
 
 def cpu_seconds(pid: int) -> float:
