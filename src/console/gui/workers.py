@@ -15,9 +15,6 @@ when it closes (:func:`cancel_running_jobs`). Errors reach the user through one 
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +22,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from console.core.base.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
-from console.core.base.jobs import JobContext
+from console.core.base.jobs import NICENESS, JobContext, lower_thread_priority
 from console.gui.dialogs.job_progress import JobProgressDialog
 
 if TYPE_CHECKING:  # superqt loads its every widget module: imported with the first job
@@ -33,7 +30,7 @@ if TYPE_CHECKING:  # superqt loads its every widget module: imported with the fi
 
 log = logging.getLogger("console.gui")
 
-JOB_NICENESS = 10  # job threads yield contended cores to the GUI thread (Linux)
+JOB_NICENESS = NICENESS  # job threads yield contended cores to the GUI thread (Linux)
 
 __all__ = [
     "JobProgressDialog",
@@ -41,6 +38,7 @@ __all__ = [
     "cancel_running_jobs",
     "describe_error",
     "error_box",
+    "lower_thread_priority",
     "run_job",
     "running_jobs",
     "show_error",
@@ -155,23 +153,6 @@ def _cancellable(fn: Callable[..., Any], ctx: JobContext) -> Callable[..., Any]:
         return fn(*args, ctx=ctx, **kwargs)
 
     return run
-
-
-def lower_thread_priority() -> None:
-    """Make the calling (job) thread nicer than the GUI thread, where the OS allows it.
-
-    On Linux a thread's nice value is its own, and the threads it starts (pyarrow's
-    pool among them) inherit it: on a busy machine the scheduler then runs the GUI
-    thread first, so the event loop is not late while a job reads and computes.
-    """
-    if not sys.platform.startswith("linux"):  # elsewhere the id would name a process
-        return
-    tid = threading.get_native_id()
-    try:
-        if os.getpriority(os.PRIO_PROCESS, tid) < JOB_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, tid, JOB_NICENESS)
-    except OSError:  # not permitted here: run at normal priority
-        pass
 
 
 def run_job(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
@@ -74,3 +76,45 @@ def test_run_recorded_marks_done_failed_and_cancelled(workspace: Workspace) -> N
     assert records[1].message == "ValueError: bad"
     assert records[2].params == {"n": 2}
     assert all(r.finished_at for r in records)
+
+
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values")
+def test_work_at_lower_priority_runs_nicer_and_returns_or_raises() -> None:
+    caller = _nice()
+    seen: list[tuple[int, int]] = []
+
+    def work(x: int) -> int:
+        seen.append((_nice(), threading.get_ident()))
+        return x * 2
+
+    assert jobs.at_lower_priority(work, 21) == 42
+    assert jobs.at_lower_priority(work, 1) == 2
+    (nice1, thread1), (nice2, thread2) = seen
+    assert nice1 == nice2 >= jobs.NICENESS
+    assert thread1 == thread2 != threading.get_ident()  # an idle thread is reused
+    assert _nice() == caller  # the caller keeps its priority
+
+    def fails() -> None:
+        raise JobCancelled("cancelled")
+
+    with pytest.raises(JobCancelled):
+        jobs.at_lower_priority(fails)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values")
+def test_a_thread_already_nice_runs_the_work_itself() -> None:
+    seen: list[int] = []
+
+    def job() -> None:
+        jobs.lower_thread_priority()
+        jobs.at_lower_priority(lambda: seen.append(threading.get_ident()))
+        seen.append(threading.get_ident())
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join()
+    assert seen[0] == seen[1]

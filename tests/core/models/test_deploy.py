@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from console.core.base import audit
+from console.core.base import audit, jobs
 from console.core.base.errors import BadInput, JobCancelled, PermissionDenied
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
@@ -61,6 +63,25 @@ def test_promote_runs_every_check_switches_and_records_one_event(ws: Workspace) 
     assert [(e.action, e.outcome) for e in new] == [("model.promote", "ok")]
     assert new[0].details["reason"] == "better recall"
     assert deploy.history(ws)[0] == result
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values")
+def test_the_checks_run_at_a_lower_cpu_priority_than_the_caller(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    hash_step = verification._STEPS["artifact_hash"]
+
+    def noting(s: object, name: str) -> str:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return hash_step(s, name)
+
+    monkeypatch.setitem(verification._STEPS, "artifact_hash", noting)
+    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert deploy.promote(ws, "alice", "1.1.0", reason="nicer checks").outcome == "switched"
+    assert len(seen) == 1
+    assert seen[0] >= jobs.NICENESS > caller  # the scoring service comes first
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller
 
 
 def test_rollback_without_to_restores_the_previous_production(ws: Workspace) -> None:

@@ -12,7 +12,9 @@ signal, the CLI one that redraws a text bar, tests a list.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,81 @@ from console.core.base.errors import ConsoleError, JobCancelled
 
 ProgressCallback = Callable[[float, str], None]
 T = TypeVar("T")
+
+#: the nice value of work that must yield the CPU: the window's job threads (to the
+#: GUI thread), an operator's deploy checks (to the scoring service on the same cores)
+NICENESS = 10
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread nicer (``NICENESS``), where the OS allows it.
+
+    On Linux a thread's nice value is its own, and the threads it starts (pyarrow's
+    pool among them) inherit it: on a busy machine the scheduler then runs the others
+    first. It cannot be raised again without privileges: call it on a thread of its own.
+    """
+    if not sys.platform.startswith("linux"):  # elsewhere the id would name a process
+        return
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < NICENESS:
+            os.setpriority(os.PRIO_PROCESS, tid, NICENESS)
+    except OSError:  # not permitted here: run at normal priority
+        pass
+
+
+def at_lower_priority(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` on a thread of lowered priority; its result or exception.
+
+    A thread already that nice (the window's job threads) runs it itself. Otherwise an
+    idle thread of a small pool does, made when every one is busy (calls at once run at
+    once; a workspace opens a connection per pool thread, not per call).
+    """
+    if not sys.platform.startswith("linux"):
+        return fn(*args, **kwargs)
+    try:
+        if os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) >= NICENESS:
+            return fn(*args, **kwargs)
+    except OSError:
+        return fn(*args, **kwargs)
+    with _nice_lock:
+        worker = _nice_idle.pop() if _nice_idle else _NiceWorker()
+    try:
+        return worker.call(fn, *args, **kwargs)
+    finally:
+        with _nice_lock:
+            _nice_idle.append(worker)
+
+
+class _NiceWorker:
+    """A daemon thread of lowered priority that runs one call at a time (its caller
+    waits for it: nothing is left half-done when the process exits)."""
+
+    def __init__(self) -> None:
+        import queue
+
+        self._calls: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="lower-priority", daemon=True).start()
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        from concurrent.futures import Future
+
+        done: Future[T] = Future()
+        self._calls.put((fn, args, kwargs, done))
+        return done.result()
+
+    def _run(self) -> None:
+        lower_thread_priority()
+        while True:
+            fn, args, kwargs, done = self._calls.get()
+            try:
+                done.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # the caller re-raises it
+                done.set_exception(exc)
+
+
+_nice_lock = threading.Lock()
+_nice_idle: list[_NiceWorker] = []  # made when none is idle
 
 
 class JobContext:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core.base import audit, clock, db, events
+from console.core.base import audit, clock, db, events, jobs
 from console.core.base.crash import crash_point
 from console.core.base.errors import BadInput
 from console.core.base.jobs import JobContext
@@ -256,7 +256,9 @@ def _deploy(
             on_step(result)
 
     job = ctx or JobContext()
-    run_deploy_checks(ws, model, job, step)
+    # at a lower CPU priority: on a machine the scoring service shares, a version's first
+    # checks (safe load, known answers, latency: 1-2 s of CPU) would take cores from it
+    jobs.at_lower_priority(run_deploy_checks, ws, model, job, step)
     record = _Record(kind, expected, version, user, reason, started)
     if not all(c.ok for c in checks):
         failed = next(c for c in checks if not c.ok)
