@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -24,6 +25,30 @@ def test_records_are_realistic_unique_and_sometimes_repeat_features() -> None:
     assert any(r["distance_from_home_km"] is None for r in rows)  # missing values as null
     features = [tuple(sorted((k, v) for k, v in r.items() if k != "transaction_id")) for r in rows]
     assert 0 < 500 - len(set(features)) < 100  # about one in ten repeats
+
+
+def test_records_are_made_a_chunk_ahead_off_the_event_loop() -> None:
+    """The sender's loop never makes a chunk itself: a stall there would count in the
+    latency of every answer in flight."""
+    import asyncio
+    import threading
+
+    made_on: list[int] = []
+
+    def chunks() -> Iterator[list[dict[str, int]]]:
+        for n in range(10**6):
+            made_on.append(threading.get_ident())
+            yield [{"n": n * 4 + i} for i in range(4)]
+
+    async def take(count: int) -> tuple[list[int], int]:
+        ahead = traffic._Ahead(chunks())  # the first chunk: made before the clock starts
+        assert len(made_on) == 1
+        return [(await ahead.take())["n"] for _ in range(count)], threading.get_ident()
+
+    taken, loop_thread = asyncio.run(take(13))
+    assert taken == list(range(13))  # in order across chunks
+    assert len(made_on) >= 4
+    assert loop_thread not in made_on[1:]  # the later chunks: in a worker thread
 
 
 def test_traffic_reaches_the_service_and_every_request_is_answered(workspace: Workspace) -> None:
