@@ -154,19 +154,20 @@ def child_baseline(root: Path) -> dict[str, float]:
 
 def settle(app: Any, window: Any = None) -> None:
     """Run the event loop for ``SETTLE_S`` and until the window's start-up jobs (the
-    rollback target's pre-verification) have ended and it has built its pages ahead of
-    their visits: start-up work, measured by benchmarks/startup.py, rollback.py and
-    gui.py, not part of the job measured here."""
+    rollback target's pre-verification) have ended, its warm-up thread has imported the
+    job libraries and it has built its pages ahead of their visits: start-up work,
+    measured by benchmarks/startup.py, rollback.py and gui.py, not part of the job
+    measured here."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from console.gui import workers
+    from console.gui import warmup, workers
 
     end = time.perf_counter() + 120
     while True:
         loop = QEventLoop()
         QTimer.singleShot(int(SETTLE_S * 1000), loop.quit)
         loop.exec()
-        building = window is not None and window.ahead.timer.isActive()
+        building = window is not None and (window.ahead.timer.isActive() or not warmup.finished())
         if (not workers.running_jobs() and not building) or time.perf_counter() > end:
             return
 
