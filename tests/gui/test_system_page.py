@@ -6,11 +6,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
 from console.core.base.workspace import Workspace
 from console.core.monitoring import system
+from console.gui.main_window import MainWindow
 from console.gui.pages.system import SystemPage
 from tests.core.monitoring_helpers import fake_partners
 
@@ -115,3 +117,28 @@ def test_live_plots_keep_the_width_of_their_value_axis(qtbot: QtBot, page: Syste
     qtbot.wait(50)
     assert [plot.plot.getAxis("left").width() for plot in page.plots] == widths
     assert all(plot.plot.getAxis("left").fixedWidth is not None for plot in page.plots)
+
+
+def test_the_page_fits_1280_by_800_and_keeps_its_layout_when_plots_get_data(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Live plots ask for little height: the page once scrolled (its backup line out of
+    sight), and each plot that took its placeholder's place re-laid the page out, every
+    plot drawn again at a new size (the return to the page took 40-70 ms)."""
+    window.resize(1280, 800)
+    window.show_page("system")
+    page = window.page("system")
+    assert isinstance(page, SystemPage)
+    qtbot.wait(50)
+    assert not page.scroll.verticalScrollBar().isVisible()
+    label = page.backup_label
+    assert label.mapTo(page, label.rect().bottomLeft()).y() <= page.height()
+    empty = next(p for p in page.plots if p.stack.currentWidget() is p.placeholder)
+    size = empty.stack.size()
+    now = time.time()
+    for key in empty.curves:
+        empty.set_data(key, np.array([now - 2, now - 1, now]), np.array([0.1, 0.2, 0.3]))
+    qtbot.waitUntil(lambda: empty.stack.currentWidget() is empty.widget)
+    qtbot.wait(50)
+    assert empty.stack.size() == size
+    assert not page.scroll.verticalScrollBar().isVisible()

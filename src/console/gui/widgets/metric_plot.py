@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
@@ -66,6 +66,18 @@ LIVE_MIN_SPAN_S = 60.0
 PALETTE = ("#2f5fb3", "#e08a2c", "#7a4fb3", "#2e7d4f", "#b3261e", "#5d6677")
 
 
+class LivePlotWidget(pg.PlotWidget):
+    """A plot that asks for little height and takes what the page has left.
+
+    pyqtgraph's plot asks for 480 px: a page of live plots in panels with wrapped text
+    then scrolled its time axis out of a 1280 x 800 window, and re-laid itself out when
+    a plot took the place of its placeholder (every plot drawn again at a new size).
+    """
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 180)
+
+
 class MetricPlot(QWidget):
     """``plot.add_series("f1", "F1")``; ``plot.set_data("f1", x_seconds, y)``."""
 
@@ -88,7 +100,8 @@ class MetricPlot(QWidget):
         if y_format.endswith("%"):
             axes["left"] = PercentAxis("left")
         # no context menu: made without one (making it and turning it off costs a build)
-        self.widget = pg.PlotWidget(background=THEME.surface, axisItems=axes, enableMenu=False)
+        kind = LivePlotWidget if live else pg.PlotWidget
+        self.widget = kind(background=THEME.surface, axisItems=axes, enableMenu=False)
         # never "(x0.001)" beside the unit: values are shown as they are
         self.widget.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         # units on every axis: dates and times are UTC; the value's unit when it has one

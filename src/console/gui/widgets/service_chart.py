@@ -11,13 +11,13 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from console.gui.style import THEME
 from console.gui.widgets.legend import legend_label
-from console.gui.widgets.metric_plot import round_up
+from console.gui.widgets.metric_plot import LivePlotWidget, round_up
 from console.gui.widgets.plot_axes import cache_axes, fix_axis_width
 
 HISTORY = 600  # samples kept (one a second: ten minutes)
@@ -45,17 +45,8 @@ class RingBuffer:
         self.n = 0
 
 
-class _LivePlotWidget(pg.PlotWidget):
-    """A plot that asks for little height and takes what the page has left: it sits in
-    a panel with wrapped text, and the page asked the plot's full preferred height
-    (480 px) for it, scrolling the plots' time axis out of a 1280 x 800 window."""
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, 220)
-
-
 def _plot(title_left: str) -> pg.PlotWidget:
-    widget = _LivePlotWidget(background=THEME.surface, enableMenu=False)
+    widget = LivePlotWidget(background=THEME.surface, enableMenu=False)
     widget.setMinimumHeight(180)
     plot = widget.getPlotItem()
     plot.hideButtons()
