@@ -177,7 +177,7 @@ class PredictionLog:
                 return 0
             with self._lock:
                 self._converted.append(made)
-            return made.num_rows
+            return int(made.num_rows)
 
     def _table(self, converted: list[pa.RecordBatch], rows: _Columns) -> pa.Table:
         import pyarrow as pa
