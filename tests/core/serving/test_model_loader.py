@@ -190,3 +190,23 @@ def test_load_in_helper_false_keeps_every_load_in_the_service(workspace: Workspa
         while service.holder.current.version != "1.1.0":
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_a_helper_whose_service_stopped_first_ends_quietly() -> None:
+    """A service stopped before its helper is ready (a quick stop): the helper's "ready"
+    meets a closed pipe and it ends without a traceback in the service's log."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console.core.serving.model_loader"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    proc.stdout.close()  # the service's end of the reply pipe: gone
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert b"Traceback" not in err

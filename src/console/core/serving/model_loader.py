@@ -188,18 +188,21 @@ def main() -> int:
     started = time.perf_counter()
     _warm()
     log.debug("model loader ready in %.2f s", time.perf_counter() - started)
-    replies.send(("ready",))
-    while True:
-        try:
-            root, model = requests.recv()
-        except (EOFError, OSError):
-            return 0
-        reply: tuple[Any, ...]
-        try:
-            reply = ("ok", load_at(Path(root), model))
-        except Exception as exc:  # every failure goes back to the service, named
-            reply = ("error", type(exc).__name__, str(exc) or repr(exc))
-        replies.send(reply)
+    try:
+        replies.send(("ready",))
+        while True:
+            try:
+                root, model = requests.recv()
+            except (EOFError, OSError):
+                return 0
+            reply: tuple[Any, ...]
+            try:
+                reply = ("ok", load_at(Path(root), model))
+            except Exception as exc:  # every failure goes back to the service, named
+                reply = ("error", type(exc).__name__, str(exc) or repr(exc))
+            replies.send(reply)
+    except BrokenPipeError:  # the service stopped first (a quick stop): nothing to answer
+        return 0
 
 
 if __name__ == "__main__":
