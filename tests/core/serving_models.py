@@ -14,6 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from console.core.base import db
 from console.core.base.workspace import Workspace
 from console.core.models import registry
+from console.core.serving.metrics import ServiceMetrics
+from console.core.serving.prediction_log import PredictionLog
 from console.core.serving.server import ScoringService
 from console.core.serving.settings import ServiceSettings
 from tests.conftest import make_predictions
@@ -88,3 +90,12 @@ def running(ws: Workspace, **settings) -> Iterator[ScoringService]:
         yield service
     finally:
         service.stop()
+
+
+def prediction_log_of(ws: Workspace) -> tuple[PredictionLog, ServiceMetrics]:
+    """A prediction log of ``ws`` as the service makes one (stored ids learnt), and its
+    metrics."""
+    metrics = ServiceMetrics()
+    log = PredictionLog(ws, "alice", "service:test", metrics)
+    log.load_stored_ids()
+    return log, metrics

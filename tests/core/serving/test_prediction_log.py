@@ -13,7 +13,7 @@ from console.core.serving.metrics import ServiceMetrics
 from console.core.serving.model_holder import load_production
 from console.core.serving.prediction_log import PredictionLog
 from console.core.serving.scoring import score_records
-from tests.core.serving_models import record, with_models
+from tests.core.serving_models import prediction_log_of, record, with_models
 
 
 def test_a_flush_stores_each_record_as_it_was_scored(workspace: Workspace) -> None:
@@ -45,9 +45,7 @@ def test_rows_made_arrow_columns_between_flushes_are_stored_in_order(
 ) -> None:
     ws = with_models(workspace)
     model, schema = load_production(ws), ws.config.data_schema
-    metrics = ServiceMetrics()
-    log = PredictionLog(ws, "alice", "service:test", metrics)
-    log.load_stored_ids()
+    log, metrics = prediction_log_of(ws)
     ids = [f"r-{n}" for n in range(7)]
     for n, row_id in enumerate(ids):
         batch = score_records(model, [record(transaction_id=row_id)], schema, PredictionCache(0))

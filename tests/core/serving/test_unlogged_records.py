@@ -16,7 +16,7 @@ from console.core.serving.metrics import ServiceMetrics
 from console.core.serving.model_holder import load_production
 from console.core.serving.prediction_log import PredictionLog
 from console.core.serving.scoring import score_records
-from tests.core.serving_models import AUTH, record, running, with_models
+from tests.core.serving_models import AUTH, prediction_log_of, record, running, with_models
 
 
 def post(url: str, *ids: str) -> dict:
@@ -69,9 +69,7 @@ def test_an_id_stored_by_another_ingest_meanwhile_is_counted_at_the_flush(
 ) -> None:
     ws = with_models(workspace)
     model, schema = load_production(ws), ws.config.data_schema
-    metrics = ServiceMetrics()
-    log = PredictionLog(ws, "alice", "service:test", metrics)
-    log.load_stored_ids()
+    log, metrics = prediction_log_of(ws)
     batch = score_records(
         model, [record(transaction_id=i) for i in ("x-1", "x-2")], schema, PredictionCache(0)
     )
