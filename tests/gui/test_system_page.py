@@ -142,3 +142,11 @@ def test_the_page_fits_1280_by_800_and_keeps_its_layout_when_plots_get_data(
     qtbot.wait(50)
     assert empty.stack.size() == size
     assert not page.scroll.verticalScrollBar().isVisible()
+
+
+def test_live_plots_draw_thin_lines(page: SystemPage) -> None:
+    """Qt strokes a 2 px line point by point: a plot of three curves of an hour's
+    samples took 17 ms to draw, every second, against 4.6 ms at 1 px."""
+    page.build_rest()
+    widths = {c.opts["pen"].width() for p in page.plots for c in p.curves.values()}
+    assert widths == {1}
