@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QThread, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from console.core.base import jobs
 from console.core.base.errors import BadInput, ConsoleError, PermissionDenied
 from console.core.base.jobs import JobContext
 from console.gui import warmup, workers
@@ -77,7 +78,7 @@ def test_a_job_thread_runs_nicer_than_the_gui_thread(
     with qtbot.waitSignal(job.ended, timeout=3000):
         pass
     (job_nice, gui_nice) = results[0]
-    assert job_nice >= workers.JOB_NICENESS > gui_nice  # the GUI thread keeps its priority
+    assert job_nice >= jobs.NICENESS > gui_nice  # the GUI thread keeps its priority
     assert not errors
 
 

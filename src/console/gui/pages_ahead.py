@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsView
 
+from console.core.base.jobs import lower_thread_priority
 from console.gui import warmup
 from console.gui.pages.base import parts_later
-from console.gui.workers import lower_thread_priority
 
 if TYPE_CHECKING:
     from console.gui.main_window import MainWindow

@@ -75,7 +75,7 @@ def start_warm_up() -> None:
 
 
 def _warm_up_quietly() -> None:
-    from console.gui.workers import lower_thread_priority
+    from console.core.base.jobs import lower_thread_priority
 
     lower_thread_priority()
     try:

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from console.core.base.errors import BadInput, ConsoleError, JobCancelled, PermissionDenied
-from console.core.base.jobs import NICENESS, JobContext, lower_thread_priority
+from console.core.base.jobs import JobContext, lower_thread_priority
 from console.gui.dialogs.job_progress import JobProgressDialog
 
 if TYPE_CHECKING:  # superqt loads its every widget module: imported with the first job
@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # superqt loads its every widget module: imported with the fi
 
 log = logging.getLogger("console.gui")
 
-JOB_NICENESS = NICENESS  # job threads yield contended cores to the GUI thread (Linux)
 
 __all__ = [
     "JobProgressDialog",
@@ -38,7 +37,6 @@ __all__ = [
     "cancel_running_jobs",
     "describe_error",
     "error_box",
-    "lower_thread_priority",
     "run_job",
     "running_jobs",
     "show_error",
