@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from console.core.base.workspace import Workspace
@@ -136,6 +137,41 @@ def test_a_page_built_ahead_makes_its_plots_in_slices_of_their_own(
     assert main.page("system") is page
     assert page.parts_left() == 0
     assert len(page.plots) == 4
+    main.close()
+
+
+def test_every_page_built_ahead_makes_each_plot_in_a_slice_of_its_own(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    """A pyqtgraph plot takes 10-20 ms to make: a page's build slice makes none, each
+    later slice at most one, and the page ends with the plots it has when built at once."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGraphicsView
+
+    def views(page: object) -> int:
+        assert isinstance(page, QWidget)
+        return sum(isinstance(v, pg.GraphicsView) for v in page.findChildren(QGraphicsView))
+
+    main = shown(qtbot, ws, settled=True)
+    main.ahead.stop()
+    with_plots = 0
+    for number, key in enumerate(main.page_keys()):
+        if main.is_built(number):
+            continue
+        main.ahead._build(number)
+        page = main._built[number]
+        assert views(page) == 0, key
+        made = []
+        while page.parts_left():
+            before = views(page)
+            page.build_rest(1)
+            made.append(views(page) - before)
+        assert all(n <= 1 for n in made), (key, made)
+        whole = main.page_entries[number].load().create(main)
+        assert views(page) == views(whole), key
+        with_plots += views(whole) > 0
+        whole.deleteLater()
+    assert with_plots >= 6  # performance, quality, drift, alerts, service, validation, system
     main.close()
 
 

@@ -102,7 +102,7 @@ class AlertsPage(Page):
         self.done_note.hide()
         self.table = AlertTable()
         self.table.itemSelectionChanged.connect(self._show_current)
-        self.detail = AlertDetail()
+        self.detail = AlertDetail(later=self.build_later)
         self.detail.acknowledge.connect(self.acknowledge_selected)
         self.detail.silence.connect(self.silence_selected)
         self.detail.rollback.connect(self.rollback)

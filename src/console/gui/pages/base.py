@@ -218,6 +218,19 @@ class Page(QWidget):
         else:
             part()
 
+    def part(self, make: Callable[[], QWidget]) -> QWidget:
+        """A costly widget of the page (a plot), for its layout: ``make()`` now, or, while
+        the window builds the page ahead of its visit, in a slice of work of its own
+        (:meth:`build_later`) into the place returned here. A pyqtgraph plot takes
+        10-20 ms to make: a page of three made in one slice kept the window late."""
+        if not _parts_later:
+            return make()
+        place = QWidget()
+        box = QVBoxLayout(place)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.build_later(lambda: box.addWidget(make()))
+        return place
+
     def build_rest(self, parts: int | None = None) -> None:
         """Make the parts left for later: all of them, or the next ``parts``."""
         for _ in range(len(self._unbuilt) if parts is None else parts):

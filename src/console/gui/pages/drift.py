@@ -89,17 +89,14 @@ class DriftPage(Page):
         self.model = DriftTableModel()
         self.table = _feature_view(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
-        self.distribution = DistributionPlot()
-        self.heatmap = DriftHeatmap()
-        self.timeline = PerformanceTimeline()
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.table)
-        top.addWidget(self.distribution)
+        top.addWidget(self.part(self._make_distribution))
         top.setSizes([520, 600])
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.heatmap)
-        bottom.addWidget(self.timeline)
+        bottom.addWidget(self.part(self._make_heatmap))
+        bottom.addWidget(self.part(self._make_timeline))
         bottom.setSizes([560, 560])
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
@@ -109,6 +106,18 @@ class DriftPage(Page):
         self.body.addLayout(controls)
         self.body.addWidget(self.summary)
         self.body.addWidget(split, 1)
+
+    def _make_distribution(self) -> QWidget:
+        self.distribution = DistributionPlot()
+        return self.distribution
+
+    def _make_heatmap(self) -> QWidget:
+        self.heatmap = DriftHeatmap()
+        return self.heatmap
+
+    def _make_timeline(self) -> QWidget:
+        self.timeline = PerformanceTimeline()
+        return self.timeline
 
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:

@@ -110,15 +110,16 @@ class OverviewPage(Page):
         self.run_button = self.button_for(self.run_action)
         self.check_job: workers.RunningJob | None = None
 
-        self.chart = DailyCountsChart()
         self.empty_note = QLabel(
             "No data ingested yet: import a predictions file on the Data page."
         )
         self.empty_note.setProperty("role", "muted")
         self.empty_note.setWordWrap(True)
         # the legend on its own line: beside the title it set the page's minimum width
-        legend = self.chart.legend_label()
-        chart_panel = panel("Rows per day (UTC)", legend, self.empty_note, self.chart)
+        legend = DailyCountsChart.legend_label()
+        chart_panel = panel(
+            "Rows per day (UTC)", legend, self.empty_note, self.part(self._make_chart)
+        )
         self.what_changed = WhatChangedPanel(ws, user)
         self.what_changed.set_moment(None, "in the last 72 hours")
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -127,6 +128,10 @@ class OverviewPage(Page):
         self.split.addWidget(self.what_changed)
         self.split.setSizes([620, 420])
         self.body.addWidget(self.split, 1)
+
+    def _make_chart(self) -> QWidget:
+        self.chart = DailyCountsChart()
+        return self.chart
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Chart and "what changed" side by side when there is room, else one above the

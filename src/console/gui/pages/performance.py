@@ -112,6 +112,20 @@ class PerformancePage(Page):
         self.png_button.clicked.connect(lambda: self.export("png"))
         self.csv_button.clicked.connect(lambda: self.export("csv"))
 
+        self.note = QLabel("")
+        self.note.setProperty("role", "muted")
+        self.note.setWordWrap(True)
+        left = panel("Metric over time", self.part(self._make_plot), self.note)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self._side_panel())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([620, 520])
+        self.body.addWidget(splitter, 1)
+
+    def _make_plot(self) -> QWidget:
         self.plot = MetricPlot(empty="No window with enough labels to plot yet.")
         self.plot.add_series("realised", "realised")
         self.plot.add_series("estimated", "estimated", dashed=True)
@@ -121,18 +135,7 @@ class PerformancePage(Page):
             "wheel to zoom."
         )
         self.plot.widget.scene().sigMouseClicked.connect(self._clicked)
-        self.note = QLabel("")
-        self.note.setProperty("role", "muted")
-        self.note.setWordWrap(True)
-        left = panel("Metric over time", self.plot, self.note, stretch=(MetricPlot,))
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self._side_panel())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([620, 520])
-        self.body.addWidget(splitter, 1)
+        return self.plot
 
     def _side_panel(self) -> QFrame:
         self.confusion_title = QLabel("Confusion matrix")

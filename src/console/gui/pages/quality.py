@@ -59,9 +59,6 @@ class QualityPage(Page):
         super().__init__(ws, user, parent)
         self.table: QualityTable | None = None
         self.stale = True  # computed when first shown
-        self.plot = MetricPlot(y_format=".2%")
-        for key, label in SHARES:
-            self.plot.add_series(key, f"worst feature: {label}")
         self.features = QTableWidget(0, 4)
         self.features.setHorizontalHeaderLabels(["Feature", "Missing", "Out of range", "Unseen"])
         style_grid(self.features)
@@ -71,12 +68,18 @@ class QualityPage(Page):
         self.pipeline.setWordWrap(True)
         self.features_title = QLabel("Per feature, last day")
         self.features_title.setProperty("role", "section")
-        left = panel("Share of bad values per day (worst feature)", self.plot)
+        left = panel("Share of bad values per day (worst feature)", self.part(self._make_plot))
         right = panel("", self.features_title, self.features)
         pipe = panel("Pipeline health", self.pipeline)
         self.row = SideBySide(left, right, stretch=(5, 4), min_width=SIDE_BY_SIDE_WIDTH)
         self.body.addWidget(self.row, 1)
         self.body.addWidget(pipe)
+
+    def _make_plot(self) -> QWidget:
+        self.plot = MetricPlot(y_format=".2%")
+        for key, label in SHARES:
+            self.plot.add_series(key, f"worst feature: {label}")
+        return self.plot
 
     def refresh(self) -> None:
         """Re-compute in the background while shown (else when next shown); the figures

@@ -95,7 +95,7 @@ class ServicePage(Page):
         self.cache_tile = StatTile("Cache hit rate", "mdi6.cached")
         self.body.addWidget(tile_row(self.tiles()))
 
-        self.chart = ServiceLiveChart()
+        self.chart = ServiceLiveChart(later=self.build_later)
         self.note = QLabel("")
         self.note.setProperty("role", "muted")
         self.note.setWordWrap(True)

@@ -94,14 +94,6 @@ class ValidationPage(Page):
         self.backtest = table_with_headers(
             QTableWidget(), ["Model", "Window", "Rows", "Positives", "Precision", "Recall", "F1",
                              "FPR"])  # fmt: skip
-        self.recall_plot = pg.PlotWidget(background=THEME.surface)
-        self.recall_plot.setMinimumHeight(180)
-        self.recall_plot.getPlotItem().setTitle("Recall per day", color=THEME.text, size="10pt")
-        self.recall_plot.getPlotItem().addLegend(offset=(-10, 10))
-        self.threshold_plot = TradeoffPlot(
-            "Recall and precision as the threshold moves (recent labelled days)",
-            x_label="false positive rate",
-        )
         self.threshold_text = QLabel("")
         self.threshold_text.setWordWrap(True)
         self.propose_button = QPushButton(icon("mdi6.tune-vertical"), "Propose this threshold…")
@@ -118,11 +110,11 @@ class ValidationPage(Page):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(pick)
         column.addWidget(self.backtest, 2)
-        column.addWidget(self.recall_plot, 1)
+        column.addWidget(self.part(self._make_recall_plot), 1)
         right = QWidget()
         side = QVBoxLayout(right)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.threshold_plot, 1)
+        side.addWidget(self.part(self._make_threshold_plot), 1)
         side.addWidget(self.threshold_text)
         side.addWidget(self.propose_button, 0, Qt.AlignmentFlag.AlignRight)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -134,6 +126,25 @@ class ValidationPage(Page):
         layout.addWidget(panel("Metrics review", self.summary))
         layout.addWidget(split, 1)
         return tab
+
+    def _make_recall_plot(self) -> QWidget:
+        self.recall_plot = pg.PlotWidget(background=THEME.surface)
+        self.recall_plot.setMinimumHeight(180)
+        self.recall_plot.getPlotItem().setTitle("Recall per day", color=THEME.text, size="10pt")
+        self.recall_plot.getPlotItem().addLegend(offset=(-10, 10))
+        plot: QWidget = self.recall_plot
+        return plot
+
+    def _make_threshold_plot(self) -> QWidget:
+        self.threshold_plot = TradeoffPlot(
+            "Recall and precision as the threshold moves (recent labelled days)",
+            x_label="false positive rate",
+        )
+        return self.threshold_plot
+
+    def _make_models_plot(self) -> QWidget:
+        self.models_plot = TradeoffPlot("Recall against FPR on the held-out days", x_label="FPR")
+        return self.models_plot
 
     def _retraining_tab(self) -> QWidget:
         self.retrain_summary = QLabel("No retraining has run yet: Run retraining.")
@@ -149,7 +160,6 @@ class ValidationPage(Page):
         self.card_diff = table_with_headers(
             QTableWidget(), ["Card field", "Production", "Candidate"]
         )
-        self.models_plot = TradeoffPlot("Recall against FPR on the held-out days", x_label="FPR")
         self.promote_button = QPushButton(icon("mdi6.rocket-launch-outline"), "Promote candidate…")
         self.promote_button.clicked.connect(self.promote_candidate)
         self.promote_button.setEnabled(False)
@@ -157,7 +167,7 @@ class ValidationPage(Page):
         left.addWidget(panel("Candidate vs production", self.comparison))
         left.addWidget(panel("Per segment", self.segments))
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(panel("Trade-off", self.models_plot))
+        right.addWidget(panel("Trade-off", self.part(self._make_models_plot)))
         right.addWidget(panel("Model card differences", self.card_diff))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)

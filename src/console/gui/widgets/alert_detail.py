@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -91,7 +92,15 @@ class AlertDetail(QFrame):
     rollback = Signal()
     open_page = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    plot: MetricPlot
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        later: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
+        """``later`` makes the plot in a slice of work of its own (a page built ahead of
+        its visit: :meth:`Page.build_later`); without it, at once."""
         super().__init__(parent)
         self.setProperty("role", "panel")
         self.heading = QLabel()
@@ -104,7 +113,6 @@ class AlertDetail(QFrame):
         self.runbook.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.runbook.setOpenExternalLinks(False)
         self.runbook.linkActivated.connect(self._link)
-        self.plot = MetricPlot()
         self.ack_button = self._button(
             "Acknowledge…", "mdi6.check-circle-outline", self.acknowledge
         )
@@ -119,10 +127,16 @@ class AlertDetail(QFrame):
         layout.setContentsMargins(14, 12, 14, 12)
         layout.addWidget(self.heading)
         layout.addWidget(self.facts)
-        layout.addWidget(self.plot, 1)
+        plot_place = QVBoxLayout()
+        layout.addLayout(plot_place, 1)
         layout.addLayout(buttons)
         self.alert: Alert | None = None
         self.show_alert(None)
+        (later or (lambda part: part()))(lambda: self._add_plot(plot_place))
+
+    def _add_plot(self, place: QVBoxLayout) -> None:
+        self.plot = MetricPlot()
+        place.addWidget(self.plot)
 
     def _button(self, text: str, icon_name: str, signal: Signal) -> QPushButton:
         button = QPushButton(icon(icon_name), text)
@@ -152,7 +166,8 @@ class AlertDetail(QFrame):
             self.heading.setText("No alert selected")
             self.facts.setText("Select an alert to see what fired, its runbook and its metric.")
             self.runbook.setText("")
-            self.plot.set_series([], None)
+            if hasattr(self, "plot"):  # a new plot shows no series yet
+                self.plot.set_series([], None)
             return
         colour = SEVERITY_COLOURS[alert.severity]
         self.heading.setText(

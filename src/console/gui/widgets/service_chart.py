@@ -7,7 +7,9 @@ the values under the mouse.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -74,37 +76,57 @@ PLACEHOLDER = "No samples yet: they start once the service answers"
 class ServiceLiveChart(QWidget):
     """``chart.add_sample(rate, p50_ms, p99_ms)`` once a second; ``clear()`` on a restart."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    rate_plot: pg.PlotWidget
+    latency_plot: pg.PlotWidget
+    rate_curve: pg.PlotDataItem
+    p50_curve: pg.PlotDataItem
+    p99_curve: pg.PlotDataItem
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        later: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
+        """``later`` makes each plot in a slice of work of its own (a page built ahead
+        of its visit: :meth:`Page.build_later`); without it both are made at once."""
         super().__init__(parent)
         self.samples = RingBuffer(HISTORY, 4)  # t, rate, p50, p99
-        self.rate_plot = _plot("requests / s")
-        self.latency_plot = _plot("latency (ms)")
-        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen(THEME.accent, width=2), name="rate")
-        self.p50_curve = self.latency_plot.plot(pen=pg.mkPen(THEME.ok, width=2), name="p50")
-        self.p99_curve = self.latency_plot.plot(pen=pg.mkPen(THEME.warning, width=2), name="p99")
         self.readout = QLabel(" ")
         self.readout.setProperty("role", "muted")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
         self.placeholders: list[pg.TextItem] = []
-        self._empty: bool | None = None  # the placeholder shown (None: not yet set)
-        for widget in (self.rate_plot, self.latency_plot):
-            widget.scene().sigMouseMoved.connect(self._hover)
-            text = pg.TextItem(PLACEHOLDER, color=THEME.muted, anchor=(0.5, 0.5))
-            text.setPos(-60, 0.5)
-            widget.getPlotItem().addItem(text, ignoreBounds=True)
-            self.placeholders.append(text)
-        self._show_placeholder(True)
-
+        self._empty = True  # each plot is made showing its placeholder
         plots = QHBoxLayout()
         plots.setSpacing(12)
-        plots.addWidget(self.rate_plot, 1)
-        plots.addWidget(self.latency_plot, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(plots, 1)
         layout.addWidget(self.readout)
+        make = later or (lambda part: part())
+        make(functools.partial(self._add_rate_plot, plots))
+        make(functools.partial(self._add_latency_plot, plots))
+
+    def _add_rate_plot(self, row: QHBoxLayout) -> None:
+        self.rate_plot = self._add_plot(row, "requests / s")
+        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen(THEME.accent, width=2), name="rate")
+
+    def _add_latency_plot(self, row: QHBoxLayout) -> None:
+        self.latency_plot = self._add_plot(row, "latency (ms)")
+        self.p50_curve = self.latency_plot.plot(pen=pg.mkPen(THEME.ok, width=2), name="p50")
+        self.p99_curve = self.latency_plot.plot(pen=pg.mkPen(THEME.warning, width=2), name="p99")
+
+    def _add_plot(self, row: QHBoxLayout, title_left: str) -> pg.PlotWidget:
+        widget = _plot(title_left)
+        widget.scene().sigMouseMoved.connect(self._hover)
+        text = pg.TextItem(PLACEHOLDER, color=THEME.muted, anchor=(0.5, 0.5))
+        text.setPos(-60, 0.5)
+        widget.getPlotItem().addItem(text, ignoreBounds=True)
+        self.placeholders.append(text)
+        _show_empty(widget, text, True)
+        row.addWidget(widget, 1)
+        return widget
 
     @staticmethod
     def legend() -> QLabel:
@@ -149,10 +171,7 @@ class ServiceLiveChart(QWidget):
         self._empty = empty
         for widget, text in zip((self.rate_plot, self.latency_plot), self.placeholders,
                                 strict=True):  # fmt: skip
-            text.setVisible(empty)
-            widget.getPlotItem().getAxis("left").setStyle(showValues=not empty)
-            if empty:
-                widget.getPlotItem().setYRange(0, 1, padding=0)
+            _show_empty(widget, text, empty)
 
     def _hover(self, position: object) -> None:
         data = self.samples.view()
@@ -174,6 +193,13 @@ class ServiceLiveChart(QWidget):
         """The newest sample (rate, p50, p99), for tests."""
         data = self.samples.view()
         return None if not len(data) else (data[-1, 1], data[-1, 2], data[-1, 3])
+
+
+def _show_empty(widget: pg.PlotWidget, text: pg.TextItem, empty: bool) -> None:
+    text.setVisible(empty)
+    widget.getPlotItem().getAxis("left").setStyle(showValues=not empty)
+    if empty:
+        widget.getPlotItem().setYRange(0, 1, padding=0)
 
 
 def _steady_top(widget: pg.PlotWidget, highest: float) -> None:
