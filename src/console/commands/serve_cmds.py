@@ -149,6 +149,7 @@ def run_traffic(args: argparse.Namespace, ws: Workspace, user: str) -> int:
         batch=args.batch,
         verify=verify,
         ctx=terminal_job(args),
+        freeze_gc=True,  # this process only sends
     )
     data = {"url": url, **result.as_dict()}
     refused = result.statuses.get("401", 0)
