@@ -104,7 +104,11 @@ def run_cli(capsys, root, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_cli_status_and_traffic(workspace: Workspace, capsys) -> None:
+def test_cli_status_and_traffic(
+    workspace: Workspace, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen: list[int] = []
+    monkeypatch.setattr(traffic.gc, "freeze", lambda: frozen.append(1))
     ws = with_models(workspace)
     code, out, _ = run_cli(capsys, ws.root, "service", "status", "--json")
     assert (code, json.loads(out)["running"]) == (1, False)
@@ -119,6 +123,7 @@ def test_cli_status_and_traffic(workspace: Workspace, capsys) -> None:
         assert code == 0
         assert out.startswith("Sent ")
         assert "0 failed" in out
+        assert frozen == [1]  # console traffic only sends: its start-up objects frozen
         code, out, _ = run_cli(capsys, ws.root, "service", "status")
         assert "Serving at http://127.0.0.1:" in out
         assert "model 1.0.0" in out
