@@ -75,6 +75,16 @@ def test_page_shows_the_latest_stored_analyses(
         assert plot.widget.isVisibleTo(page)
 
 
+def test_the_distribution_legend_is_above_the_plot_not_over_its_bars(page: DriftPage) -> None:
+    plot = page.distribution
+    assert plot.plot.legend is None  # nothing drawn over the bars
+    assert plot.legend.isVisibleTo(page)
+    assert "reference" in plot.legend.text()
+    assert "current" in plot.legend.text()
+    legend_bottom = plot.legend.mapTo(plot, plot.legend.rect().bottomLeft()).y()
+    assert legend_bottom <= plot.stack.geometry().top()
+
+
 def test_analyse_runs_as_a_job_and_stores_the_result(
     qtbot: QtBot,
     page: DriftPage,

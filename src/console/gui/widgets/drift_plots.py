@@ -12,12 +12,20 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qthrottled
 
 from console.gui.formatting import day_start_seconds
 from console.gui.style import THEME
 from console.gui.widgets.daily_chart import DayAxisItem
+from console.gui.widgets.legend import legend_label
 from console.gui.widgets.metric_plot import placeholder_label
 from console.gui.widgets.plot_axes import cache_axes
 
@@ -58,10 +66,16 @@ class _Panel(QWidget):
         *,
         wrap: bool = True,
         empty: str = "",
+        legend: QWidget | None = None,
     ) -> None:
+        """``legend`` sits at the right of the title, where it never covers a bar."""
         super().__init__(parent)
         heading = QLabel(title)
         heading.setProperty("role", "section")
+        header = QHBoxLayout()
+        header.addWidget(heading, 1)
+        if legend is not None:
+            header.addWidget(legend)
         self.readout = QLabel(" ")
         self.readout.setProperty("role", "muted")
         self.readout.setWordWrap(wrap)
@@ -74,7 +88,7 @@ class _Panel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(heading)
+        layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.readout)
         self.show_placeholder(empty)
@@ -93,11 +107,15 @@ class DistributionPlot(_Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.widget = pg.PlotWidget(background=THEME.surface, enableMenu=False)
-        super().__init__("Reference vs current", self.widget, parent, empty=NO_ANALYSIS)
+        self.legend = legend_label(
+            [(THEME.predictions, "reference"), (THEME.labels, "current")]
+        )  # above the plot: inside it, it covered the tallest bars
+        super().__init__(
+            "Reference vs current", self.widget, parent, empty=NO_ANALYSIS, legend=self.legend
+        )
         self.widget.setMinimumHeight(180)
         self.plot = _plot(self.widget)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.addLegend(offset=(-10, 10))
         self.ref_bars = pg.BarGraphItem(
             x=[], height=[], width=1.0, brush=_colour("predictions", 110), pen=pg.mkPen(None),
             name="reference",
