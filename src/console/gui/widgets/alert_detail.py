@@ -131,8 +131,16 @@ class AlertDetail(QFrame):
         layout.addLayout(plot_place, 1)
         layout.addLayout(buttons)
         self.alert: Alert | None = None
-        self.show_alert(None)
+        self._show_nothing()  # the plot, new, shows no series either
         (later or (lambda part: part()))(lambda: self._add_plot(plot_place))
+
+    def _show_nothing(self) -> None:
+        self.alert = None
+        for button in (self.ack_button, self.silence_button, self.rollback_button):
+            button.setEnabled(False)
+        self.heading.setText("No alert selected")
+        self.facts.setText("Select an alert to see what fired, its runbook and its metric.")
+        self.runbook.setText("")
 
     def _add_plot(self, place: QVBoxLayout) -> None:
         self.plot = MetricPlot()
@@ -159,16 +167,13 @@ class AlertDetail(QFrame):
         offer: RollbackOffer | None = None,
     ) -> None:
         """Show ``alert``; ``offer`` (the core's answer for it) enables Roll back…."""
+        if alert is None:
+            self._show_nothing()
+            self.plot.set_series([], None)
+            return
         self.alert = alert
         for button in (self.ack_button, self.silence_button, self.rollback_button):
-            button.setEnabled(alert is not None)
-        if alert is None:
-            self.heading.setText("No alert selected")
-            self.facts.setText("Select an alert to see what fired, its runbook and its metric.")
-            self.runbook.setText("")
-            if hasattr(self, "plot"):  # a new plot shows no series yet
-                self.plot.set_series([], None)
-            return
+            button.setEnabled(True)
         colour = SEVERITY_COLOURS[alert.severity]
         self.heading.setText(
             f"<span style='color:{colour}'>{alert.severity.upper()}</span> · {alert.rule} · "
