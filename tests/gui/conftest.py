@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import sys
 from collections.abc import Iterator
@@ -76,6 +77,16 @@ def isolated_qsettings(tmp_path: Path) -> Iterator[Path]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
     QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
+
+
+@pytest.fixture(autouse=True)
+def _test_garbage_collected_at_its_end() -> Iterator[None]:
+    """A test's windows and pages left in reference cycles are collected when it ends,
+    outside any Qt call. Left to the collector, one was destroyed in the middle of a
+    later test's pyqtgraph signal disconnect, and its QObject destructor waited on
+    the signal-slot lock that the disconnect held: the run hung."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
