@@ -71,7 +71,7 @@ class AuditTableModel(RecordTableModel):
                 return row
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def role_data(self, index: Index, role: int) -> object:
         if not index.isValid():
             return None
         entry = self._entries[index.row()]

@@ -64,7 +64,7 @@ class BatchTableModel(RecordTableModel):
                 return row
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def role_data(self, index: Index, role: int) -> Any:
         if not index.isValid():
             return None
         batch = self._batches[index.row()]

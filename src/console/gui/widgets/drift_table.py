@@ -65,7 +65,7 @@ class DriftTableModel(RecordTableModel):
                 return i
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def role_data(self, index: Index, role: int) -> Any:
         if not index.isValid():
             return None
         col = self._rows[index.row()]

@@ -57,7 +57,7 @@ class LogTableModel(RecordTableModel):
         self.records.extend(records)
         self.endInsertRows()
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def role_data(self, index: Index, role: int) -> Any:
         if not index.isValid():
             return None
         record = self.records[index.row()]

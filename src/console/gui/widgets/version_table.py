@@ -51,7 +51,7 @@ class VersionTableModel(RecordTableModel):
     def row_of(self, version: str) -> int | None:
         return next((i for i, v in enumerate(self._versions) if v.version == version), None)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def role_data(self, index: _Index, role: int) -> Any:
         model = self.version_at(index.row())
         if model is None:
             return None
