@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,6 +174,30 @@ def test_warm_up_imports_job_modules_and_freezes_start_up_objects(
     warmup.warm_up()  # once per process
     assert "colorsys" in sys.modules
     assert frozen == [True]
+
+
+def test_warm_up_reads_ahead_the_files_the_gui_thread_reads_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from console.core.runbooks import library
+
+    library._shipped_runbooks.cache_clear()
+    library._shipped_contacts.cache_clear()
+    monkeypatch.setattr(warmup, "_warmed", threading.Event())
+    monkeypatch.setattr(warmup, "JOB_MODULES", ())
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    warmup.warm_up()
+    assert library._shipped_runbooks.cache_info().currsize == 1
+    assert library._shipped_contacts.cache_info().currsize == 1
+    opened: list[object] = []
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: opened.append(a))
+    first = library.shipped()  # from memory: no file opened
+    first.pop("model-rollback")
+    assert "model-rollback" in library.shipped()  # each caller gets its own copy
+    assert library.shipped_contacts()
+    assert opened == []
 
 
 def test_a_detached_job_stays_alive_until_its_thread_ends(qtbot: QtBot) -> None:

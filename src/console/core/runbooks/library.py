@@ -8,6 +8,7 @@ refused with its line - and becomes the next version with author, time and reaso
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -26,16 +27,30 @@ CONTACTS_KIND = "contacts"
 
 
 def shipped() -> dict[str, str]:
-    """The default runbooks (name -> text) and the contacts template."""
+    """The default runbooks (name -> text)."""
+    return dict(_shipped_runbooks())
+
+
+def shipped_contacts() -> str:
+    """The contacts template."""
+    return _shipped_contacts()
+
+
+# The shipped files are part of the installed package: read once per process (the
+# window's warm-up thread reads them, so a page built on the GUI thread never waits for
+# the disk).
+@functools.cache
+def _shipped_runbooks() -> tuple[tuple[str, str], ...]:
     folder = resources.files("console.resources") / "runbooks"
     out = {}
     for item in folder.iterdir():
         if item.name.endswith(".md"):
             out[item.name.removesuffix(".md")] = item.read_text(encoding="utf-8")
-    return dict(sorted(out.items()))
+    return tuple(sorted(out.items()))
 
 
-def shipped_contacts() -> str:
+@functools.cache
+def _shipped_contacts() -> str:
     return (resources.files("console.resources") / "runbooks" / "contacts.toml").read_text(
         encoding="utf-8"
     )
