@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -31,21 +32,34 @@ def shown(qtbot: QtBot, ws: Workspace, *, settled: bool = False) -> MainWindow:
 def test_modules_are_imported_on_a_background_thread(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In the order asked for, a module asked ``first`` before those still waiting."""
+    record = types.ModuleType("ahead_record")
+    record.ORDER = []
+    record.GATE = threading.Event()
+    monkeypatch.setitem(sys.modules, "ahead_record", record)
+    (tmp_path / "ahead_gate.py").write_text(
+        "import ahead_record\nahead_record.GATE.wait(5)\n", encoding="utf-8"
+    )
     for name in ("ahead_first", "ahead_second"):
         (tmp_path / f"{name}.py").write_text(
-            "import threading\nTHREAD = threading.current_thread().name\n", encoding="utf-8"
+            "import threading, ahead_record\nahead_record.ORDER.append(__name__)\n"
+            "THREAD = threading.current_thread().name\n",
+            encoding="utf-8",
         )
     monkeypatch.syspath_prepend(str(tmp_path))
     imports = BackgroundImports()
-    imports.request(["ahead_second"])
+    imports.request(["ahead_gate", "ahead_second"])  # the thread waits in the first
     imports.request(["ahead_first"], first=True)
+    record.GATE.set()
     qtbot.waitUntil(lambda: imports.imported("ahead_second"), timeout=5000)
+    assert record.ORDER == ["ahead_first", "ahead_second"]
     assert imports.imported("ahead_first")
     assert imports.pending() == []
     for name in ("ahead_first", "ahead_second"):
         assert sys.modules[name].THREAD == "page-imports"
         assert threading.current_thread().name != "page-imports"
         monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delitem(sys.modules, "ahead_gate")
 
 
 def test_a_module_that_fails_to_import_is_reported_done(
@@ -216,4 +230,4 @@ def test_a_page_chosen_to_focus_an_item_is_built_at_once(qtbot: QtBot, ws: Works
     assert not main.is_built(number)
     main.show_page("runbooks#model-rollback")  # an alert's runbook link
     assert main.is_built(number)
-    assert main.page("runbooks").current_name() == "model-rollback"  # type: ignore[attr-defined]
+    assert main.page("runbooks").current_name() == "model-rollback"
