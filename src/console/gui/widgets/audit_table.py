@@ -72,8 +72,6 @@ class AuditTableModel(RecordTableModel):
         return None
 
     def role_data(self, index: Index, role: int) -> object:
-        if not index.isValid():
-            return None
         entry = self._entries[index.row()]
         field = COLUMNS[index.column()][1]
         if role == Qt.ItemDataRole.DisplayRole:

@@ -65,8 +65,6 @@ class BatchTableModel(RecordTableModel):
         return None
 
     def role_data(self, index: Index, role: int) -> Any:
-        if not index.isValid():
-            return None
         batch = self._batches[index.row()]
         field = COLUMNS[index.column()][1]
         value = getattr(batch, field)

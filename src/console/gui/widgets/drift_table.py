@@ -66,8 +66,6 @@ class DriftTableModel(RecordTableModel):
         return None
 
     def role_data(self, index: Index, role: int) -> Any:
-        if not index.isValid():
-            return None
         col = self._rows[index.row()]
         c = index.column()
         if role == Qt.ItemDataRole.DisplayRole:

@@ -58,8 +58,6 @@ class LogTableModel(RecordTableModel):
         self.endInsertRows()
 
     def role_data(self, index: Index, role: int) -> Any:
-        if not index.isValid():
-            return None
         record = self.records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return cells(record)[index.column()]

@@ -22,7 +22,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 #: answers kept at most (a table scrolled through 5,000 rows asks for ~300,000)
 KEPT_ANSWERS = 50_000
-#: answers computed again after a change: about what a full-screen table shows
+#: answers computed again after a change, the last asked for (what a view shows now):
+#: about what a full-screen table shows
 REDONE_ANSWERS = 2_000
 #: the longest the idle re-computation keeps the GUI thread at a time
 REDO_SLICE_SECONDS = 0.003
@@ -61,7 +62,7 @@ class RecordTableModel(QAbstractTableModel):
         """Compute every cell again: those a view had asked for soon, in idle time; the
         others when asked."""
         if self._answers:
-            self._redo = list(self._answers)[:REDONE_ANSWERS]
+            self._redo = list(self._answers)[-REDONE_ANSWERS:]  # the last asked first
             self._redo_timer.start()
         self._answers.clear()
 
