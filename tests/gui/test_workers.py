@@ -184,13 +184,13 @@ def test_warm_up_reads_ahead_the_files_the_gui_thread_reads_later(
     from console.core.runbooks import library
 
     library._shipped_runbooks.cache_clear()
-    library._shipped_contacts.cache_clear()
+    library.shipped_contacts.cache_clear()
     monkeypatch.setattr(warmup, "_warmed", threading.Event())
     monkeypatch.setattr(warmup, "JOB_MODULES", ())
     monkeypatch.setattr(gc, "freeze", lambda: None)
     warmup.warm_up()
     assert library._shipped_runbooks.cache_info().currsize == 1
-    assert library._shipped_contacts.cache_info().currsize == 1
+    assert library.shipped_contacts.cache_info().currsize == 1
     opened: list[object] = []
     monkeypatch.setattr(Path, "read_text", lambda *a, **k: opened.append(a))
     first = library.shipped()  # from memory: no file opened

@@ -31,11 +31,6 @@ def shipped() -> dict[str, str]:
     return dict(_shipped_runbooks())
 
 
-def shipped_contacts() -> str:
-    """The contacts template."""
-    return _shipped_contacts()
-
-
 # The shipped files are part of the installed package: read once per process (the
 # window's warm-up thread reads them, so a page built on the GUI thread never waits for
 # the disk).
@@ -50,7 +45,8 @@ def _shipped_runbooks() -> tuple[tuple[str, str], ...]:
 
 
 @functools.cache
-def _shipped_contacts() -> str:
+def shipped_contacts() -> str:
+    """The contacts template."""
     return (resources.files("console.resources") / "runbooks" / "contacts.toml").read_text(
         encoding="utf-8"
     )
