@@ -194,8 +194,11 @@ class LatenessProbe:
         print(f"  built ahead of their first visit: {len(ahead)} of {len(self.first)} pages")
         slices = self.window.ahead.slices
         if slices:
-            what, ms = max(slices, key=lambda s: s[1])
-            print(f"  building ahead: {len(slices)} slices of work, worst {ms:.0f} ms ({what})")
+            worst = sorted(slices, key=lambda s: -s[1])[:3]
+            print(
+                f"  building ahead: {len(slices)} slices of work, worst "
+                + ", ".join(f"{ms:.0f} ms ({what})" for what, ms in worst)
+            )
         print(f"later visits, worst ms: {per_page(self.again)}")
         for late, page, at in sorted(self.events, reverse=True)[:6]:
             print(f"  late by {late:.0f} ms on {page} at {at:.1f} s")
