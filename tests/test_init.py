@@ -1,4 +1,5 @@
-"""Every console process takes Arrow's buffers from the same allocator."""
+"""Every console process takes Arrow's buffers from the same allocator and runs BLAS on
+one thread."""
 
 from __future__ import annotations
 
@@ -10,26 +11,42 @@ import pytest
 
 import console
 
-pytestmark = pytest.mark.skipif(
+linux = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the allocator is chosen on Linux only"
 )
 
-PROBE = "import console, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+ARROW = "import console, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+# every BLAS library numpy and scipy load, with its number of threads
+BLAS = """
+import console, numpy, scipy.linalg, threadpoolctl
+print(sorted({i["num_threads"] for i in threadpoolctl.threadpool_info()
+              if i["user_api"] == "blas"}))
+"""
 
 
-def backend(env_pool: str | None) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    if env_pool is not None:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = env_pool
+def run(code: str, variable: str, value: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    if value is not None:
+        env[variable] = value
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     return out.stdout.strip()
 
 
+@linux
 def test_importing_the_console_chooses_arrows_allocator() -> None:
-    assert backend(None) == console.ARROW_POOL == "jemalloc"
+    assert run(ARROW, "ARROW_DEFAULT_MEMORY_POOL", None) == console.ARROW_POOL == "jemalloc"
 
 
-def test_an_operators_own_choice_is_kept() -> None:
-    assert backend("system") == "system"
+@linux
+def test_an_operators_own_allocator_is_kept() -> None:
+    assert run(ARROW, "ARROW_DEFAULT_MEMORY_POOL", "system") == "system"
+
+
+def test_blas_runs_on_one_thread() -> None:
+    assert run(BLAS, "OPENBLAS_NUM_THREADS", None) == "[1]"
+
+
+def test_an_operators_own_blas_threads_are_kept() -> None:
+    assert run(BLAS, "OPENBLAS_NUM_THREADS", "2") == "[2]"

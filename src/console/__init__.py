@@ -5,6 +5,9 @@ import sys
 
 __version__ = "0.1.0"
 
+# Both settings below are read by native libraries when they load, so they are made
+# here, before any console module imports them.
+
 #: the allocator Arrow's buffers come from in every console process (CLI, window,
 #: scoring service). Arrow's default on Linux, mimalloc, gives freed buffers back to the
 #: system within milliseconds and takes fresh transparent huge pages for the next ones:
@@ -13,5 +16,13 @@ __version__ = "0.1.0"
 #: allocates; an operator's own choice is kept.
 ARROW_POOL = "jemalloc"
 
+#: threads of numpy's and scipy's BLAS. The console's only BLAS calls are vector dot
+#: products in the daily metrics; with a second thread OpenBLAS kept that thread spinning
+#: after each one, at normal priority: 0.8 s of a core during a 16 s metrics job in the
+#: window, on the two cores the GUI thread and the scoring service share. Read when numpy loads; an
+#: operator's own setting is kept.
+BLAS_THREADS = "1"
+
 if sys.platform.startswith("linux"):  # where Arrow's wheels ship it, and it was measured
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_POOL)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)
