@@ -19,8 +19,8 @@ ARROW_POOL = "jemalloc"
 #: threads of numpy's and scipy's BLAS. The console's only BLAS calls are vector dot
 #: products in the daily metrics; with a second thread OpenBLAS kept that thread spinning
 #: after each one, at normal priority: 0.8 s of a core during a 16 s metrics job in the
-#: window, on the two cores the GUI thread and the scoring service share. Read when numpy loads; an
-#: operator's own setting is kept.
+#: window, on the two cores the GUI thread and the scoring service share. Read when
+#: numpy loads; an operator's own setting is kept.
 BLAS_THREADS = "1"
 
 if sys.platform.startswith("linux"):  # where Arrow's wheels ship it, and it was measured
