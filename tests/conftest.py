@@ -48,6 +48,11 @@ def _isolated_environment(
     from console.core.base import workspace
 
     monkeypatch.setattr(workspace, "ALLOW_CONSOLE_USER", True)
+    # heavy read-only jobs run on the calling thread, not in a child process each
+    # test would start (tests/core/base/test_job_process.py turns it back on)
+    from console.core.base import job_process
+
+    monkeypatch.setattr(job_process, "ENABLED", False)
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)

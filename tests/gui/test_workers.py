@@ -222,3 +222,19 @@ def test_a_detached_job_stays_alive_until_its_thread_ends(qtbot: QtBot) -> None:
     release.set()
     qtbot.waitUntil(lambda: not workers._DETACHED, timeout=10_000)
     assert QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_warm_up_starts_the_child_process_of_the_heavy_jobs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from console.core.base import job_process
+
+    monkeypatch.setattr(warmup, "_warmed", threading.Event())
+    monkeypatch.setattr(warmup, "JOB_MODULES", ())
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    started: list[tuple[str, ...]] = []
+    monkeypatch.setattr(job_process, "prestart", lambda preload=(): started.append(preload))
+    warmup.warm_up()
+    assert started == [warmup.PROCESS_MODULES]

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from console import __version__
 from console.core.alerts.records import Alert
-from console.core.base import access
+from console.core.base import access, job_process
 from console.core.base.workspace import Workspace
 from console.gui import warmup, workers
 from console.gui.due_jobs import DueJobsTimer
@@ -422,5 +422,6 @@ class MainWindow(QMainWindow):
         # background refreshes too: none may outlive the window's workspace connections
         if not workers.cancel_running_jobs(CLOSE_WAIT_MS):
             log.warning("closing with jobs still running")
+        job_process.shutdown()  # the ready child of the heavy jobs
         self.save_window_state()
         event.accept()

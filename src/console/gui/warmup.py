@@ -12,6 +12,8 @@ import importlib
 import logging
 import threading
 
+from console.core.base import job_process
+
 log = logging.getLogger(__name__)
 
 #: modules that jobs import on first use; imported up front by :func:`warm_up`
@@ -30,6 +32,9 @@ JOB_MODULES = (
     # (platform.architecture), up to 0.45 s on a busy machine, never on the GUI thread
     "croniter",
 )
+#: what the child process of the heaviest read-only jobs imports before its first job
+#: (see :mod:`console.core.base.job_process`)
+PROCESS_MODULES = ("console.core.monitoring.performance",)
 
 
 def read_ahead() -> None:
@@ -81,6 +86,7 @@ def warm_up() -> None:
                 log.debug("warm-up: %s not importable", name)
         gc.collect()
         gc.freeze()
+        job_process.prestart(PROCESS_MODULES)
     finally:
         _finished.set()
 

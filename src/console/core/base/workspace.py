@@ -89,6 +89,17 @@ class Workspace:
         ws.note_config_edit()
         return ws
 
+    @classmethod
+    def reader(cls, root: Path) -> Workspace:
+        """The workspace at ``root`` for a process that only reads on behalf of one that
+        opened it (see :mod:`console.core.base.job_process`): none of the upkeep of
+        :meth:`open` (orphan sweep, audit head check, configuration history), which
+        that one did and which must not run twice at once."""
+        root = root.expanduser().resolve()
+        if not (root / CONFIG_FILE).is_file():
+            raise WorkspaceError(f"{root}: not a console workspace (no {CONFIG_FILE})")
+        return cls(root, load_config(root / CONFIG_FILE))
+
     def check_audit_head(self) -> anchor.AnchorReport:
         """At open: the log's end and the security state against the signed head in the
         keyring (a quick check; ``audit.verify`` walks the whole chain too). A log never

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from console.core.base import clock
+from console.core.base import clock, job_process
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.core.monitoring import performance
 from console.core.monitoring.performance import MetricTable
 from console.core.monitoring.settings import settings
 from console.core.monitoring.windows import US
-from console.gui import workers
+from console.gui import warmup, workers
 from console.gui.pages.base import Page
 from console.gui.style import icon
 from console.gui.widgets.confusion_table import ConfusionTable, SegmentTable
@@ -51,8 +51,13 @@ ESTIMATED = {"f1", "precision", "recall", "fpr"}
 def load_performance(
     ws: Workspace, window: str, *, ctx: JobContext
 ) -> tuple[MetricTable, dict[str, MetricTable]]:
-    """The page's job: windowed metrics and the segment breakdown, from one read."""
-    return performance.windows_and_segments(ws, window=window, ctx=ctx)
+    """The page's job: windowed metrics and the segment breakdown, from one read, in the
+    process kept for heavy reads: on a thread of the window's own process, its numpy
+    and Arrow work held the interpreter lock the GUI thread needs."""
+    return job_process.call(  # type: ignore[no-any-return]
+        performance.windows_and_segments, ws, window=window, ctx=ctx,
+        preload=warmup.PROCESS_MODULES,
+    )  # fmt: skip
 
 
 #: why a window's figure is withheld, as a phrase after "N window(s)"
