@@ -1,5 +1,5 @@
-"""Every console process takes Arrow's buffers from the same allocator and runs BLAS on
-one thread."""
+"""Every console process takes Arrow's buffers from the same allocator, runs BLAS on
+one thread and asks no huge pages for numpy's arrays."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ BLAS = """
 import console, numpy, scipy.linalg, threadpoolctl
 print(sorted({i["num_threads"] for i in threadpoolctl.threadpool_info()
               if i["user_api"] == "blas"}))
+"""
+# whether numpy madvises huge pages (the call returns the setting it replaces)
+HUGEPAGES = """
+import console, numpy
+from numpy._core import multiarray
+print(multiarray._set_madvise_hugepage(False))
 """
 
 
@@ -50,3 +56,12 @@ def test_blas_runs_on_one_thread() -> None:
 
 def test_an_operators_own_blas_threads_are_kept() -> None:
     assert run(BLAS, "OPENBLAS_NUM_THREADS", "2") == "[2]"
+
+
+def test_numpy_asks_no_huge_pages() -> None:
+    assert run(HUGEPAGES, "NUMPY_MADVISE_HUGEPAGE", None) == "False"
+    assert console.NUMPY_HUGEPAGES == "0"
+
+
+def test_an_operators_own_huge_page_choice_is_kept() -> None:
+    assert run(HUGEPAGES, "NUMPY_MADVISE_HUGEPAGE", "1") == "True"

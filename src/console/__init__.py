@@ -5,7 +5,7 @@ import sys
 
 __version__ = "0.1.0"
 
-# Both settings below are read by native libraries when they load, so they are made
+# The settings below are read by native libraries when they load, so they are made
 # here, before any console module imports them.
 
 #: the allocator Arrow's buffers come from in every console process (CLI, window,
@@ -23,6 +23,14 @@ ARROW_POOL = "jemalloc"
 #: numpy loads; an operator's own setting is kept.
 BLAS_THREADS = "1"
 
+#: whether numpy asks the kernel for transparent huge pages for its large arrays (its
+#: default on Linux). Each such page is zeroed and, where free memory is fragmented, made
+#: by moving other pages, other processes' too: during a 10 M-row metrics job the window's
+#: GUI thread slept for up to 125 ms with nothing of its own to wait for.
+#: Read when numpy loads; an operator's own setting is kept.
+NUMPY_HUGEPAGES = "0"
+
 if sys.platform.startswith("linux"):  # where Arrow's wheels ship it, and it was measured
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_POOL)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", NUMPY_HUGEPAGES)
