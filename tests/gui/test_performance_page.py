@@ -132,3 +132,29 @@ def test_the_page_computes_in_the_job_process_and_the_window_ends_it(
     qtbot.waitUntil(lambda: job_process.idle_children() == 1, timeout=10_000)
     window.close()
     assert job_process.idle_children() == 0
+
+
+def test_a_job_process_that_dies_is_reported_on_the_page(
+    qtbot: QtBot, filled: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.core.base import job_process
+    from tests.core.base import job_process_fns
+
+    monkeypatch.setattr(job_process, "ENABLED", True)
+    real_call = job_process.call
+
+    def dying(fn, ws, *args, ctx, **kwargs):  # type: ignore[no-untyped-def]
+        return real_call(job_process_fns.die, ws, ctx=ctx)  # as if killed, out of memory
+
+    monkeypatch.setattr(job_process, "call", dying)
+    window = MainWindow(filled, "alice")
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("performance")
+    perf = window.page("performance")
+    assert isinstance(perf, PerformancePage)
+    qtbot.waitUntil(lambda: "Could not update" in perf.subtitle.text(), timeout=30_000)
+    assert "ended unexpectedly (exit code 3)" in perf.subtitle.text()
+    assert window.isVisible()
+    window.close()
+    job_process.shutdown()
