@@ -25,14 +25,20 @@ def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspac
     ws.close()
 
 
-@pytest.fixture
-def page(qtbot: QtBot, filled: Workspace) -> PerformancePage:
-    window = MainWindow(filled, "alice")
+def shown_page(qtbot: QtBot, ws: Workspace) -> tuple[MainWindow, PerformancePage]:
+    """A window showing the Performance page (its job started)."""
+    window = MainWindow(ws, "alice")
     qtbot.addWidget(window)
     window.show()
     window.show_page("performance")
     perf = window.page("performance")
     assert isinstance(perf, PerformancePage)
+    return window, perf
+
+
+@pytest.fixture
+def page(qtbot: QtBot, filled: Workspace) -> PerformancePage:
+    _window, perf = shown_page(qtbot, filled)
     qtbot.waitUntil(lambda: perf.table is not None, timeout=10_000)
     return perf
 
@@ -119,12 +125,7 @@ def test_the_page_computes_in_the_job_process_and_the_window_ends_it(
         return real_call(fn, ws, *args, **kwargs)
 
     monkeypatch.setattr(job_process, "call", spy)
-    window = MainWindow(filled, "alice")
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page("performance")
-    perf = window.page("performance")
-    assert isinstance(perf, PerformancePage)
+    window, perf = shown_page(qtbot, filled)
     qtbot.waitUntil(lambda: perf.table is not None, timeout=30_000)
     assert calls == ["windows_and_segments"]
     assert len(perf.table) == 4
@@ -147,12 +148,7 @@ def test_a_job_process_that_dies_is_reported_on_the_page(
         return real_call(job_process_fns.die, ws, ctx=ctx)  # as if killed, out of memory
 
     monkeypatch.setattr(job_process, "call", dying)
-    window = MainWindow(filled, "alice")
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page("performance")
-    perf = window.page("performance")
-    assert isinstance(perf, PerformancePage)
+    window, perf = shown_page(qtbot, filled)
     qtbot.waitUntil(lambda: "Could not update" in perf.subtitle.text(), timeout=30_000)
     assert "ended unexpectedly (exit code 3)" in perf.subtitle.text()
     assert window.isVisible()
