@@ -74,8 +74,6 @@ class _Child:
         )
         self.process.start()
         child_end.close()
-        self.ready = False
-        self.preload = preload
 
     def alive(self) -> bool:
         return self.process.is_alive()
