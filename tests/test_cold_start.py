@@ -139,7 +139,8 @@ print("\n" + json.dumps({"heavy": heavy, "built": len(window.built_pages()), "ba
 def test_the_first_paint_loads_no_data_library(tmp_path: Path) -> None:
     """A window on a workspace with a critical alert (the banner, the rollback offer and
     its evidence all decided before the first paint) paints before numpy, pandas,
-    pyarrow, pyqtgraph, superqt or qtawesome load: they come with the page, after it."""
+    pyarrow, pyqtgraph, superqt, qtawesome or the job process's multiprocessing load:
+    they come with the page, after it."""
     from console.core.demo import build as demo
 
     root = tmp_path / "ws"
@@ -150,7 +151,7 @@ def test_the_first_paint_loads_no_data_library(tmp_path: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run(
         [sys.executable, "-c", PAINT_PROBE, str(root), "alice"],
-        input=json.dumps([*HEAVY, "superqt", "qtawesome", "qtpy"]),
+        input=json.dumps([*HEAVY, "superqt", "qtawesome", "qtpy", "multiprocessing.connection"]),
         capture_output=True,
         text=True,
         env=env,

@@ -34,15 +34,14 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console.core.base.errors import ConsoleError, JobCancelled
 from console.core.base.jobs import NICENESS, JobContext
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # multiprocessing loads when a child is first started, not with the window
+    from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
     from console.core.base.workspace import Workspace
@@ -204,6 +203,8 @@ def _give_back(child: _Child) -> None:
 def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
     """The child's main loop: import, say ready, then run one job per message until the
     pipe closes (the parent ended, or stopped this child)."""
+    from multiprocessing.reduction import ForkingPickler
+
     if sys.platform.startswith("linux") or sys.platform == "darwin":
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
@@ -244,6 +245,8 @@ def _run(
 def _picklable(exc: BaseException) -> BaseException:
     """``exc`` when it survives a round trip through pickle (as the pipe will take it);
     else a ConsoleError or a RuntimeError with its message."""
+    from multiprocessing.reduction import ForkingPickler
+
     try:
         back = ForkingPickler.loads(ForkingPickler.dumps(exc))  # our own bytes, in memory
         if type(back) is type(exc) and str(back) == str(exc):
