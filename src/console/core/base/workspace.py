@@ -74,14 +74,7 @@ class Workspace:
         """Open the workspace at ``root``. ``check_head=False`` leaves the audit log's
         head check (:meth:`check_audit_head`) to the caller, who runs it soon after: the
         window does, once painted, as the keyring's backend search takes ~0.1 s."""
-        root = root.expanduser().resolve()
-        if not (root / CONFIG_FILE).is_file():
-            raise WorkspaceError(
-                f"{root}: not a console workspace (no {CONFIG_FILE}); create one with "
-                "'console init'"
-            )
-        config = load_config(root / CONFIG_FILE)
-        ws = cls(root, config)
+        ws = cls.reader(root)
         ws.conn  # noqa: B018 - connect now so a bad database is reported at open
         ws.sweep_orphans()
         if check_head:
@@ -97,7 +90,10 @@ class Workspace:
         that one did and which must not run twice at once."""
         root = root.expanduser().resolve()
         if not (root / CONFIG_FILE).is_file():
-            raise WorkspaceError(f"{root}: not a console workspace (no {CONFIG_FILE})")
+            raise WorkspaceError(
+                f"{root}: not a console workspace (no {CONFIG_FILE}); create one with "
+                "'console init'"
+            )
         return cls(root, load_config(root / CONFIG_FILE))
 
     def check_audit_head(self) -> anchor.AnchorReport:
