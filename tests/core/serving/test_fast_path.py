@@ -110,3 +110,60 @@ def test_switching_back_loads_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
             assert holder.poll_once()
             assert holder.current.version == version
         assert loads == ["1.1.0"]  # 1.0.0 was loaded at start and stayed loaded
+
+
+def hand_made_pipeline() -> object:
+    """Numbers passed through (NaN reaches the trees), a category, and a last column no
+    tree splits on (constant), trained on a rule the trees can learn."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 50.0, n),
+            "hour": rng.integers(0, 24, n).astype(float),
+            "shop": rng.choice(["a", "b", "c", "d", "e"], n),
+            "constant": np.ones(n),
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "amount"] = np.nan
+    label = (frame["amount"].fillna(500) > 120) ^ frame["shop"].isin(["b", "d"])
+    encoder = OrdinalEncoder(
+        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+    )
+    pre = ColumnTransformer(
+        [
+            ("num", "passthrough", ["amount", "hour"]),
+            ("cat", encoder, ["shop"]),
+            ("rest", "passthrough", ["constant"]),
+        ]
+    )
+    model = HistGradientBoostingClassifier(max_iter=30, categorical_features=[2], random_state=0)
+    return Pipeline([("pre", pre), ("model", model)]).fit(frame, label)
+
+
+def test_values_on_thresholds_missing_and_unknown_go_where_scikit_learn_sends_them() -> None:
+    pipeline = hand_made_pipeline()
+    compiled = fast_path.compile_pipeline(pipeline)
+    assert compiled is not None
+    # every threshold the trees use, exactly, and just around it
+    edges = np.concatenate([e for e in compiled.edges if len(e)])
+    on_edges = np.concatenate([edges, np.nextafter(edges, np.inf), np.nextafter(edges, -np.inf)])
+    rows = pd.DataFrame(
+        {
+            "amount": np.resize(np.concatenate([on_edges, [np.nan, np.inf, -np.inf]]), 600),
+            "hour": np.resize(np.concatenate([on_edges[::-1], [np.nan, 0.0]]), 600),
+            "shop": np.resize(np.array(["a", "b", "c", "d", "e", "never seen", None], object), 600),
+            "constant": np.ones(600),
+        }
+    )
+    columns = {name: rows[name].to_numpy() for name in rows}
+    expected = sklearn_scores(pipeline, columns)
+    np.testing.assert_allclose(compiled.predict_proba1(columns), expected, rtol=0, atol=1e-12)
+    for i in (0, len(edges), 598, 599):  # one record at a time, as the service scores
+        one = {name: values[i : i + 1] for name, values in columns.items()}
+        np.testing.assert_allclose(compiled.predict_proba1(one), expected[i : i + 1], atol=1e-12)

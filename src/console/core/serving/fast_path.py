@@ -8,9 +8,13 @@ fitted pipeline of known step types into flat numpy arrays:
 * a ``ColumnTransformer`` of ``SimpleImputer`` (numbers), ``OrdinalEncoder`` (text
   categories, unknown and missing as NaN) and ``"passthrough"`` steps, dropping the rest;
 * a binary ``HistGradientBoostingClassifier``: every tree's nodes in one array, walked
-  for all trees and all rows at once, level by level (a leaf points to itself), with the
-  same rules as scikit-learn's own predictor (NaN and unknown categories follow the
-  node's missing direction; categories by bitset);
+  for all trees and all rows at once, level by level (a leaf points to itself). Each
+  value is first put in its feature's bin: its rank among the thresholds the trees use
+  for that feature, its category code, or the feature's missing slot. A node's next
+  node then depends only on that bin, so each node keeps a small table of it, made
+  with scikit-learn's own rules (``value <= threshold`` goes left; NaN, negative and
+  unknown categories follow the node's missing direction; categories by bitset), and a
+  level of the walk is one lookup;
 
 and returns None for anything else. The service uses the compiled path for a version
 only after :func:`verified` found it reproduces scikit-learn's scores on the version's
@@ -45,20 +49,23 @@ class CompiledPipeline:
     """Scores feature columns (as the service prepares them) like the pipeline did."""
 
     steps: tuple[_Step, ...]
+    #: each node's feature (a leaf's: the constant column after the features, bin 0)
     feature: npt.NDArray[np.intp]
-    threshold: Floats
-    missing_left: npt.NDArray[np.bool_]
-    left: npt.NDArray[np.intp]
-    right: npt.NDArray[np.intp]
+    #: where each node's table of next nodes starts in ``next_node`` (one entry per bin)
+    offset: npt.NDArray[np.intp]
+    next_node: npt.NDArray[np.intp]
     value: Floats
-    categorical: npt.NDArray[np.bool_]
-    bitset: npt.NDArray[np.intp]
-    left_bitsets: npt.NDArray[np.uint32]
-    known_bitsets: npt.NDArray[np.uint32]
-    known_row: npt.NDArray[np.intp]
     roots: npt.NDArray[np.intp]
     depth: int
     baseline: float
+    #: per feature of the trees' matrix: the sorted thresholds its nodes use (numbers)
+    edges: tuple[Floats, ...]
+    #: the categorical features' columns and their code counts (codes >= count, NaN and
+    #: negative values take the missing slot, whose index is the count)
+    cat_columns: npt.NDArray[np.intp]
+    cat_codes: npt.NDArray[np.intp]
+    #: each feature's missing slot
+    missing_bin: npt.NDArray[np.intp]
     #: the classifier's own re-encoding of its categorical columns (scikit-learn >= 1.4
     #: encodes them again and puts them first): (column, sorted known values) pairs,
     #: then the numeric columns' indices
@@ -86,39 +93,44 @@ class CompiledPipeline:
         inner += [x[:, j] for j in self.inner_numeric]
         return np.column_stack(inner)
 
+    def bins(self, x: Floats) -> npt.NDArray[np.intp]:
+        """Each value's bin, plus a last column of zeros (the leaves' "feature")."""
+        n, width = x.shape
+        out = np.zeros((n, width + 1), dtype=np.intp)
+        for j, edges in enumerate(self.edges):
+            if len(edges):
+                out[:, j] = np.searchsorted(edges, x[:, j])
+        if len(self.cat_columns):
+            raw = x[:, self.cat_columns]
+            missing = ~(raw >= 0)  # NaN or negative: scikit-learn's missing direction
+            code = np.where(missing, 0, raw).astype(np.intp) & 255  # as its uint8 cast
+            out[:, self.cat_columns] = np.where(missing | (code >= self.cat_codes),
+                                                self.cat_codes, code)  # fmt: skip
+        out[:, :width] = np.where(np.isnan(x), self.missing_bin, out[:, :width])
+        return out
+
     def predict_proba1(self, columns: dict[str, np.ndarray]) -> Floats:
         """Probabilities of class 1."""
         x = self.matrix(columns)
         n = x.shape[0]
         if n == 0:
             return np.empty(0)
-        rows = np.arange(n)[:, None]
-        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
-        for _ in range(self.depth):
-            feat = self.feature[node]
-            val = x[rows, feat]
-            missing = np.isnan(val)
-            go_left = np.where(missing, self.missing_left[node], val <= self.threshold[node])
-            cat = self.categorical[node] & ~missing
-            if cat.any():
-                go_left[cat] = self._categorical_left(node[cat], feat[cat], val[cat])
-            node = np.where(go_left, self.left[node], self.right[node])
-        raw = self.value[node].sum(axis=1) + self.baseline
+        xb = self.bins(x)
+        feature, offset, next_node = self.feature, self.offset, self.next_node
+        if n == 1:
+            row = xb[0]
+            node = self.roots.copy()
+            for _ in range(self.depth):
+                node = next_node[offset[node] + row[feature[node]]]
+            raw = np.atleast_1d(self.value[node].sum()) + self.baseline
+        else:
+            rows = np.arange(n)[:, None]
+            node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+            for _ in range(self.depth):
+                node = next_node[offset[node] + xb[rows, feature[node]]]
+            raw = self.value[node].sum(axis=1) + self.baseline
         proba: Floats = 1.0 / (1.0 + np.exp(-raw))
         return proba
-
-    def _categorical_left(
-        self, node: npt.NDArray[np.intp], feat: npt.NDArray[np.intp], val: Floats
-    ) -> npt.NDArray[np.bool_]:
-        negative = val < 0
-        code = np.where(negative, 0, val).astype(np.intp) & 255
-        word, bit = code >> 5, (code & 31).astype(np.uint32)
-        in_left = (self.left_bitsets[self.bitset[node], word] >> bit) & 1 == 1
-        known = (self.known_bitsets[self.known_row[feat], word] >> bit) & 1 == 1
-        missing_way = self.missing_left[node]
-        # scikit-learn: negative -> missing; in the left set -> left; known -> right;
-        # an unknown category -> missing
-        return np.where(negative, missing_way, in_left | (~known & missing_way))
 
 
 def _encode_float(column: Floats, known: Floats) -> Floats:
@@ -214,7 +226,7 @@ def _compile_columns(pre: Any) -> tuple[_Step, ...] | None:
             return None
         if transformer == "drop":
             continue
-        if transformer == "passthrough":
+        if transformer == "passthrough" or _identity(transformer):
             steps.append(_Step("pass", tuple(cols)))
         elif isinstance(transformer, SimpleImputer):
             fill = np.asarray(transformer.statistics_, dtype=np.float64)
@@ -245,6 +257,17 @@ def _compile_columns(pre: Any) -> tuple[_Step, ...] | None:
     return tuple(steps)
 
 
+def _identity(transformer: Any) -> bool:
+    """A fitted ``"passthrough"`` (scikit-learn stores it as a FunctionTransformer)."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    return (
+        isinstance(transformer, FunctionTransformer)
+        and transformer.func is None
+        and transformer.inverse_func is None
+    )
+
+
 def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
@@ -256,7 +279,7 @@ def _compile_trees(model: Any, steps: tuple[_Step, ...]) -> CompiledPipeline | N
     if not predictors:
         return None
     known, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
-    names = ("feat", "thr", "mgl", "left", "right", "val", "cat", "bits")
+    names = ("feat", "thr", "mgl", "left", "right", "val", "cat", "bits", "leaf")
     parts: dict[str, list[Any]] = {k: [] for k in names}
     bitsets: list[np.ndarray] = []
     roots, offset, bit_offset, depth = [], 0, 0, 0
@@ -265,6 +288,7 @@ def _compile_trees(model: Any, steps: tuple[_Step, ...]) -> CompiledPipeline | N
         count = len(nodes)
         idx = np.arange(count) + offset
         leaf = nodes["is_leaf"].astype(bool)
+        parts["leaf"].append(leaf)
         parts["feat"].append(np.where(leaf, 0, nodes["feature_idx"]).astype(np.intp))
         parts["thr"].append(nodes["num_threshold"].astype(np.float64))
         parts["mgl"].append(nodes["missing_go_to_left"].astype(bool))
@@ -279,29 +303,97 @@ def _compile_trees(model: Any, steps: tuple[_Step, ...]) -> CompiledPipeline | N
         roots.append(offset)
         offset += count
         depth = max(depth, int(nodes["depth"].max()))
+    trees = {k: np.concatenate(v) for k, v in parts.items()}
     left_bits = np.concatenate(bitsets) if bit_offset else np.zeros((1, 8), np.uint32)
-    cat = np.concatenate(parts["cat"])
-    bits = np.where(cat, np.concatenate(parts["bits"]), 0)
     known_bits = np.asarray(known, dtype=np.uint32).reshape(-1, 8)
-    if not len(known_bits):
-        known_bits = np.zeros((1, 8), np.uint32)
+    tables = _next_node_tables(
+        trees, int(model.n_features_in_), left_bits, known_bits, np.asarray(f_idx_map, np.intp)
+    )
+    if tables is None:
+        return None
     return CompiledPipeline(
         steps=steps,
-        feature=np.concatenate(parts["feat"]),
-        threshold=np.concatenate(parts["thr"]),
-        missing_left=np.concatenate(parts["mgl"]),
-        left=np.concatenate(parts["left"]),
-        right=np.concatenate(parts["right"]),
-        value=np.concatenate(parts["val"]),
-        categorical=cat,
-        bitset=bits,
-        left_bitsets=left_bits,
-        known_bitsets=known_bits,
-        known_row=np.asarray(f_idx_map, dtype=np.intp),
+        value=trees["val"],
         roots=np.asarray(roots, dtype=np.intp),
         depth=depth,
         baseline=float(np.asarray(model._baseline_prediction).ravel()[0]),
+        **tables,
     )
+
+
+def _next_node_tables(
+    trees: dict[str, np.ndarray],
+    width: int,
+    left_bits: npt.NDArray[np.uint32],
+    known_bits: npt.NDArray[np.uint32],
+    known_row: npt.NDArray[np.intp],
+) -> dict[str, Any] | None:
+    """Each node's next node for every bin of its feature (see :meth:`CompiledPipeline.bins`):
+    the fields ``feature``, ``offset``, ``next_node``, ``edges``, ``cat_columns``,
+    ``cat_codes`` and ``missing_bin``; None when a feature is both numeric and
+    categorical in the trees, or a node's feature is not among the ``width``."""
+    leaf, cat, feat = trees["leaf"], trees["cat"], trees["feat"]
+    inner = ~leaf
+    if inner.any() and int(feat[inner].max()) >= width:
+        return None
+    is_cat = np.zeros(width, dtype=bool)
+    is_cat[np.unique(feat[inner & cat])] = True
+    if np.any(is_cat[feat[inner & ~cat]]):
+        return None
+    edges: list[Floats] = []
+    slots = np.zeros(width, dtype=np.intp)  # bins of each feature, its missing slot included
+    codes = np.zeros(width, dtype=np.intp)
+    for f in range(width):
+        on_f = inner & (feat == f)
+        if is_cat[f]:
+            edges.append(np.empty(0))
+            rows = np.concatenate([left_bits[trees["bits"][on_f]], known_bits[known_row[[f]]]])
+            codes[f] = _highest_code(rows) + 1
+            slots[f] = codes[f] + 1
+        else:
+            edges.append(np.unique(trees["thr"][on_f]))
+            slots[f] = len(edges[-1]) + 2  # ranks 0..len(edges), then the missing slot
+    missing_bin = np.where(is_cat, codes, slots - 1)
+    size = np.where(leaf, 1, slots[np.minimum(feat, max(width - 1, 0))] if width else 1)
+    offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.intp)
+    next_node = np.empty(int(size.sum()), dtype=np.intp)
+    next_node[offset[leaf]] = trees["left"][leaf]  # a leaf points to itself
+    mgl, left, right = trees["mgl"], trees["left"], trees["right"]
+    for f in range(width):
+        nodes = np.flatnonzero(inner & (feat == f))
+        if not len(nodes):
+            continue
+        if is_cat[f]:
+            code = np.arange(codes[f])
+            word, bit = code >> 5, (code & 31).astype(np.uint32)
+            goes_left = (left_bits[trees["bits"][nodes]][:, word] >> bit) & 1 == 1
+            is_known = (known_bits[known_row[f], word] >> bit) & 1 == 1
+            # in the node's left set: left; else known: right; else the missing way
+            goes_left |= ~is_known & mgl[nodes, None]
+        else:
+            rank = np.searchsorted(edges[f], trees["thr"][nodes])
+            goes_left = np.arange(slots[f] - 1) <= rank[:, None]  # value <= threshold
+        goes_left = np.column_stack([goes_left, mgl[nodes]])  # the missing slot
+        table = np.where(goes_left, left[nodes, None], right[nodes, None])
+        next_node[offset[nodes, None] + np.arange(slots[f])] = table
+    return {
+        "feature": np.where(leaf, width, feat).astype(np.intp),
+        "offset": offset,
+        "next_node": next_node,
+        "edges": tuple(edges),
+        "cat_columns": np.flatnonzero(is_cat).astype(np.intp),
+        "cat_codes": codes[is_cat],
+        "missing_bin": missing_bin.astype(np.intp),
+    }
+
+
+def _highest_code(bitsets: npt.NDArray[np.uint32]) -> int:
+    """The highest category code set in any of ``bitsets`` (rows of 8 32-bit words)."""
+    words = np.bitwise_or.reduce(bitsets, axis=0) if len(bitsets) else np.zeros(8, np.uint32)
+    for word in range(7, -1, -1):
+        if words[word]:
+            return word * 32 + int(words[word]).bit_length() - 1
+    return -1
 
 
 def verified(
