@@ -176,17 +176,3 @@ def test_unknown_paths_and_methods_answer_json(client) -> None:
     missing = client.get("/nope")
     assert missing.status_code == 404
     assert missing.json() == {"error": "no such endpoint: /nope"}
-
-
-def test_start_up_sets_a_deadline_before_any_request(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """anyio loads its backend at the first deadline (~25 ms): the start-up pays it,
-    not the first client."""
-    from console.core.serving import app
-
-    deadlines: list[float] = []
-    real = app.anyio.fail_after
-    monkeypatch.setattr(app.anyio, "fail_after", lambda s: deadlines.append(s) or real(s))
-    with TestClient(build_app(runtime)):
-        assert deadlines == [runtime.settings.request_timeout_s]  # no request made yet

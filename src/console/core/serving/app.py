@@ -22,7 +22,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import anyio
 import numpy as np
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -128,10 +127,6 @@ def build_app(
     @asynccontextmanager
     async def lifespan_with_scorer(app: Starlette) -> AsyncIterator[None]:
         runtime.scorer.start()
-        # what the first request would otherwise import while clients wait (~25 ms):
-        # anyio loads its asyncio backend at its first deadline
-        with anyio.fail_after(runtime.settings.request_timeout_s):
-            await anyio.sleep(0)
         try:
             if lifespan is None:
                 yield
