@@ -174,9 +174,14 @@ def run_load(url: str, rate: float, seconds: float, stop_file: Path, out: Path) 
     from console.core.demo import traffic
 
     token = os.environ.get(TOKEN_ENV) or None  # from the parent, never on a command line
+    # every record of a phase made before its clock starts (a phase lasts < 30 s): a
+    # chunk made while sending holds the generator's interpreter lock in 5 ms turns, and
+    # the answers it reads meanwhile look that much slower than the service made them
+    chunk = max(2000, min(traffic.MAX_CHUNK, int(rate * 40)))
     result = traffic.send(
-        url, rate=rate, duration=seconds, token=token, until=stop_file.exists, freeze_gc=True
-    )
+        url, rate=rate, duration=seconds, token=token, until=stop_file.exists, freeze_gc=True,
+        chunk=chunk,
+    )  # fmt: skip
     answers = [
         (result.started_wall + sent, result.started_wall + got, version)
         for sent, got, version in result.answers

@@ -85,12 +85,40 @@ def test_a_sending_process_leaves_its_start_up_objects_out_of_the_collector(
     assert all(at <= result.started_wall for at in frozen)
 
 
+@pytest.mark.parametrize(("chunk", "made_while_sending"), [(500, False), (30, True)])
+def test_a_run_shorter_than_its_chunk_makes_its_records_before_the_clock(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, chunk: int, made_while_sending: bool
+) -> None:
+    """A benchmark's load process makes every record of a phase before sending (a chunk
+    made while sending competes with the event loop for the interpreter lock)."""
+    import time
+
+    made: list[float] = []
+    real = traffic.chunks
+
+    def counted(seed: int | None = None, size: int = 2000):
+        for rows in real(seed, size):
+            made.append(time.time())
+            yield rows
+
+    monkeypatch.setattr(traffic, "chunks", counted)
+    ws = with_models(workspace)
+    with running(ws) as service:
+        result = traffic.send(
+            service.info.url, rate=100, duration=0.5, seed=5, token=TOKEN, chunk=chunk
+        )
+    assert result.ok == result.sent >= 40
+    assert made[0] <= result.started_wall
+    assert any(at > result.started_wall for at in made) == made_while_sending
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"rate": 0, "duration": 1}, "rate 0 must be above 0"),
         ({"rate": 10, "duration": -1}, "duration -1 s must be above 0"),
         ({"rate": 10, "duration": 1, "batch": 0}, "batch 0 must be 1-1000"),
+        ({"rate": 10, "duration": 1, "batch": 5, "chunk": 4}, "chunk 4 must be 5-100,000"),
     ],
 )
 def test_traffic_refuses_bad_settings(kwargs, message) -> None:

@@ -29,6 +29,7 @@ from console.core.demo import data as demo_data
 
 MAX_RATE = 5000.0
 MAX_IN_FLIGHT = 32  # connections to the service at most
+MAX_CHUNK = 100_000  # records made at a time at most
 REPEAT_SHARE = 0.1
 PREDICT_PATH = "/v1/predict"
 
@@ -134,6 +135,7 @@ def send(
     on_answer: Callable[[float, str], None] | None = None,
     until: Callable[[], bool] | None = None,
     freeze_gc: bool = False,
+    chunk: int = 2000,
 ) -> TrafficResult:
     """POST records to ``url``/v1/predict at ``rate`` requests a second for ``duration`` s.
 
@@ -142,6 +144,10 @@ def send(
     process): everything alive when sending starts is left out of the garbage
     collector's passes. A full pass walked it all, 18-32 ms with the event loop held,
     and the answers in flight counted the generator's pause as the service's latency.
+    ``chunk``: records made at a time, the first before the clock starts. Each next one
+    is made by a worker thread whose turns with the interpreter lock (up to 5 ms each,
+    20-80 ms in all) delay the answers the event loop reads meanwhile; a measurement
+    shorter than ``chunk / rate`` seconds never makes one.
     """
     if not 0 < rate <= MAX_RATE:
         raise BadInput(f"rate {rate:g} must be above 0 and at most {MAX_RATE:g} requests/s")
@@ -149,8 +155,10 @@ def send(
         raise BadInput(f"duration {duration:g} s must be above 0 and at most a week")
     if not 1 <= batch <= 1000:
         raise BadInput(f"batch {batch} must be 1-1000 records per request")
+    if not batch <= chunk <= MAX_CHUNK:
+        raise BadInput(f"chunk {chunk} must be {batch}-{MAX_CHUNK:,} records")
     sender = _Sender(url.rstrip("/"), token, verify, on_answer, until, freeze_gc=freeze_gc)
-    return asyncio.run(sender.run(rate, duration, batch, seed, ctx or JobContext()))
+    return asyncio.run(sender.run(rate, duration, batch, seed, ctx or JobContext(), chunk=chunk))
 
 
 class _Sender:
@@ -176,11 +184,18 @@ class _Sender:
         self.start = 0.0
 
     async def run(
-        self, rate: float, duration: float, batch: int, seed: int | None, ctx: JobContext
+        self,
+        rate: float,
+        duration: float,
+        batch: int,
+        seed: int | None,
+        ctx: JobContext,
+        *,
+        chunk: int = 2000,
     ) -> TrafficResult:
         from console.core.serving.load_client import LoadClient
 
-        source = _Ahead(chunks(seed))  # before the clock: the first chunk takes ~80 ms
+        source = _Ahead(chunks(seed, chunk))  # before the clock: the first chunk ~80 ms
         client = LoadClient(
             self.url, connections=MAX_IN_FLIGHT, token=self.token, verify=self.verify
         )
