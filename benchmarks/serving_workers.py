@@ -4,11 +4,12 @@ Prints the machine first. Then, on a workspace with two models (as
 ``benchmarks/serving.py`` builds it), the service runs as ``--workers`` processes
 (default 2) sharing one listening port, the way uvicorn's own ``--workers`` runs an
 app: the kernel hands each new connection to one of them (``SO_REUSEPORT``); each
-worker has its own model helper, prediction log and record. Each round starts the
-one-process service and the several-worker one in turn (the order flipped every
-round) and, from a second process, sends single-record requests:
+worker has its own model helper, prediction log and record. Each of ``--repeat``
+rounds (default 5) starts the one-process service and the several-worker one in turn
+(the order flipped every round) and, from a second process, sends single-record
+requests:
 
-* at ``--rate`` requests/s (default 500) for ``--seconds`` (default 8): p50, p99,
+* at ``--rate`` requests/s (default 500) for ``--seconds`` (default 6): p50, p99,
   achieved rate, failed requests, the service's CPU per request (all its processes);
 * at the same rate through ``--cycles`` promote/rollback cycles (default 4) of two
   versions verified ahead: p99 and its ratio to the calm p99 (target <= 2x), and
@@ -18,9 +19,10 @@ round) and, from a second process, sends single-record requests:
 It also prints the service's memory (resident set of its processes and helpers).
 Latencies are absolute (this machine, this load); compare the two columns of one
 run. The console's own service is the one-process one: this measures the option.
+About 4 minutes with the defaults.
 
-    python benchmarks/serving_workers.py [--workers 2] [--repeat 3] [--rate 500]
-                                         [--high-rate 800] [--cycles 4] [--seconds 8]
+    python benchmarks/serving_workers.py [--workers 2] [--repeat 5] [--rate 500]
+                                         [--high-rate 800] [--cycles 4] [--seconds 6]
 """
 
 from __future__ import annotations
@@ -169,11 +171,11 @@ def phase(tmp: Path, name: str, url: str, rate: float, *, seconds: float, procs,
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--high-rate", type=float, default=800.0)
     parser.add_argument("--cycles", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     return parser.parse_args()
 
