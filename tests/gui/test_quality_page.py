@@ -85,3 +85,35 @@ def test_plot_and_table_stack_on_a_narrow_window(qtbot: QtBot, window: MainWindo
     settle(qtbot, window)
     assert not page.scroll.horizontalScrollBar().isVisible()
     assert page.features.width() >= page.row.width() - 40  # the table has the full width
+
+
+def test_the_figures_are_computed_in_the_job_process(
+    qtbot: QtBot, filled: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's numpy and pandas work runs in the window's job process, never sharing
+    the interpreter lock with the GUI thread; the child ends with the window."""
+    from console.core.base import job_process
+
+    monkeypatch.setattr(job_process, "ENABLED", True)
+    calls: list[str] = []
+    real_call = job_process.call
+
+    def spy(fn, ws, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(fn.__name__)
+        return real_call(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(job_process, "call", spy)
+    main = MainWindow(filled, "alice")
+    qtbot.addWidget(main)
+    main.show()
+    main.show_page("quality")
+    page = main.page("quality")
+    assert isinstance(page, QualityPage)
+    qtbot.waitUntil(lambda: page.table is not None, timeout=30_000)
+    assert "quality_and_health" in calls
+    page.plot.flush()
+    assert len(page.plot.points("missing")[0]) == 3
+    assert "Refused batches in 24 h: 0" in page.pipeline.text()
+    qtbot.waitUntil(lambda: job_process.idle_children() == 1, timeout=10_000)
+    main.close()
+    assert job_process.idle_children() == 0

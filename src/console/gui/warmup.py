@@ -34,7 +34,7 @@ JOB_MODULES = (
 )
 #: what the child process of the heaviest read-only jobs imports before its first job
 #: (see :mod:`console.core.base.job_process`)
-PROCESS_MODULES = ("console.core.monitoring.performance",)
+PROCESS_MODULES = ("console.core.monitoring.performance", "console.core.monitoring.quality")
 
 
 def read_ahead() -> None:

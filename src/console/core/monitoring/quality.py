@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from console.core.base import clock
 from console.core.base.jobs import JobContext
 from console.core.data import store
 from console.core.models import registry
@@ -240,3 +241,10 @@ def named(source: str, message: str) -> str:
     """``message`` prefixed with the batch's source, unless it names the source already
     (refusals do: "file.csv: missing column(s) …"); never the path twice."""
     return message if source and source in message else f"{source}: {message}"
+
+
+def quality_and_health(ws: Workspace, *, ctx: JobContext) -> tuple[QualityTable, PipelineHealth]:
+    """The Data quality page's figures: quality per day over the whole log, then the
+    pipeline's health now. Read-only: the window runs it in its job process."""
+    table = quality_table(ws, window="day", ctx=ctx)
+    return table, pipeline_health(ws, clock.now())

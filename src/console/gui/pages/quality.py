@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.base import clock
+from console.core.base import job_process
 from console.core.base.jobs import JobContext
 from console.core.base.workspace import Workspace
 from console.core.monitoring import quality
 from console.core.monitoring.quality import PipelineHealth, QualityTable
 from console.gui import formatting as fmt
+from console.gui import warmup
 from console.gui.pages.base import Page
 from console.gui.widgets.confusion_table import table_item
 from console.gui.widgets.metric_plot import MetricPlot
@@ -41,9 +42,12 @@ SHARES = (
 
 
 def load_quality(ws: Workspace, *, ctx: JobContext) -> tuple[QualityTable, PipelineHealth]:
-    """The page's job: quality per day over the whole log, then pipeline health."""
-    table = quality.quality_table(ws, window="day", ctx=ctx)
-    return table, quality.pipeline_health(ws, clock.now())
+    """The page's job: quality per day over the whole log, then pipeline health, in the
+    process kept for heavy reads (its numpy and pandas work never shares the
+    interpreter lock with the GUI thread)."""
+    return job_process.call(  # type: ignore[no-any-return]
+        quality.quality_and_health, ws, ctx=ctx, preload=warmup.PROCESS_MODULES
+    )
 
 
 class QualityPage(Page):
