@@ -343,11 +343,15 @@ def cpu_seconds(pid: int) -> float:
     return float(times.user + times.system)
 
 
-def run_phase(tmp: Path, name: str, url: str, rate: float, *, seconds: float, work) -> dict:
+def run_phase(
+    tmp: Path, name: str, url: str, rate: float, *, seconds: float, work, service_cpu=None
+) -> dict:
     """One load phase; adds the CPU each process spent per request (a figure that holds
-    on a busy machine, where latency and the rate reached do not)."""
+    on a busy machine, where latency and the rate reached do not). ``service_cpu()``:
+    the service's CPU seconds so far (default: its one process's)."""
+    service_cpu = service_cpu or (lambda: cpu_seconds(SERVICE_PID[0]))
     stop_file, out = tmp / f"{name}.stop", tmp / f"{name}.json"
-    service_before = cpu_seconds(SERVICE_PID[0])
+    service_before = service_cpu()
     proc = load_process(url, rate, seconds, stop_file, out)
     load_cpu = 0.0
     try:
@@ -363,7 +367,7 @@ def run_phase(tmp: Path, name: str, url: str, rate: float, *, seconds: float, wo
         proc.wait(timeout=seconds + 60)
     data = json.loads(out.read_text())
     sent = max(int(data["sent"]), 1)
-    data["service_cpu_ms"] = (cpu_seconds(SERVICE_PID[0]) - service_before) * 1000 / sent
+    data["service_cpu_ms"] = (service_cpu() - service_before) * 1000 / sent
     data["load_cpu_ms"] = load_cpu * 1000 / sent
     return data
 

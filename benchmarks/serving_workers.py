@@ -36,11 +36,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import serving
 from _machine import print_load, print_machine
-from serving import USER, build, check_versions, cycles, pct
+from serving import USER, build, check_versions, cycles, pct, run_phase
 
 
 def worker(root: str, port: int, index: int) -> None:
@@ -149,25 +150,6 @@ def service_rss_mb(procs: list[subprocess.Popen]) -> float:
     return total / 2**20
 
 
-def phase(tmp: Path, name: str, url: str, rate: float, *, seconds: float, procs, work=None) -> dict:
-    stop_file, out = tmp / f"{name}.stop", tmp / f"{name}.json"
-    before = service_cpu(procs)
-    load = serving.load_process(url, rate, seconds, stop_file, out)
-    try:
-        time.sleep(2.0)  # the load process imports and starts sending
-        if work is not None:
-            work()
-            time.sleep(0.5)
-            stop_file.touch()
-    finally:
-        load.wait(timeout=seconds + 600)
-    import json
-
-    data = json.loads(out.read_text())
-    data["service_cpu_ms"] = (service_cpu(procs) - before) * 1000 / max(int(data["sent"]), 1)
-    return data
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -211,16 +193,18 @@ def main() -> None:
                 try:
                     time.sleep(1.0)
                     name = f"r{n}w{w}"
-                    calm = phase(Path(tmp), name + "calm", url, args.rate, seconds=args.seconds,
-                                 procs=procs)  # fmt: skip
+                    cpu = partial(service_cpu, procs)
+                    calm = run_phase(Path(tmp), name + "calm", url, args.rate,
+                                     seconds=args.seconds, work=None, service_cpu=cpu)  # fmt: skip
                     timeline: list[tuple[float, float, str]] = [(0.0, 0.0, "1.0.0")]
                     with Workspace.open(root) as ws:
-                        switching = phase(
-                            Path(tmp), name + "switch", url, args.rate, seconds=600.0, procs=procs,
+                        switching = run_phase(
+                            Path(tmp), name + "switch", url, args.rate, seconds=600.0,
                             work=lambda ws=ws, t=timeline: cycles(ws, args.cycles, t),
+                            service_cpu=cpu,
                         )  # fmt: skip
-                    high = phase(Path(tmp), name + "high", url, args.high_rate,
-                                 seconds=args.seconds, procs=procs)  # fmt: skip
+                    high = run_phase(Path(tmp), name + "high", url, args.high_rate,
+                                     seconds=args.seconds, work=None, service_cpu=cpu)  # fmt: skip
                     add(w, "rss", service_rss_mb(procs))
                 finally:
                     stop(procs)

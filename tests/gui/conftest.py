@@ -136,6 +136,24 @@ STDERR_PROBLEMS = re.compile(
 )
 
 
+@pytest.fixture
+def job_process_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The job process turned on (the suite runs jobs on threads), and the names of the
+    functions the window hands to it, in order."""
+    from console.core.base import job_process
+
+    monkeypatch.setattr(job_process, "ENABLED", True)
+    calls: list[str] = []
+    real_call = job_process.call
+
+    def spy(fn, ws, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(fn.__name__)
+        return real_call(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(job_process, "call", spy)
+    return calls
+
+
 @pytest.fixture(autouse=True)
 def _nothing_wrong_on_stderr(capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
     """Fail a test after which Qt or PySide printed a problem on stderr (qutebrowser

@@ -110,24 +110,15 @@ def test_empty_store_says_so(qtbot: QtBot, tmp_path: Path, monkeypatch) -> None:
 
 
 def test_the_page_computes_in_the_job_process_and_the_window_ends_it(
-    qtbot: QtBot, filled: Workspace, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, filled: Workspace, job_process_calls: list[str]
 ) -> None:
     """The window's heavy job runs in a child process (never sharing the interpreter
     lock with the GUI thread); the ready child ends with the window."""
     from console.core.base import job_process
 
-    monkeypatch.setattr(job_process, "ENABLED", True)
-    calls: list[str] = []
-    real_call = job_process.call
-
-    def spy(fn, ws, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(fn.__name__)
-        return real_call(fn, ws, *args, **kwargs)
-
-    monkeypatch.setattr(job_process, "call", spy)
     window, perf = shown_page(qtbot, filled)
     qtbot.waitUntil(lambda: perf.table is not None, timeout=30_000)
-    assert calls == ["windows_and_segments"]
+    assert job_process_calls == ["windows_and_segments"]
     assert len(perf.table) == 4
     assert perf.segment_table.rowCount() > 0
     qtbot.waitUntil(lambda: job_process.idle_children() == 1, timeout=10_000)

@@ -88,21 +88,12 @@ def test_plot_and_table_stack_on_a_narrow_window(qtbot: QtBot, window: MainWindo
 
 
 def test_the_figures_are_computed_in_the_job_process(
-    qtbot: QtBot, filled: Workspace, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, filled: Workspace, job_process_calls: list[str]
 ) -> None:
     """The page's numpy and pandas work runs in the window's job process, never sharing
     the interpreter lock with the GUI thread; the child ends with the window."""
     from console.core.base import job_process
 
-    monkeypatch.setattr(job_process, "ENABLED", True)
-    calls: list[str] = []
-    real_call = job_process.call
-
-    def spy(fn, ws, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(fn.__name__)
-        return real_call(fn, ws, *args, **kwargs)
-
-    monkeypatch.setattr(job_process, "call", spy)
     main = MainWindow(filled, "alice")
     qtbot.addWidget(main)
     main.show()
@@ -110,7 +101,7 @@ def test_the_figures_are_computed_in_the_job_process(
     page = main.page("quality")
     assert isinstance(page, QualityPage)
     qtbot.waitUntil(lambda: page.table is not None, timeout=30_000)
-    assert "quality_and_health" in calls
+    assert "quality_and_health" in job_process_calls
     page.plot.flush()
     assert len(page.plot.points("missing")[0]) == 3
     assert "Refused batches in 24 h: 0" in page.pipeline.text()
