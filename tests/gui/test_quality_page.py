@@ -88,17 +88,14 @@ def test_plot_and_table_stack_on_a_narrow_window(qtbot: QtBot, window: MainWindo
 
 
 def test_the_figures_are_computed_in_the_job_process(
-    qtbot: QtBot, filled: Workspace, job_process_calls: list[str]
+    qtbot: QtBot, job_process_calls: list[str], window: MainWindow
 ) -> None:
     """The page's numpy and pandas work runs in the window's job process, never sharing
     the interpreter lock with the GUI thread; the child ends with the window."""
     from console.core.base import job_process
 
-    main = MainWindow(filled, "alice")
-    qtbot.addWidget(main)
-    main.show()
-    main.show_page("quality")
-    page = main.page("quality")
+    window.show_page("quality")
+    page = window.page("quality")
     assert isinstance(page, QualityPage)
     qtbot.waitUntil(lambda: page.table is not None, timeout=30_000)
     assert "quality_and_health" in job_process_calls
@@ -106,5 +103,5 @@ def test_the_figures_are_computed_in_the_job_process(
     assert len(page.plot.points("missing")[0]) == 3
     assert "Refused batches in 24 h: 0" in page.pipeline.text()
     qtbot.waitUntil(lambda: job_process.idle_children() == 1, timeout=10_000)
-    main.close()
+    window.close()
     assert job_process.idle_children() == 0

@@ -191,7 +191,7 @@ class _Sender:
         seed: int | None,
         ctx: JobContext,
         *,
-        chunk: int = 2000,
+        chunk: int,
     ) -> TrafficResult:
         from console.core.serving.load_client import LoadClient
 
